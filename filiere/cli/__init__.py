@@ -1,0 +1,72 @@
+"""The ``filiere`` command line: a thin layer over the library.
+
+Every command takes the store from the global ``--store`` option (or ``FILIERE_STORE``);
+errors are printed as one clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from filiere.cli.context import AppContext
+from filiere.errors import DatasetError, FiliereError
+from filiere.settings import Settings
+
+
+class FiliereGroup(click.Group):
+    """A group that turns filiere's errors into messages and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatasetError as e:
+            for issue in e.issues:
+                click.echo(str(issue), err=True)
+            click.echo(
+                f"error: dataset refused ({len(e.issues)} error(s)); nothing was written", err=True
+            )
+            sys.exit(1)
+        except FiliereError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=FiliereGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    metavar="URI",
+    help="File path (embedded store, the default: ~/.local/share/filiere/graph.json) "
+    "or bolt:// / neo4j:// URI. Env: FILIERE_STORE.",
+)
+@click.version_option(package_name="filiere")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None) -> None:
+    """filiere: the supply-chain knowledge graph of the CCI relocation accelerator.
+
+    Load products, components, materials and suppliers, then find single-country
+    dependencies and local sourcing routes.
+    """
+    settings = Settings()
+    if store:
+        settings = settings.model_copy(update={"store": store})
+    ctx.obj = AppContext(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from filiere.cli import neo4j_cmds, store_cmds
+
+    for module in (store_cmds, neo4j_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="filiere")

@@ -1,0 +1,77 @@
+"""Printing results as a table (rich), JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "csv")
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def console() -> Console:
+    """A console on stdout that keeps UTF-8 and never wraps JSON."""
+    return Console(soft_wrap=False, highlight=False)
+
+
+def cell(value: Any) -> str:
+    """A value as one table or CSV cell (lists joined, floats trimmed)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
+def print_json(data: BaseModel | Any) -> None:
+    """Write ``data`` (a pydantic model or plain data) as indented UTF-8 JSON."""
+    if isinstance(data, BaseModel):
+        text = data.model_dump_json(indent=2)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    click.echo(text)
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    *,
+    title: str | None = None,
+) -> None:
+    """Print rows as a table or CSV (for JSON, call :func:`print_json` on the model)."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+        return
+    if fmt == "json":
+        print_json([{c: row.get(c) for c in columns} for row in rows])
+        return
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c)
+    for row in rows:
+        table.add_row(*(cell(row.get(c)) for c in columns))
+    console().print(table)

@@ -1,0 +1,37 @@
+"""``filiere info`` and ``filiere clear``: look at and empty the store."""
+
+from __future__ import annotations
+
+import click
+
+from filiere.cli.context import AppContext, pass_app
+from filiere.cli.output import format_option, print_json, print_rows
+
+
+@click.command()
+@format_option
+@pass_app
+def info(app: AppContext, fmt: str) -> None:
+    """Show which store is in use and what it holds."""
+    store = app.store
+    counts = store.counts()
+    if fmt == "json":
+        print_json({"store": store.uri, "kind": store.kind, "counts": counts})
+        return
+    click.echo(f"store: {store.uri} ({store.kind})")
+    rows = [{"label or type": k, "count": v} for k, v in sorted(counts.items())]
+    print_rows(rows, ["label or type", "count"], fmt)
+
+
+@click.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def clear(app: AppContext, yes: bool) -> None:
+    """Remove every node and relationship from the store."""
+    if not yes:
+        click.confirm(f"Empty {app.store.uri}?", abort=True)
+    app.store.clear()
+    click.echo(f"emptied {app.store.uri}")
+
+
+COMMANDS = [info, clear]

@@ -1,0 +1,207 @@
+"""The Neo4j store, through the official driver.
+
+Writes are one transaction made of batched ``UNWIND $rows`` statements on
+constrained keys; reads run in read transactions so that a cluster routes them to
+readers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError as Neo4jAuthError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from filiere.errors import StoreError
+from filiere.graph import neo4j_queries as q
+from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
+from filiere.graph.schema import KEY, KEYED_LABELS, Label, Rel, constraints_cypher
+from filiere.graph.store import GraphStore
+
+T = TypeVar("T")
+
+
+def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _keyed_label(labels: Sequence[str]) -> Label:
+    for lbl in KEYED_LABELS:
+        if lbl.value in labels:
+            return lbl
+    raise StoreError(f"node with labels {list(labels)} is not part of the filiere schema")
+
+
+def _rel(r: neo4j.Record) -> RelRecord:
+    a, b = _keyed_label(r["a_labels"]), _keyed_label(r["b_labels"])
+    return RelRecord(Rel(r["type"]), a, r["a"][KEY[a]], b, r["b"][KEY[b]], r["props"])
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`~filiere.graph.store.GraphStore` in a Neo4j database."""
+
+    kind: ClassVar[str] = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        batch_size: int = 5000,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        try:
+            self.driver = GraphDatabase.driver(uri, auth=(user, password))
+        except ValueError as e:
+            raise StoreError(f"bad Neo4j URI {uri!r}: {e}") from None
+        self._schema_ready = False
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def read(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` in a read transaction (retried by the driver on transient errors)."""
+        self.ensure_schema()
+        return self._call(lambda s: s.execute_read(work))
+
+    def run_read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one read query, return its records as dicts."""
+        return self.read(lambda tx: [r.data() for r in tx.run(query, params)])
+
+    def _call(self, fn: Callable[[neo4j.Session], T]) -> T:
+        try:
+            with self.driver.session(database=self.database) as session:
+                return fn(session)
+        except Neo4jAuthError as e:
+            raise StoreError(f"{self.uri}: authentication failed: {e.message}") from None
+        except ServiceUnavailable as e:
+            raise StoreError(f"{self.uri}: Neo4j is not reachable ({e})") from None
+        except Neo4jError as e:
+            raise StoreError(f"{self.uri}: {e.code}: {e.message}") from None
+
+    def ensure_schema(self) -> None:
+        """Create the unique constraints on every keyed label (once per store object)."""
+        if self._schema_ready:
+            return
+
+        def create(session: neo4j.Session) -> None:
+            for stmt in constraints_cypher():
+                session.run(stmt).consume()
+
+        self._call(create)
+        self._schema_ready = True
+
+    # -- GraphStore --------------------------------------------------------------------------
+
+    def write(
+        self,
+        batch: GraphBatch,
+        *,
+        replace: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> WriteSummary:
+        self.ensure_schema()
+        summary = WriteSummary()
+        nodes: dict[tuple[Label, tuple[Label, ...]], list[NodeRecord]] = defaultdict(list)
+        for n in batch.nodes:
+            nodes[(n.label, n.extra_labels)].append(n)
+        rels: dict[tuple[Rel, Label, Label], list[RelRecord]] = defaultdict(list)
+        for r in batch.rels:
+            rels[(r.type, r.start_label, r.end_label)].append(r)
+
+        def work(session: neo4j.Session) -> None:
+            with session.begin_transaction() as tx:
+                if replace:
+                    tx.run(q.DELETE_ALL).consume()
+                for (label, extra), group in nodes.items():
+                    query = q.merge_nodes(label, extra)
+                    for chunk in _chunks(group, self.batch_size):
+                        rows = [{"key": n.key, "props": dict(n.props)} for n in chunk]
+                        counters = tx.run(query, rows=rows).consume().counters
+                        summary.created[label] += counters.nodes_created
+                        summary.updated[label] += len(chunk) - counters.nodes_created
+                        if progress:
+                            progress(len(chunk))
+                for (rtype, start, end), rgroup in rels.items():
+                    query = q.merge_rels(rtype, start, end)
+                    for rchunk in _chunks(rgroup, self.batch_size):
+                        rrows = [
+                            {"start": r.start, "end": r.end, "props": dict(r.props)} for r in rchunk
+                        ]
+                        result = tx.run(query, rows=rrows)
+                        matched = result.single(strict=True)["n"]
+                        created = result.consume().counters.relationships_created
+                        if matched != len(rchunk):
+                            missing = self._missing_end(tx, start, end, rchunk)
+                            tx.rollback()
+                            raise StoreError(f"{rtype} refers to a missing {missing}")
+                        summary.created[rtype] += created
+                        summary.updated[rtype] += len(rchunk) - created
+                        if progress:
+                            progress(len(rchunk))
+                tx.commit()
+
+        self._call(work)
+        return summary
+
+    @staticmethod
+    def _missing_end(
+        tx: neo4j.Transaction, start: Label, end: Label, chunk: Sequence[RelRecord]
+    ) -> str:
+        for r in chunk:
+            for label, key in ((start, r.start), (end, r.end)):
+                found = tx.run(q.get_node(label), key=key).single()
+                if found is None:
+                    return f"{label} {key!r}"
+        return "node"
+
+    def clear(self) -> None:
+        self._call(lambda s: s.run(q.DELETE_ALL_BATCHED).consume())
+
+    def counts(self) -> dict[str, int]:
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            out = {r["label"]: r["n"] for r in tx.run(q.COUNT_LABELS)}
+            out.update({r["type"]: r["n"] for r in tx.run(q.COUNT_RELS)})
+            return out
+
+        return self.read(work)
+
+    def export(self) -> GraphBatch:
+        def work(tx: ManagedTransaction) -> GraphBatch:
+            nodes = []
+            for r in tx.run(q.EXPORT_NODES):
+                label = _keyed_label(r["labels"])
+                extra = tuple(Label(x) for x in sorted(r["labels"]) if x != label.value)
+                nodes.append(NodeRecord(label, r["props"][KEY[label]], r["props"], extra))
+            rels = [_rel(r) for r in tx.run(q.EXPORT_RELS)]
+            return GraphBatch(nodes, rels).sorted()
+
+        return self.read(work)
+
+    def get_node(self, label: Label, key: str) -> dict[str, Any] | None:
+        rows = self.run_read(q.get_node(label), key=key)
+        return dict(rows[0]["props"]) if rows else None
+
+    def get_nodes(self, label: Label, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        rows = self.run_read(q.get_nodes(label), keys=sorted(set(keys)))
+        return {r["props"][KEY[label]]: dict(r["props"]) for r in rows}
+
+    def relationships(self, rtype: Rel) -> list[RelRecord]:
+        return self.read(lambda tx: [_rel(r) for r in tx.run(q.rels_of_type(rtype))])
+
+    def ping(self) -> None:
+        try:
+            self.driver.verify_connectivity()
+        except Exception as e:  # the driver raises several unrelated types here
+            raise StoreError(f"{self.uri}: Neo4j is not reachable ({e})") from None
+
+    def close(self) -> None:
+        self.driver.close()

@@ -1,0 +1,147 @@
+"""The graph schema: labels, relationship types, keys and constraints.
+
+This module is the single source of truth for every label and property name that
+reaches a query. ``docs/schema.md`` documents it for analysts and a test checks the
+two agree.
+
+>>> KEY[Label.ITEM]
+'id'
+>>> ENDPOINTS[Rel.CONTAINS]
+(('Item',), ('Item',))
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    """Node labels. Items carry ``Item`` plus one kind label."""
+
+    ITEM = "Item"
+    PRODUCT = "Product"
+    COMPONENT = "Component"
+    MATERIAL = "Material"
+    SUPPLIER = "Supplier"
+    COUNTRY = "Country"
+    REGION = "Region"
+    PROCESS = "Process"
+    HSCODE = "HSCode"
+
+
+class Kind(StrEnum):
+    """The kind of an item, which decides its second label."""
+
+    PRODUCT = "product"
+    COMPONENT = "component"
+    MATERIAL = "material"
+
+    @property
+    def label(self) -> Label:
+        return Label(self.value.capitalize())
+
+
+class Rel(StrEnum):
+    """Relationship types, always read in the direction written here."""
+
+    CONTAINS = "CONTAINS"  # (parent:Item)-[:CONTAINS {quantity}]->(child:Item)
+    SUPPLIES = "SUPPLIES"  # (:Supplier)-[:SUPPLIES {share}]->(:Item): current sourcing
+    OFFERS = "OFFERS"  # (:Supplier)-[:OFFERS]->(:Item): potential sourcing
+    SUBSTITUTES = "SUBSTITUTES"  # (substitute:Item)-[:SUBSTITUTES {compatibility}]->(item:Item)
+    REQUIRES = "REQUIRES"  # (:Item)-[:REQUIRES]->(:Process)
+    MASTERS = "MASTERS"  # (:Supplier)-[:MASTERS]->(:Process)
+    PRODUCES = "PRODUCES"  # (:Country)-[:PRODUCES {share, stage, year}]->(:Item:Material)
+    LOCATED_IN = "LOCATED_IN"  # (:Supplier)-[:LOCATED_IN]->(:Country) and ->(:Region)
+    PART_OF = "PART_OF"  # (:Region)-[:PART_OF]->(:Country)
+    CLASSIFIED_AS = "CLASSIFIED_AS"  # (:Item)-[:CLASSIFIED_AS]->(:HSCode)
+    SUBHEADING_OF = "SUBHEADING_OF"  # (:HSCode)-[:SUBHEADING_OF]->(:HSCode)
+
+
+#: Labels that are keyed (one unique constraint each); items are keyed on ``Item``.
+KEYED_LABELS: tuple[Label, ...] = (
+    Label.ITEM,
+    Label.SUPPLIER,
+    Label.COUNTRY,
+    Label.REGION,
+    Label.PROCESS,
+    Label.HSCODE,
+)
+
+#: The unique key property of each keyed label.
+KEY: dict[Label, str] = {
+    Label.ITEM: "id",
+    Label.SUPPLIER: "id",
+    Label.COUNTRY: "code",
+    Label.REGION: "code",
+    Label.PROCESS: "id",
+    Label.HSCODE: "code",
+}
+
+#: Allowed (start labels, end labels) of each relationship type.
+ENDPOINTS: dict[Rel, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Rel.CONTAINS: ((Label.ITEM,), (Label.ITEM,)),
+    Rel.SUPPLIES: ((Label.SUPPLIER,), (Label.ITEM,)),
+    Rel.OFFERS: ((Label.SUPPLIER,), (Label.ITEM,)),
+    Rel.SUBSTITUTES: ((Label.ITEM,), (Label.ITEM,)),
+    Rel.REQUIRES: ((Label.ITEM,), (Label.PROCESS,)),
+    Rel.MASTERS: ((Label.SUPPLIER,), (Label.PROCESS,)),
+    Rel.PRODUCES: ((Label.COUNTRY,), (Label.ITEM,)),
+    Rel.LOCATED_IN: ((Label.SUPPLIER,), (Label.COUNTRY, Label.REGION)),
+    Rel.PART_OF: ((Label.REGION,), (Label.COUNTRY,)),
+    Rel.CLASSIFIED_AS: ((Label.ITEM,), (Label.HSCODE,)),
+    Rel.SUBHEADING_OF: ((Label.HSCODE,), (Label.HSCODE,)),
+}
+
+#: Properties that, with the two end nodes, identify a relationship. Every other
+#: relationship type has at most one relationship between two given nodes.
+REL_IDENTITY: dict[Rel, tuple[str, ...]] = {Rel.PRODUCES: ("stage", "year")}
+
+#: Provenance properties written on every node and relationship by an ingest.
+PROVENANCE = ("source", "loaded_at")
+
+#: The 27 member states of the European Union (ISO 3166-1 alpha-2), since 2020-02-01.
+EU27: frozenset[str] = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+)
+
+
+def constraint_name(label: Label) -> str:
+    """The name of the unique constraint on ``label``'s key, e.g. ``item_id``."""
+    return f"{label.value.lower()}_{KEY[label]}"
+
+
+def constraints_cypher() -> list[str]:
+    """The ``CREATE CONSTRAINT`` statements the Neo4j store runs up front."""
+    return [
+        f"CREATE CONSTRAINT {constraint_name(lbl)} IF NOT EXISTS "
+        f"FOR (n:{lbl.value}) REQUIRE n.{KEY[lbl]} IS UNIQUE"
+        for lbl in KEYED_LABELS
+    ]

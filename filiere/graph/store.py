@@ -1,0 +1,78 @@
+"""The store interface shared by the embedded (networkx) and the Neo4j store."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, ClassVar
+
+from filiere.graph.records import GraphBatch, ProgressCallback, RelRecord, WriteSummary
+from filiere.graph.schema import Label, Rel
+
+
+class GraphStore(ABC):
+    """A place where the supply-chain graph lives.
+
+    Both implementations behave the same: a write is atomic (all of a batch or
+    nothing), upserts by key, and never erases a property with a missing value.
+    """
+
+    kind: ClassVar[str]
+    uri: str
+
+    @abstractmethod
+    def write(
+        self,
+        batch: GraphBatch,
+        *,
+        replace: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> WriteSummary:
+        """Upsert ``batch`` atomically; with ``replace``, empty the store first (same write).
+
+        Relationships must join nodes that exist after the write, else nothing is
+        written and :class:`~filiere.errors.StoreError` is raised.
+        """
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every node and relationship."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Number of nodes by label and of relationships by type (zero counts left out)."""
+
+    @abstractmethod
+    def export(self) -> GraphBatch:
+        """Everything in the store, in canonical order."""
+
+    @abstractmethod
+    def get_node(self, label: Label, key: str) -> dict[str, Any] | None:
+        """The properties of one keyed node, or ``None``."""
+
+    @abstractmethod
+    def get_nodes(self, label: Label, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The properties of the keyed nodes among ``keys`` that exist, by key."""
+
+    @abstractmethod
+    def relationships(self, rtype: Rel) -> list[RelRecord]:
+        """Every relationship of one type (used to check a dataset against the store)."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`~filiere.errors.StoreError` unless the store answers."""
+
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
+        """Release connections and files."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

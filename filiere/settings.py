@@ -1,0 +1,54 @@
+"""Settings read from the environment (``FILIERE_*``, ``NEO4J_*``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where filiere keeps its files by default: ``$XDG_DATA_HOME/filiere``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "filiere"
+
+
+def default_store_uri() -> str:
+    """The embedded store's default file: ``~/.local/share/filiere/graph.json``."""
+    return str(default_data_dir() / "graph.json")
+
+
+class Settings(BaseSettings):
+    """Every setting filiere reads; environment variables override the optional ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    store: str = Field(
+        default_factory=default_store_uri,
+        validation_alias=AliasChoices("FILIERE_STORE", "store"),
+        description="A file path (embedded store) or a bolt:// / neo4j:// URI (Neo4j store).",
+    )
+    neo4j_user: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_USERNAME", "NEO4J_USER", "neo4j_user")
+    )
+    neo4j_password: str = Field(
+        "filiere-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password")
+    )
+    neo4j_database: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database")
+    )
+    neo4j_batch_size: int = Field(
+        5000, ge=1, validation_alias=AliasChoices("FILIERE_NEO4J_BATCH", "neo4j_batch_size")
+    )
+    home_country: str = Field(
+        "FR", validation_alias=AliasChoices("FILIERE_HOME_COUNTRY", "home_country")
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
