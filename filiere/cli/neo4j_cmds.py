@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from filiere.settings import default_data_dir
-
-
-def default_home() -> Path:
-    """``$FILIERE_NEO4J_HOME``, else ``~/.local/share/filiere/neo4j``."""
-    env = os.environ.get("FILIERE_NEO4J_HOME")
-    return Path(env) if env else default_data_dir() / "neo4j"
-
+from filiere.neo4j_local import default_home
 
 home_option = click.option(
     "--home",
@@ -38,7 +30,13 @@ def neo4j() -> None:
 
 @neo4j.command()
 @home_option
-@click.option("--port", type=int, default=7687, show_default=True, help="Bolt port on 127.0.0.1.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7687,
+    show_default=True,
+    help="Bolt port on 127.0.0.1 (0: any free port).",
+)
 @click.option("--heap", default="1g", show_default=True, help="JVM maximum heap.")
 @click.option("--pagecache", default="512m", show_default=True, help="Neo4j page cache size.")
 @click.option(
@@ -52,7 +50,9 @@ def start(home: Path, port: int, heap: str, pagecache: str, password: str) -> No
     """Start the server in the background and wait until it answers."""
     from filiere.neo4j_local import start as start_server
 
-    server = start_server(home, port=port, heap=heap, pagecache=pagecache, password=password)
+    server = start_server(
+        home, port=port or None, heap=heap, pagecache=pagecache, password=password
+    )
     click.echo(f"Neo4j is ready at {server.uri} (user {server.user}, pid {server.pid})")
     click.echo(f"logs: {home / 'neo4j.log'}")
     click.echo(f"use it: export FILIERE_STORE={server.uri} NEO4J_PASSWORD=<password>")
