@@ -1,0 +1,1 @@
+"""Package data: the demo dataset (``demo/``) and reference tables shipped with filiere."""
