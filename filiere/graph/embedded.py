@@ -136,7 +136,8 @@ class EmbeddedStore(GraphStore):
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+                # dumps (C encoder) then one write: several times faster than dump().
+                f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)

@@ -1,0 +1,33 @@
+"""Ingestion: spreadsheets in, a validated graph out (see ``docs/dataset-format.md``).
+
+The pipeline is ``read_tables`` (files -> :class:`RawTable`) -> ``validate`` (every
+problem at once, as ``FILE:LINE: message``) -> ``build_batch`` -> ``store.write`` (one
+atomic write). A refused dataset writes nothing.
+
+- :func:`load` -- a dataset on disk: a folder of CSV files, an ``.xlsx`` workbook, a
+  JSON file, a ``.zip`` of CSV files, or a single CSV file.
+- :func:`read_upload` -- an uploaded file's bytes (``.xlsx``, ``.zip`` of CSVs,
+  ``.json``, ``.csv``), for the HTTP API; then :func:`load_tables`.
+- :func:`load_tables` -- tables built by other code (real-source adapters), with their
+  own file names and line numbers.
+- :func:`export_dataset` -- the store back to CSV files of the same format.
+"""
+
+from filiere.ingest.export import export_dataset
+from filiere.ingest.load import LoadReport, load, load_tables
+from filiere.ingest.readers import dataset_name, read_tables, read_upload
+from filiere.ingest.tables import RawTable, table_from_cells
+from filiere.ingest.validate import validate
+
+__all__ = [
+    "LoadReport",
+    "RawTable",
+    "dataset_name",
+    "export_dataset",
+    "load",
+    "load_tables",
+    "read_tables",
+    "read_upload",
+    "table_from_cells",
+    "validate",
+]

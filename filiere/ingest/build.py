@@ -7,12 +7,19 @@ reference data. Every node and relationship carries ``source`` and ``loaded_at``
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from filiere.graph import reference as ref
 from filiere.graph.model import Dataset
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import Label, Rel
+
+
+@lru_cache(maxsize=4096)
+def _hs_chain(code: str) -> tuple[ref.HSInfo, ...]:
+    """The reference chain of an HS code, looked up once per code."""
+    return tuple(ref.hs_chain(code))
 
 
 def process_id(name: str) -> str:
@@ -58,7 +65,7 @@ class _Builder:
         return (Label.REGION, code)
 
     def hs_code(self, code: str) -> tuple[Label, str] | None:
-        chain = ref.hs_chain(code)
+        chain = _hs_chain(code)
         for info in chain:
             if (Label.HSCODE, info.code) not in self.nodes:
                 props = {"description": info.description, "level": info.level}

@@ -1,0 +1,180 @@
+"""Ingestion benchmark: rows/s into the embedded store and Neo4j, batched vs one row per tx.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
+        [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000]
+
+For each size it generates a CSV dataset (items, bill of materials, suppliers,
+supplies, offers, processes, production) and times each phase -- read, validate,
+build, write -- for each store. "rows" are dataset rows (CSV lines); the write rate is
+also given in graph records (nodes + relationships, which include reference countries,
+regions, HS codes, LOCATED_IN...). The Neo4j one-row-per-transaction mode is measured
+on a sample (``--single-sample`` rows): writing a million rows that way would take
+hours. Nothing here is a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filiere.errors import StoreError
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.records import GraphBatch
+from filiere.graph.store import GraphStore
+from filiere.ingest import read_tables, validate
+from filiere.ingest.build import build_batch
+
+T = TypeVar("T")
+
+COUNTRIES = ["FR", "DE", "IT", "ES", "CN", "US", "JP", "PL"]
+REGIONS = {"FR": ["FR-BFC", "FR-ARA", "FR-IDF", "FR-HDF"], "DE": ["DE-BY", "DE-BW"]}
+HS = ["850511", "732690", "853400", "902610", "740311", ""]
+PROCESSES = ["usinage", "soudage", "fonderie", "frittage", "bobinage", "report CMS"]
+
+
+def generate(folder: Path, rows: int, seed: int = 1) -> dict[str, int]:
+    """Write a dataset of about ``rows`` CSV rows; return the row count per table."""
+    rnd = random.Random(seed)
+    n_items = rows * 30 // 100
+    n_sup = max(rows * 5 // 100, 1)
+    n_mat = max(n_items // 20, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+
+    def write(name: str, header: list[str], body: list[list[Any]]) -> None:
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(body)
+        counts[name] = len(body)
+
+    items = []
+    for i in range(n_items):
+        kind = "material" if i < n_mat else ("component" if i % 10 else "product")
+        items.append([f"I{i}", f"Pièce n°{i}", kind, rnd.choice(HS), "pièce", f"{i % 97}.5"])
+    write("items", ["id", "name", "kind", "hs_code", "unit", "unit_value_eur"], items)
+    bom = set()
+    target = rows * 30 // 100
+    while len(bom) < target:  # edges go from higher to lower ids: a DAG
+        a = rnd.randrange(n_mat + 1, n_items)
+        bom.add((a, rnd.randrange(0, a)))
+    write("bom", ["parent", "child", "quantity"], [[f"I{a}", f"I{b}", 2] for a, b in sorted(bom)])
+    sups = []
+    for s in range(n_sup):
+        c = rnd.choice(COUNTRIES)
+        region = rnd.choice(REGIONS[c]) if c in REGIONS else ""
+        sups.append([f"S{s}", f"Fournisseur {s}", c, region])
+    write("suppliers", ["id", "name", "country", "region"], sups)
+    supplies = {(rnd.randrange(n_sup), rnd.randrange(n_items)) for _ in range(rows * 15 // 100)}
+    write("supplies", ["supplier", "item"], [[f"S{s}", f"I{i}"] for s, i in sorted(supplies)])
+    offers = {(rnd.randrange(n_sup), rnd.randrange(n_items)) for _ in range(rows * 10 // 100)}
+    write("offers", ["supplier", "item"], [[f"S{s}", f"I{i}"] for s, i in sorted(offers)])
+    procs = {(rnd.randrange(n_items), rnd.choice(PROCESSES)) for _ in range(rows * 8 // 100)}
+    write("processes", ["item", "process"], [[f"I{i}", p] for i, p in sorted(procs)])
+    prod = [[f"I{m}", c, 0.1, "extraction", 2022] for m in range(n_mat) for c in COUNTRIES[:2]]
+    write("production", ["material", "country", "share", "stage", "year"], prod)
+    return counts
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def bench_store(label: str, store: GraphStore, folder: Path, rows: int) -> dict[str, float]:
+    store.clear()
+    tables, t_read = timed(lambda: read_tables(folder))
+    dataset, t_val = timed(lambda: validate(tables, store))
+    batch, t_build = timed(lambda: build_batch(dataset, source="bench"))
+    _, t_write = timed(lambda: store.write(batch))
+    total = t_read + t_val + t_build + t_write
+    print(
+        f"  {label:9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build {t_build:6.1f}s  "
+        f"write {t_write:7.1f}s  total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
+        f"(write: {len(batch) / t_write:9,.0f} records/s, {len(batch):,} records)",
+        flush=True,
+    )
+    return {"total": total, "write": t_write, "records": len(batch)}
+
+
+def single_vs_batched(store: GraphStore, sample_rows: int) -> None:
+    """Write the same sample batched (one transaction) and one record per transaction."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "sample"
+        generate(folder, sample_rows, seed=2)
+        batch = build_batch(validate(read_tables(folder)), source="bench")
+    store.clear()
+    _, t_batched = timed(lambda: store.write(batch))
+    store.clear()
+
+    def one_by_one() -> None:
+        for n in batch.nodes:
+            store.write(GraphBatch([n], []))
+        for r in batch.rels:
+            store.write(GraphBatch([], [r]))
+
+    _, t_single = timed(one_by_one)
+    store.clear()
+    n = len(batch)
+    print(
+        f"  sample of {sample_rows:,} rows = {n:,} records: batched {n / t_batched:,.0f} "
+        f"records/s, one per transaction {n / t_single:,.0f} records/s -> "
+        f"batched is {t_single / t_batched:,.0f}x faster",
+        flush=True,
+    )
+
+
+def main() -> None:
+    logging.getLogger("neo4j").setLevel(logging.ERROR)  # schema notifications on empty stores
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--no-neo4j", action="store_true")
+    parser.add_argument("--no-embedded", action="store_true")
+    parser.add_argument("--neo4j-home", default="/tmp/neo4j-bench")
+    parser.add_argument("--neo4j-heap", default="2g", help="Java heap of the Neo4j server.")
+    parser.add_argument("--single-sample", type=int, default=2000)
+    args = parser.parse_args()
+    neo4j: GraphStore | None = None
+    if not args.no_neo4j:
+        from filiere.graph.neo4j_store import Neo4jStore
+        from filiere.neo4j_local import start
+
+        # A running server in that home is reused whatever its heap: stop it to change.
+        server = start(args.neo4j_home, heap=args.neo4j_heap, tx_timeout="3600s")
+        neo4j = Neo4jStore(server.uri, user=server.user, password=server.password)
+        print(f"Neo4j: {server.uri} (heap {args.neo4j_heap}, home {args.neo4j_home})", flush=True)
+    try:
+        for rows in args.rows:
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp) / "dataset"
+                counts, t_gen = timed(lambda: generate(folder, rows))  # noqa: B023
+                real = sum(counts.values())
+                print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
+                if not args.no_embedded:
+                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.json"), folder, real)
+                if neo4j is not None:
+                    try:
+                        bench_store("neo4j", neo4j, folder, real)
+                    except StoreError as e:
+                        print(f"  neo4j     FAILED: {e}", flush=True)
+        if neo4j is not None:
+            print()
+            single_vs_batched(neo4j, args.single_sample)
+    finally:
+        if neo4j is not None:
+            neo4j.clear()
+            neo4j.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""``filiere ingest`` and ``filiere export``: load a dataset, write it back as CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from filiere.cli.context import AppContext, pass_app
+from filiere.cli.output import console
+from filiere.ingest import LoadReport, export_dataset, load
+
+
+def _print_report(report: LoadReport) -> None:
+    out = console()
+    rows = Table(title=f"dataset {report.source!r}")
+    rows.add_column("table")
+    rows.add_column("rows", justify="right")
+    for name, n in report.rows.items():
+        rows.add_row(name, str(n))
+    out.print(rows)
+    if report.summary is None:
+        out.print(f"dataset OK, nothing written (checked against {report.store})")
+        return
+    table = Table(title="written")
+    table.add_column("label or type")
+    table.add_column("created", justify="right")
+    table.add_column("updated", justify="right")
+    for name, created, updated in report.summary.rows():
+        table.add_row(str(name), str(created), str(updated))
+    out.print(table)
+    how = "replaced the content of" if report.replaced else "loaded into"
+    out.print(f"{how} {report.store} ({report.store_kind} store)")
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Validate only; write nothing.")
+@click.option("--replace", is_flag=True, help="Empty the store first (in the same write).")
+@click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
+@click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@pass_app
+def ingest(
+    app: AppContext,
+    path: Path,
+    check: bool,
+    replace: bool,
+    source: str | None,
+    no_progress: bool,
+) -> None:
+    """Load the dataset at PATH: a folder of CSV files, an .xlsx workbook or a JSON file.
+
+    Every problem is reported as FILE:LINE: message and nothing is written unless the
+    whole dataset is valid. See docs/dataset-format.md.
+    """
+    report = load(
+        path,
+        app.store,
+        replace=replace,
+        check_only=check,
+        progress=not no_progress,
+        source=source,
+    )
+    _print_report(report)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@pass_app
+def export(app: AppContext, directory: Path) -> None:
+    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format)."""
+    files = export_dataset(app.store, directory)
+    for f in files:
+        click.echo(str(f))
+    click.echo(f"exported {len(files)} table(s) from {app.store.uri} to {directory}")
+
+
+COMMANDS = [ingest, export]

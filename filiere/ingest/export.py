@@ -1,0 +1,111 @@
+"""Exporting the store back to the dataset format: one UTF-8 CSV file per non-empty table.
+
+The files read back to the same rows: items keep their kind, production rows their
+stage, year and source, extra columns their values. Reference data (countries,
+regions, HS codes) is built in and not exported.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from filiere.graph.records import GraphBatch
+from filiere.graph.schema import Label, Rel
+from filiere.graph.store import GraphStore
+from filiere.ingest.values import format_number
+
+#: Known columns of each table, in the order they are written.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "items": ("id", "name", "kind", "hs_code", "unit", "unit_value_eur", "description"),
+    "bom": ("parent", "child", "quantity"),
+    "suppliers": ("id", "name", "country", "region", "city", "lat", "lon", "siren", "naf"),
+    "supplies": ("supplier", "item", "share"),
+    "offers": ("supplier", "item"),
+    "substitutes": ("item", "substitute", "compatibility"),
+    "processes": ("item", "process"),
+    "capabilities": ("supplier", "process"),
+    "production": ("material", "country", "share", "stage", "year", "source"),
+}
+
+#: Relationship type -> (table, column of the start node, column of the end node).
+REL_TABLES: dict[Rel, tuple[str, str, str]] = {
+    Rel.CONTAINS: ("bom", "parent", "child"),
+    Rel.SUPPLIES: ("supplies", "supplier", "item"),
+    Rel.OFFERS: ("offers", "supplier", "item"),
+    Rel.SUBSTITUTES: ("substitutes", "substitute", "item"),
+    Rel.REQUIRES: ("processes", "item", "process"),
+    Rel.MASTERS: ("capabilities", "supplier", "process"),
+    Rel.PRODUCES: ("production", "country", "material"),
+}
+
+_NODE_TABLES = {Label.ITEM: "items", Label.SUPPLIER: "suppliers"}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, list):
+        return "|".join(_text(v) for v in value)
+    return str(value)
+
+
+def _props(props: Mapping[str, Any], table: str) -> dict[str, Any]:
+    keep_source = table == "production"
+    return {
+        k: v
+        for k, v in props.items()
+        if k != "loaded_at" and (k != "source" or keep_source) and v is not None
+    }
+
+
+def dataset_rows(batch: GraphBatch) -> dict[str, list[dict[str, str]]]:
+    """The dataset tables that ``batch`` holds, as rows of text."""
+    rows: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for n in batch.nodes:
+        table = _NODE_TABLES.get(n.label)
+        if table is None:
+            continue
+        props = _props(n.props, table)
+        if table == "items" and "kind" not in props:
+            props["kind"] = next((x.value.lower() for x in n.extra_labels), "")
+        rows[table].append({k: _text(v) for k, v in props.items()})
+    for r in batch.rels:
+        spec = REL_TABLES.get(r.type)
+        if spec is None:
+            continue
+        table, start_col, end_col = spec
+        row = {start_col: r.start, end_col: r.end}
+        row.update({k: _text(v) for k, v in _props(r.props, table).items()})
+        rows[table].append(row)
+    return dict(rows)
+
+
+def export_dataset(store: GraphStore, directory: str | Path) -> list[Path]:
+    """Write the store's dataset tables as CSV files in ``directory``; return the files."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = dataset_rows(store.export())
+    written: list[Path] = []
+    for table, known in COLUMNS.items():
+        rows = tables.get(table)
+        if not rows:
+            continue
+        present = {k for row in rows for k in row}
+        columns = [c for c in known if c in present or c in known[:2]]
+        columns += sorted(present - set(known))
+        path = out / f"{table}.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([row.get(c, "") for c in columns])
+        written.append(path)
+    return written

@@ -1,0 +1,151 @@
+"""Loading a dataset into a store: read, validate, build, write -- all or nothing."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from filiere.graph.model import TABLES
+from filiere.graph.records import WriteSummary
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import build_batch
+from filiere.ingest.readers import dataset_name, read_tables
+from filiere.ingest.tables import RawTable
+from filiere.ingest.validate import validate
+
+
+@dataclass
+class LoadReport:
+    """What a load (or a ``--check``) did.
+
+    ``rows`` counts the valid rows per table; ``summary`` is ``None`` for a check,
+    which writes nothing.
+    """
+
+    source: str
+    store: str
+    store_kind: str
+    rows: dict[str, int] = field(default_factory=dict)
+    summary: WriteSummary | None = None
+    replaced: bool = False
+
+    @property
+    def checked_only(self) -> bool:
+        return self.summary is None
+
+
+class _Steps:
+    """A rich progress display on stderr, or nothing."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+
+    @contextlib.contextmanager
+    def step(self, description: str, total: int | None = None) -> Iterator[_Advance]:
+        if self.progress is None:
+            yield _Advance(None, None)
+            return
+        task = self.progress.add_task(description, total=total)
+        try:
+            yield _Advance(self.progress, task)
+        finally:
+            self.progress.update(task, completed=total or 1, total=total or 1)
+
+
+@dataclass
+class _Advance:
+    progress: Progress | None
+    task: object
+
+    def __call__(self, n: int) -> None:
+        if self.progress is not None and n:
+            self.progress.advance(self.task, n)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _steps(enabled: bool) -> Iterator[_Steps]:
+    if not enabled:
+        yield _Steps(None)
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        yield _Steps(progress)
+
+
+def load(
+    path: str | Path,
+    store: GraphStore,
+    *,
+    replace: bool = False,
+    check_only: bool = False,
+    progress: bool = True,
+    source: str | None = None,
+) -> LoadReport:
+    """Load the dataset at ``path`` (folder of CSVs, xlsx, JSON, zip) into ``store``.
+
+    ``source`` (default: the folder name or file stem) is written on every node and
+    relationship. A refused dataset raises :class:`~filiere.errors.DatasetError` and
+    leaves the store untouched; ``check_only`` validates against the store and writes
+    nothing; ``replace`` empties the store in the same atomic write.
+    """
+    with _steps(progress) as steps:
+        with steps.step(f"reading {Path(path).name}"):
+            tables = read_tables(path)
+        return _load(tables, store, steps, source or dataset_name(path), replace, check_only)
+
+
+def load_tables(
+    tables: Mapping[str, RawTable],
+    store: GraphStore,
+    *,
+    source: str,
+    replace: bool = False,
+    check_only: bool = False,
+    progress: bool = True,
+) -> LoadReport:
+    """Validate and load tables already read (uploads, real-source adapters)."""
+    with _steps(progress) as steps:
+        return _load(tables, store, steps, source, replace, check_only)
+
+
+def _load(
+    tables: Mapping[str, RawTable],
+    store: GraphStore,
+    steps: _Steps,
+    source: str,
+    replace: bool,
+    check_only: bool,
+) -> LoadReport:
+    with steps.step("validating"):
+        # With --replace the store is emptied first: its content does not count.
+        dataset = validate(tables, None if replace else store, name=source)
+    present = {t.name for t in tables.values()}
+    rows = {name: len(getattr(dataset, name)) for name in TABLES if name in present}
+    report = LoadReport(source, store.uri, store.kind, rows, replaced=replace and not check_only)
+    if check_only:
+        return report
+    with steps.step("building the graph"):
+        batch = build_batch(dataset, source=source)
+    with steps.step(f"writing to {store.kind} store", total=len(batch)) as advance:
+        report.summary = store.write(batch, replace=replace, progress=advance)
+    return report

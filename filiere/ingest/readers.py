@@ -1,0 +1,392 @@
+"""Reading dataset files into :class:`~filiere.ingest.tables.RawTable` objects.
+
+A dataset is a folder of CSV files (one per table, named after it), one ``.xlsx``
+workbook (one sheet per table), one JSON file ``{"items": [...], ...}``, or -- for
+uploads -- a zip of CSV files. CSV files may be UTF-8 (with or without BOM), UTF-16
+with BOM or Windows-1252, delimited by ``,``, ``;`` or tab (sniffed from the header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from bisect import bisect_right
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from filiere.errors import DatasetError, DatasetIssue
+from filiere.ingest.tables import RawTable, normalize_column, table_from_cells
+from filiere.ingest.values import format_number
+
+CSV_SUFFIXES = (".csv", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+DELIMITERS = (",", ";", "\t")
+#: Largest uncompressed zip upload accepted.
+MAX_ZIP_BYTES = 512 * 1024 * 1024
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_csv(data: bytes, table: RawTable) -> str | None:
+    """The text of a CSV file, or ``None`` (with an issue recorded) when undecodable.
+
+    >>> t = RawTable("items", "items.csv")
+    >>> decode_csv("id;nom\\nA;Bâti".encode("cp1252"), t)
+    'id;nom\\nA;Bâti'
+    >>> decode_csv(b"id\\n\\xc3\\xa9\\n\\xe9\\n", t) is None
+    True
+    >>> print(t.issues[0])
+    items.csv:3: invalid UTF-8 byte 0xe9 in a file that is otherwise UTF-8 (mixed encodings)
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            table.issue(None, f"unreadable UTF-16 text ({e.reason})")
+            return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        table.issue(
+            _line_of(data, data.index(b"\x00")), "unreadable bytes: a NUL byte (binary file?)"
+        )
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        bad = e.start
+        first = data[bad]
+        if any(ord(c) > 127 for c in data.decode("utf-8", errors="ignore")):
+            table.issue(
+                _line_of(data, bad),
+                f"invalid UTF-8 byte 0x{first:02x} in a file that is otherwise UTF-8 "
+                "(mixed encodings)",
+            )
+            return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as e:
+        table.issue(
+            _line_of(data, e.start),
+            f"unreadable bytes: 0x{data[e.start]:02x} is neither UTF-8 nor Windows-1252",
+        )
+        return None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter used on the header line: the most frequent of ``,`` ``;`` and tab.
+
+    >>> sniff_delimiter("id;name;kind\\n"), sniff_delimiter('"a,b"\\tc\\n')
+    (';', '\\t')
+    """
+    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv_text(text: str, name: str, file: str) -> RawTable:
+    """Parse CSV text into a table; a broken CSV is reported at the line it breaks."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    problems: list[DatasetIssue] = []
+    incomplete = False
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        nonlocal incomplete
+        last = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                start = last + 1
+                if "unexpected end of data" in str(e):
+                    problems.append(
+                        DatasetIssue(file, start, "unclosed quote: the quoted value never ends")
+                    )
+                    incomplete = True
+                    return
+                problems.append(DatasetIssue(file, reader.line_num, f"broken CSV: {e}"))
+                last = reader.line_num
+                continue
+            yield last + 1, cells
+            last = reader.line_num
+
+    table = table_from_cells(name, file, lines())
+    table.issues.extend(problems)
+    table.complete = table.complete and not incomplete and not problems
+    return table
+
+
+def read_csv_bytes(data: bytes, name: str, file: str) -> RawTable:
+    """Decode and parse one CSV file's bytes."""
+    table = RawTable(name, file)
+    text = decode_csv(data, table)
+    if text is None:
+        table.complete = False
+        return table
+    return parse_csv_text(text, name, file)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(source: Path | bytes, display: str) -> dict[str, RawTable]:
+    """Read a workbook: one table per sheet, named after the sheet (rows = sheet rows)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(
+            io.BytesIO(source) if isinstance(source, bytes) else source,
+            read_only=True,
+            data_only=True,
+        )
+    except Exception as e:  # openpyxl raises zipfile, KeyError, XML and value errors
+        raise DatasetError(
+            [DatasetIssue(display, None, f"not a readable xlsx workbook ({e})")]
+        ) from None
+    tables: list[RawTable] = []
+    try:
+        for sheet in book.worksheets:
+            file = f"{display}[{sheet.title}]"
+            rows = (
+                (i, [_cell_text(v) for v in values])
+                for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            )
+            tables.append(table_from_cells(normalize_column(sheet.title), file, rows))
+    finally:
+        book.close()
+    return _by_name(tables)
+
+
+class _JsonFile(BaseModel):
+    """The JSON format: one list of row objects per table (``name`` is allowed and ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+
+
+_Scalar = str | int | float | bool | None
+
+
+_ROWS: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
+_ROW: TypeAdapter[dict[str, _Scalar]] = TypeAdapter(dict[str, _Scalar])
+
+
+def _json_element_lines(text: str) -> dict[str, tuple[int, list[int]]]:
+    """Line of each top-level key and of each element of its array (text is valid JSON)."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(pos: int) -> int:
+        return bisect_right(starts, pos)
+
+    dec = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    out: dict[str, tuple[int, list[int]]] = {}
+    i = ws.match(text, 0).end()  # type: ignore[union-attr]
+    if text[i : i + 1] != "{":
+        return out
+    i += 1
+    while True:
+        i = ws.match(text, i).end()  # type: ignore[union-attr]
+        if text[i] == "}":
+            return out
+        if text[i] == ",":
+            i += 1
+            continue
+        key_line = line(i)
+        key, i = dec.raw_decode(text, i)
+        i = ws.match(text, i).end() + 1  # type: ignore[union-attr]  # past ':'
+        i = ws.match(text, i).end()  # type: ignore[union-attr]
+        lines: list[int] = []
+        if text[i] == "[":
+            i += 1
+            while True:
+                i = ws.match(text, i).end()  # type: ignore[union-attr]
+                if text[i] == "]":
+                    i += 1
+                    break
+                if text[i] == ",":
+                    i += 1
+                    continue
+                lines.append(line(i))
+                _, i = dec.raw_decode(text, i)
+        else:
+            _, i = dec.raw_decode(text, i)
+        out[str(key)] = (key_line, lines)
+
+
+def read_json(data: bytes, display: str) -> dict[str, RawTable]:
+    """Read a JSON dataset; each row object's line is where its ``{`` is."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DatasetError(
+            [DatasetIssue(display, _line_of(data, e.start), "unreadable bytes: not UTF-8")]
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DatasetError([DatasetIssue(display, e.lineno, f"invalid JSON: {e.msg}")]) from None
+    try:
+        top = _JsonFile.model_validate(raw)
+    except ValidationError:
+        raise DatasetError(
+            [DatasetIssue(display, 1, 'expected an object {"items": [...], ...}')]
+        ) from None
+    positions = _json_element_lines(text)
+    tables: list[RawTable] = []
+    for key, value in (top.model_extra or {}).items():
+        key_line, lines = positions.get(key, (1, []))
+        table = RawTable(normalize_column(key), display, key_line)
+        tables.append(table)
+        try:
+            rows = _ROWS.validate_python(value)
+        except ValidationError:
+            table.issue(key_line, f"{key!r} must be a list of row objects")
+            table.complete = False
+            continue
+        columns: dict[str, None] = {}
+        for n, item in enumerate(rows):
+            where = lines[n] if n < len(lines) else key_line
+            try:
+                row = _ROW.validate_python(item)
+            except ValidationError as e:
+                table.complete = False
+                bad = dict.fromkeys(err["loc"][0] for err in e.errors() if err["loc"])
+                for col in bad:
+                    table.issue(where, f"value of {col!r} must be a text, a number or null")
+                if not bad:
+                    table.issue(where, 'a row must be an object {"column": value, ...}')
+                continue
+            values = {normalize_column(k): _cell_text(v) for k, v in row.items()}
+            columns.update(dict.fromkeys(values))
+            table.rows.append((where, values))
+        table.columns = list(columns)
+    return _by_name(tables)
+
+
+def _by_name(tables: list[RawTable]) -> dict[str, RawTable]:
+    out: dict[str, RawTable] = {}
+    issues: list[DatasetIssue] = []
+    for t in tables:
+        if t.name in out:
+            issues.append(
+                DatasetIssue(t.file, None, f"table {t.name!r} is also in {out[t.name].file}")
+            )
+        else:
+            out[t.name] = t
+    if issues:
+        raise DatasetError(issues)
+    return out
+
+
+def _csv_table_name(filename: str) -> str:
+    return normalize_column(PurePosixPath(filename).stem)
+
+
+def read_folder(folder: Path) -> dict[str, RawTable]:
+    """Read every ``.csv``/``.tsv`` file of a folder (file name = table name)."""
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in CSV_SUFFIXES and not p.name.startswith(".")
+    )
+    if not files:
+        raise DatasetError([DatasetIssue(folder.name, None, "no CSV files in this folder")])
+    return _by_name(
+        [
+            read_csv_bytes(p.read_bytes(), _csv_table_name(p.name), f"{folder.name}/{p.name}")
+            for p in files
+        ]
+    )
+
+
+def read_zip(data: bytes, display: str) -> dict[str, RawTable]:
+    """Read the CSV files of a zip (any folder inside; ``__MACOSX`` and hidden files skipped)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        raise DatasetError(
+            [DatasetIssue(display, None, f"not a readable zip file ({e})")]
+        ) from None
+    with archive:
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir()
+            and PurePosixPath(m.filename).suffix.lower() in CSV_SUFFIXES
+            and "__MACOSX" not in m.filename
+            and not PurePosixPath(m.filename).name.startswith(".")
+        ]
+        if not members:
+            raise DatasetError([DatasetIssue(display, None, "no CSV files in this zip")])
+        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+            raise DatasetError([DatasetIssue(display, None, "the zip is too large once extracted")])
+        tables = [
+            read_csv_bytes(archive.read(m), _csv_table_name(m.filename), f"{display}/{m.filename}")
+            for m in sorted(members, key=lambda m: m.filename)
+        ]
+    return _by_name(tables)
+
+
+def read_upload(filename: str, data: bytes) -> dict[str, RawTable]:
+    """Read an uploaded dataset from its bytes: ``.xlsx``, ``.zip`` of CSVs, ``.json`` or ``.csv``.
+
+    ``filename`` names the upload in messages (``book.xlsx[items]:3``) and decides the
+    format; the HTTP API passes the uploaded file's name and content.
+    """
+    name = PurePosixPath(filename).name or "upload"
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(data, name)
+    if suffix == ".zip":
+        return read_zip(data, name)
+    if suffix == ".json":
+        return read_json(data, name)
+    if suffix in CSV_SUFFIXES:
+        return _by_name([read_csv_bytes(data, _csv_table_name(name), name)])
+    raise DatasetError(
+        [DatasetIssue(name, None, "unsupported file type (expected .xlsx, .zip, .json or .csv)")]
+    )
+
+
+def read_tables(path: str | Path) -> dict[str, RawTable]:
+    """Read the dataset at ``path``: a folder of CSVs, a workbook, a JSON, a zip or one CSV."""
+    p = Path(path)
+    if p.is_dir():
+        return read_folder(p)
+    if not p.is_file():
+        raise DatasetError([DatasetIssue(str(path), None, "no such file or folder")])
+    if p.suffix.lower() in XLSX_SUFFIXES:
+        return read_xlsx(p, p.name)
+    return read_upload(p.name, p.read_bytes())
+
+
+def dataset_name(path: str | Path) -> str:
+    """The default source name of a dataset: the folder name or the file's stem."""
+    p = Path(path)
+    return p.name if p.is_dir() else p.stem

@@ -1,0 +1,440 @@
+"""Validation: raw tables in, a :class:`~filiere.graph.model.Dataset` out, or every problem.
+
+:func:`validate` never stops at the first problem: it collects them all, sorted by file
+and line, and raises one :class:`~filiere.errors.DatasetError`. Given a store, it
+accepts references to items and suppliers that the store already holds, and looks for
+bill-of-materials cycles through the store's ``CONTAINS`` relationships too.
+
+>>> from filiere.ingest.tables import table_from_cells
+>>> items = table_from_cells("items", "items.csv", [(1, ["id", "name", "kind"]),
+...     (2, ["A", "Aimant", "Component"]), (3, ["A", "Acier", "alloy"])])
+>>> try:
+...     validate({"items": items})
+... except DatasetError as e:
+...     print("\\n".join(str(i) for i in e.issues))
+items.csv:3: unknown kind 'alloy' (expected product, component or material)
+items.csv:3: duplicate item id 'A' (first at line 2)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from filiere.errors import DatasetError, DatasetIssue
+from filiere.graph import reference as ref
+from filiere.graph.model import TABLES, Dataset, Row
+from filiere.graph.schema import Kind, Label, Rel
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import process_id
+from filiere.ingest.cycles import find_cycles
+from filiere.ingest.tables import RawTable
+from filiere.ingest.values import parse_int, parse_number
+
+#: Required columns of each table.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "items": ("id", "name", "kind"),
+    "bom": ("parent", "child"),
+    "suppliers": ("id", "name", "country"),
+    "supplies": ("supplier", "item"),
+    "offers": ("supplier", "item"),
+    "substitutes": ("item", "substitute"),
+    "processes": ("item", "process"),
+    "capabilities": ("supplier", "process"),
+    "production": ("material", "country", "share"),
+}
+
+#: Columns that hold provenance and may not come from a file (``source`` is allowed in
+#: production, where it names the publication the share comes from).
+RESERVED = ("source", "loaded_at")
+
+#: Tolerance on share sums, for rounding in spreadsheets.
+SHARE_TOLERANCE = 0.01
+
+#: Columns that reference an item or a supplier, by table.
+ITEM_REFS: dict[str, tuple[str, ...]] = {
+    "bom": ("parent", "child"),
+    "supplies": ("item",),
+    "offers": ("item",),
+    "substitutes": ("item", "substitute"),
+    "processes": ("item",),
+    "production": ("material",),
+}
+SUPPLIER_REFS: dict[str, tuple[str, ...]] = {
+    "supplies": ("supplier",),
+    "offers": ("supplier",),
+    "capabilities": ("supplier",),
+}
+
+#: The columns that identify a relationship row (duplicates are refused).
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "bom": ("parent", "child"),
+    "supplies": ("supplier", "item"),
+    "offers": ("supplier", "item"),
+    "substitutes": ("item", "substitute"),
+    "processes": ("item", "process"),
+    "capabilities": ("supplier", "process"),
+    "production": ("material", "country", "stage", "year"),
+}
+
+Converter = Callable[[str], tuple[Any, str | None]]
+
+
+def _number(
+    col: str, ok: Callable[[float], bool], expect: str, *, percent: bool = False
+) -> Converter:
+    def convert(text: str) -> tuple[Any, str | None]:
+        value = parse_number(text, percent=percent)
+        if value is None or not ok(value):
+            return None, f"{col} must be {expect}, got {text!r}"
+        return value, None
+
+    return convert
+
+
+_KINDS = frozenset(k.value for k in Kind)
+
+
+def _kind(text: str) -> tuple[Any, str | None]:
+    k = text.strip().lower()
+    if k in _KINDS:
+        return k, None
+    return None, f"unknown kind {text!r} (expected product, component or material)"
+
+
+def _country(text: str) -> tuple[Any, str | None]:
+    code = ref.country_code(text)
+    return (code, None) if code else (None, f"unknown country {text!r}")
+
+
+def _stage(text: str) -> tuple[Any, str | None]:
+    s = text.strip().lower()
+    if s in ("extraction", "processing"):
+        return s, None
+    return None, f"unknown stage {text!r} (expected extraction or processing)"
+
+
+def _year(text: str) -> tuple[Any, str | None]:
+    y = parse_int(text)
+    if y is None or not 1000 <= y <= 9999:
+        return None, f"year must be a four-digit year, got {text!r}"
+    return y, None
+
+
+_SHARE = _number("share", lambda v: 0 < v <= 1, "a number in (0, 1]", percent=True)
+
+#: Converters of the typed columns; any other column is text.
+CONVERTERS: dict[str, dict[str, Converter]] = {
+    "items": {
+        "kind": _kind,
+        "unit_value_eur": _number("unit_value_eur", lambda v: v >= 0, "a number >= 0"),
+    },
+    "bom": {"quantity": _number("quantity", lambda v: v > 0, "a positive number")},
+    "suppliers": {
+        "country": _country,
+        "lat": _number("lat", lambda v: -90 <= v <= 90, "a latitude between -90 and 90"),
+        "lon": _number("lon", lambda v: -180 <= v <= 180, "a longitude between -180 and 180"),
+    },
+    "supplies": {"share": _SHARE},
+    "substitutes": {
+        "compatibility": _number(
+            "compatibility", lambda v: 0 <= v <= 1, "a number between 0 and 1", percent=True
+        )
+    },
+    "production": {"country": _country, "share": _SHARE, "stage": _stage, "year": _year},
+}
+
+
+@dataclass
+class _Checked:
+    """One valid (or partly valid) row: where it is, its converted values, its model."""
+
+    line: int
+    values: dict[str, Any]
+    model: Row | None
+
+
+@dataclass
+class _State:
+    issues: list[DatasetIssue] = field(default_factory=list)
+    rows: dict[str, list[_Checked]] = field(default_factory=dict)
+    complete: dict[str, bool] = field(default_factory=dict)
+
+    def add(self, table: RawTable, line: int | None, message: str) -> None:
+        self.issues.append(DatasetIssue(table.file, line, message))
+
+
+def _dataset_file(tables: Mapping[str, RawTable]) -> str:
+    """What names the whole dataset in messages: the workbook, folder or JSON file."""
+    for t in tables.values():
+        if t.file.endswith("]") and "[" in t.file:
+            return t.file[: t.file.rindex("[")]
+        if "/" in t.file:
+            return t.file.rsplit("/", 1)[0]
+        return t.file
+    return "dataset"
+
+
+def _check_rows(table: RawTable, state: _State) -> None:
+    """Convert each row's typed columns and build its model; report bad values."""
+    model = TABLES[table.name]
+    converters = CONVERTERS.get(table.name, {})
+    checked: list[_Checked] = []
+    required = REQUIRED[table.name]
+    for line, raw in table.rows:
+        values: dict[str, Any] = {}
+        ok = True
+        for col in required:
+            if not raw.get(col):
+                state.add(table, line, f"empty {col}")
+                ok = False
+        for col, text in raw.items():
+            if not text:
+                continue
+            convert = converters.get(col)
+            if convert is None:
+                values[col] = text
+                continue
+            value, problem = convert(text)
+            if problem:
+                state.add(table, line, problem)
+                ok = False
+            else:
+                values[col] = value
+        if table.name == "suppliers" and values.get("region"):
+            region, problem = _region(values["region"], values.get("country"))
+            if problem:
+                state.add(table, line, problem)
+                ok = False
+            values["region"] = region
+        if table.name in ("processes", "capabilities") and values.get("process"):
+            values["process"] = process_id(values["process"])
+        row: Row | None = None
+        if ok:
+            try:
+                row = model.model_validate(values)
+            except ValidationError as e:
+                for err in e.errors():
+                    where = ".".join(str(x) for x in err["loc"])
+                    state.add(table, line, f"{where}: {err['msg']}")
+        checked.append(_Checked(line, values, row))
+    state.rows[table.name] = checked
+
+
+def _region(text: str, country: str | None) -> tuple[str | None, str | None]:
+    info = ref.region_info(text)
+    if info is None:
+        return None, f"unknown region {text!r} (expected an ISO 3166-2 code such as FR-BFC)"
+    if country and info.country != country:
+        return (
+            None,
+            f"region {info.code!r} is not a subdivision of the supplier's country {country}",
+        )
+    return info.code, None
+
+
+def _check_columns(table: RawTable, state: _State) -> bool:
+    """Report missing required and reserved columns; ``False`` when rows cannot be read."""
+    missing = [c for c in REQUIRED[table.name] if c not in table.columns]
+    for col in missing:
+        state.add(table, table.header_line, f"missing required column {col!r}")
+    for col in RESERVED:
+        if col in table.columns and not (table.name == "production" and col == "source"):
+            state.add(table, table.header_line, f"column {col!r} is reserved for provenance")
+    return not missing
+
+
+def validate(
+    tables: Mapping[str, RawTable], store: GraphStore | None = None, *, name: str = "dataset"
+) -> Dataset:
+    """Check every table and their references; return the dataset or raise every problem.
+
+    With ``store``, references to items and suppliers already in the store are valid,
+    a production row may name a material already in the store, and BOM cycles are
+    looked for through the store's ``CONTAINS`` relationships. Share sums only add up
+    the dataset's own rows.
+    """
+    state = _State()
+    for table in tables.values():
+        state.issues.extend(table.issues)
+        if table.name not in TABLES:
+            state.add(
+                table,
+                table.header_line,
+                f"unknown table {table.name!r} (expected one of {', '.join(TABLES)})",
+            )
+            continue
+        if not table.columns and not table.complete:
+            state.complete[table.name] = False  # unreadable: already reported
+            continue
+        readable = _check_columns(table, state)
+        state.complete[table.name] = table.complete and readable
+        if readable:
+            _check_rows(table, state)
+    if "items" not in tables:
+        state.issues.append(
+            DatasetIssue(_dataset_file(tables), None, "missing table 'items' (required)")
+        )
+    by_name = {t.name: t for t in tables.values() if t.name in TABLES}
+    items = _check_keys(state, by_name.get("items"), "item")
+    suppliers = _check_keys(state, by_name.get("suppliers"), "supplier")
+    _check_references(state, by_name, items, suppliers, store)
+    _check_duplicates(state, by_name)
+    _check_bom(state, by_name.get("bom"), store)
+    _check_share_sums(state, by_name)
+    if state.issues:
+        raise DatasetError(sorted(state.issues, key=lambda i: (i.file, i.line or 0)))
+    models = {t: [c.model for c in rows if c.model is not None] for t, rows in state.rows.items()}
+    return Dataset.model_validate({"name": name, "items": [], **models})
+
+
+def _check_keys(state: _State, table: RawTable | None, what: str) -> dict[str, _Checked]:
+    """Report duplicate ids; return every row by id (rows with bad values included)."""
+    seen: dict[str, _Checked] = {}
+    if table is None:
+        return seen
+    for row in state.rows.get(table.name, []):
+        key = row.values.get("id")
+        if not key:
+            continue
+        if key in seen:
+            state.add(
+                table, row.line, f"duplicate {what} id {key!r} (first at line {seen[key].line})"
+            )
+        else:
+            seen[key] = row
+    return seen
+
+
+def _check_references(
+    state: _State,
+    tables: Mapping[str, RawTable],
+    items: Mapping[str, _Checked],
+    suppliers: Mapping[str, _Checked],
+    store: GraphStore | None,
+) -> None:
+    """Unknown items and suppliers; production rows for items that are not materials."""
+    for label, refs, known, what, owner in (
+        (Label.ITEM, ITEM_REFS, items, "item", "items"),
+        (Label.SUPPLIER, SUPPLIER_REFS, suppliers, "supplier", "suppliers"),
+    ):
+        wanted: list[tuple[RawTable, int, str, str]] = []
+        for tname, cols in refs.items():
+            table = tables.get(tname)
+            if table is None:
+                continue
+            for row in state.rows.get(tname, []):
+                for col in cols:
+                    key = row.values.get(col)
+                    if key and key not in known:
+                        wanted.append((table, row.line, col, key))
+        in_store = _store_nodes(store, label, {w[3] for w in wanted})
+        owner_table = tables.get(owner)
+        # Without a readable owner table, "unknown" would only echo that table's problem
+        # (a missing suppliers table is fine: the suppliers may be in the store).
+        if owner_table is None:
+            report = label is Label.SUPPLIER
+        else:
+            report = state.complete.get(owner, False)
+        for table, line, col, key in wanted:
+            if key in in_store:
+                kind = in_store[key].get("kind")
+                if col == "material" and kind != Kind.MATERIAL:
+                    state.add(table, line, _not_material(key, kind))
+            elif report:
+                state.add(table, line, f"unknown {what} {key!r} in column {col}")
+    production = tables.get("production")
+    if production is not None:
+        for row in state.rows.get("production", []):
+            key = row.values.get("material")
+            found = items.get(key) if key else None
+            kind = found.values.get("kind") if found else None
+            if found is not None and kind is not None and kind != Kind.MATERIAL:
+                state.add(production, row.line, _not_material(str(key), kind))
+
+
+def _not_material(key: str, kind: Any) -> str:
+    return f"production rows are for materials, and item {key!r} is a {kind}"
+
+
+def _store_nodes(
+    store: GraphStore | None, label: Label, keys: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    wanted = set(keys)
+    if store is None or not wanted:
+        return {}
+    return store.get_nodes(label, wanted)
+
+
+def _check_duplicates(state: _State, tables: Mapping[str, RawTable]) -> None:
+    for tname, cols in IDENTITY.items():
+        table = tables.get(tname)
+        if table is None:
+            continue
+        first: dict[tuple[Any, ...], int] = {}
+        for row in state.rows.get(tname, []):
+            if row.model is None:
+                continue
+            key = tuple(getattr(row.model, c) for c in cols)
+            if key in first:
+                same = ", ".join(cols)
+                state.add(table, row.line, f"duplicate row: same {same} as line {first[key]}")
+            else:
+                first[key] = row.line
+        if tname == "substitutes":
+            for row in state.rows.get(tname, []):
+                if row.model is not None and row.values["item"] == row.values["substitute"]:
+                    state.add(
+                        table, row.line, f"item {row.values['item']!r} cannot substitute itself"
+                    )
+
+
+def _check_bom(state: _State, table: RawTable | None, store: GraphStore | None) -> None:
+    """Self-loops and cycles, through the store's own bill of materials when given."""
+    if table is None:
+        return
+    edges: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+    for row in state.rows.get("bom", []):
+        parent, child = row.values.get("parent"), row.values.get("child")
+        if not parent or not child:
+            continue
+        if parent == child:
+            state.add(table, row.line, f"self-loop: {parent!r} contains itself")
+            continue
+        edges[parent].append((child, row.line))
+    if not edges:
+        return
+    if store is not None:
+        for r in store.relationships(Rel.CONTAINS):
+            if r.start != r.end:
+                edges[r.start].append((r.end, None))
+    for line, cycle in find_cycles(edges):
+        state.add(table, line, "cycle in the bill of materials: " + " -> ".join(cycle))
+
+
+def _check_share_sums(state: _State, tables: Mapping[str, RawTable]) -> None:
+    groups: dict[tuple[str, tuple[Any, ...]], list[tuple[int, float]]] = defaultdict(list)
+    for tname, cols in (("supplies", ("item",)), ("production", ("material", "stage", "year"))):
+        for row in state.rows.get(tname, []):
+            share = getattr(row.model, "share", None) if row.model is not None else None
+            if share is not None:
+                groups[(tname, tuple(getattr(row.model, c) for c in cols))].append(
+                    (row.line, share)
+                )
+    for (tname, key), rows in groups.items():
+        total = sum(s for _, s in rows)
+        if total <= 1 + SHARE_TOLERANCE:
+            continue
+        lines = ", ".join(str(ln) for ln, _ in rows)
+        if tname == "supplies":
+            what = f"the supply shares of item {key[0]!r}"
+        else:
+            year = "" if key[2] is None else f", {key[2]}"
+            what = f"the production shares of {key[0]!r} ({key[1]}{year})"
+        state.add(
+            tables[tname], rows[0][0], f"{what} sum to {total:.4g} (lines {lines}), more than 1"
+        )
