@@ -1,0 +1,174 @@
+"""The analyses: dependencies, substitution routes, country shocks, criticality, BOM explosion.
+
+Each analysis runs natively on either store (networkx for the embedded store, the
+``.cypher`` files of ``filiere/queries/cypher/`` on Neo4j) and both give the same
+result. Definitions: ``docs/analyses.md``.
+
+>>> import tempfile, os
+>>> from filiere.graph.embedded import EmbeddedStore
+>>> from filiere.graph.model import BomLine, Dataset, Item, Supplier, Supply
+>>> from filiere.ingest.build import build_batch
+>>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.json"))
+>>> _ = store.write(build_batch(Dataset(
+...     items=[Item(id="P", name="Pompe", kind="product"),
+...            Item(id="A", name="Aimant", kind="component")],
+...     bom=[BomLine(parent="P", child="A", quantity=2)],
+...     suppliers=[Supplier(id="S", name="Ningbo", country="CN")],
+...     supplies=[Supply(supplier="S", item="A")])))
+>>> d = deps(store, "P").dependencies[0]
+>>> d.item, d.country, d.at_risk, d.paths
+('A', 'CN', True, [['P', 'A']])
+>>> bom(store, "P").lines[0].quantity
+2.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from filiere.errors import ConfigError, StoreError
+from filiere.graph.store import GraphStore
+from filiere.queries.common import BomCycleError
+from filiere.queries.models import (
+    AnalysisSettings,
+    BomResult,
+    CriticalResult,
+    DepsResult,
+    RoutesResult,
+    ShockResult,
+)
+
+__all__ = [
+    "AnalysisSettings",
+    "BomCycleError",
+    "BomResult",
+    "CriticalResult",
+    "DepsResult",
+    "RoutesResult",
+    "ShockResult",
+    "bom",
+    "critical",
+    "deps",
+    "normalize_countries",
+    "normalize_region",
+    "routes",
+    "shock",
+]
+
+_DEFAULT = AnalysisSettings()
+
+
+def _backend(store: GraphStore) -> str:
+    if store.kind in ("embedded", "neo4j"):
+        return store.kind
+    raise StoreError(f"no analyses for a store of kind {store.kind!r}")
+
+
+def deps(store: GraphStore, product: str, settings: AnalysisSettings = _DEFAULT) -> DepsResult:
+    """The concentrated dependencies of ``product`` (any item id) and its mapping gaps."""
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        result = embedded.deps(store, product, settings)  # type: ignore[arg-type]
+    else:
+        from filiere.queries import neo4j
+
+        result = neo4j.deps(store, product, settings)  # type: ignore[arg-type]
+    return _with_trade(store, result)
+
+
+def _with_trade(store: GraphStore, result: DepsResult) -> DepsResult:
+    """Fill ``Dependency.trade`` from the HS codes of the items (``filiere import baci``)."""
+    from filiere.sources.trade import item_trade
+
+    trade = item_trade(store, [d.item for d in result.dependencies])
+    if not trade:
+        return result
+    deps = [d.model_copy(update={"trade": trade.get(d.item)}) for d in result.dependencies]
+    return result.model_copy(update={"dependencies": deps})
+
+
+def routes(
+    store: GraphStore,
+    item: str,
+    region: str | None = None,
+    settings: AnalysisSettings = _DEFAULT,
+) -> RoutesResult:
+    """Local substitution routes for ``item``, nearest tiers first (region ``R`` optional)."""
+    region = normalize_region(region) if region else None
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded.routes(store, item, region, settings)  # type: ignore[arg-type]
+    from filiere.queries import neo4j
+
+    return neo4j.routes(store, item, region, settings)  # type: ignore[arg-type]
+
+
+def shock(
+    store: GraphStore, countries: Iterable[str], settings: AnalysisSettings = _DEFAULT
+) -> ShockResult:
+    """What stopping every supplier in ``countries`` cuts (``settings`` is not used yet)."""
+    codes = normalize_countries(countries)
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded.shock(store, codes)  # type: ignore[arg-type]
+    from filiere.queries import neo4j
+
+    return neo4j.shock(store, codes)  # type: ignore[arg-type]
+
+
+def critical(store: GraphStore) -> CriticalResult:
+    """Every non-product item with the number of products whose BOM holds it."""
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded.critical(store)  # type: ignore[arg-type]
+    from filiere.queries import neo4j
+
+    return neo4j.critical(store)  # type: ignore[arg-type]
+
+
+def bom(store: GraphStore, product: str) -> BomResult:
+    """Every item under ``product`` (any item id) with its depth and total quantity."""
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded.bom(store, product)  # type: ignore[arg-type]
+    from filiere.queries import neo4j
+
+    return neo4j.bom(store, product)  # type: ignore[arg-type]
+
+
+def normalize_countries(countries: Iterable[str]) -> list[str]:
+    """Sorted, unique ISO alpha-2 codes; names and alpha-3 codes are accepted.
+
+    >>> normalize_countries(["cn", "Chine", "DEU"])
+    ['CN', 'DE']
+    """
+    from filiere.graph.reference import country_code
+
+    codes = set()
+    for c in countries:
+        code = country_code(c)
+        if code is None:
+            raise ConfigError(f"unknown country {c!r} (use an ISO code such as CN)")
+        codes.add(code)
+    if not codes:
+        raise ConfigError("give at least one country")
+    return sorted(codes)
+
+
+def normalize_region(region: str) -> str:
+    """An ISO 3166-2 region code, upper-cased; unknown codes are refused.
+
+    >>> normalize_region("fr-bfc")
+    'FR-BFC'
+    """
+    from filiere.graph.reference import region_info
+
+    code = region.strip().upper()
+    if region_info(code) is None:
+        raise ConfigError(f"unknown region {region!r} (use an ISO 3166-2 code such as FR-BFC)")
+    return code

@@ -1,0 +1,193 @@
+"""Benchmark of the analyses on a generated graph of about 10^6 relationships, on both stores.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/analyses_bench.py            # both stores
+    /work/venv/bin/python benchmarks/analyses_bench.py --stores embedded
+
+The graph: 2,000 products over 8 layers of 17,000 shared sub-assemblies and 2,000
+materials (deep BOMs, diamonds, sub-assemblies shared between products), 50,000
+suppliers in 14 countries, supplies, offers, substitutes, processes and production rows.
+The embedded store is written to ``--workdir``; Neo4j is the local launcher's server in
+``--neo4j-home`` (started if needed) or ``--neo4j-uri``. Both are reused when they
+already hold the same graph. Prints p50/p95 latencies of ``deps`` and ``routes`` over
+random products / items, and the time of ``critical`` and of a shock on China.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.records import GraphBatch
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import build_batch
+from filiere.queries import AnalysisSettings, critical, deps, routes, shock
+from filiere.testing.generate import GeneratorConfig, generate
+
+CONFIG = GeneratorConfig(
+    seed=42,
+    products=2000,
+    layers=8,
+    width=17000,
+    materials=2000,
+    fanout=3,
+    suppliers=50000,
+    offers=3,
+    name="bench",
+)
+LOADED_AT = "2024-01-01T00:00:00+00:00"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def write_in_chunks(store: GraphStore, batch: GraphBatch, chunk: int = 200_000) -> None:
+    """Nodes, then relationships, in several atomic writes (one huge transaction is slow)."""
+    total = len(batch.nodes) + len(batch.rels)
+    with Progress() as progress:
+        task = progress.add_task(f"loading {store.kind}", total=total)
+        first = True
+        for i in range(0, len(batch.nodes), chunk):
+            part = GraphBatch(batch.nodes[i : i + chunk], [])
+            store.write(part, replace=first, progress=lambda n: progress.advance(task, n))
+            first = False
+        for i in range(0, len(batch.rels), chunk):
+            part = GraphBatch([], batch.rels[i : i + chunk])
+            store.write(part, progress=lambda n: progress.advance(task, n))
+
+
+def expected_counts(batch: GraphBatch) -> int:
+    return len(batch.nodes) + len(batch.rels)
+
+
+def holds(store: GraphStore, batch: GraphBatch) -> bool:
+    counts = store.counts()
+    from filiere.graph.schema import KEYED_LABELS, Rel
+
+    nodes = sum(counts.get(str(lbl), 0) for lbl in KEYED_LABELS)
+    rels = sum(counts.get(str(r), 0) for r in Rel)
+    return nodes == len(batch.nodes) and rels == len(batch.rels)
+
+
+def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[str, float]:
+    rnd = random.Random(seed)
+    products = sorted(n.key for n in batch.nodes if n.key.startswith("P") and n.label == "Item")
+    components = sorted(
+        n.key for n in batch.nodes if n.label == "Item" and n.key.startswith(("C", "M"))
+    )
+    settings = AnalysisSettings()
+    res: dict[str, float] = {}
+    res["first deps (ms)"], _ = timed(lambda: deps(store, products[0], settings))
+    res["first deps (ms)"] *= 1000
+    for p in rnd.sample(products, 10):
+        deps(store, p, settings)
+    lat, sizes = [], []
+    for p in rnd.sample(products, samples):
+        t, out = timed(lambda p=p: deps(store, p, settings))
+        lat.append(t)
+        sizes.append(len(out.dependencies))
+    res["deps p50 (ms)"] = percentile(lat, 0.5) * 1000
+    res["deps p95 (ms)"] = percentile(lat, 0.95) * 1000
+    res["deps: mean dependencies"] = statistics.mean(sizes)
+    lat = []
+    for it in rnd.sample(components, samples):
+        region = rnd.choice([None, "FR-BFC", "FR-ARA"])
+        t, _ = timed(lambda it=it, r=region: routes(store, it, r, settings))
+        lat.append(t)
+    res["routes p50 (ms)"] = percentile(lat, 0.5) * 1000
+    res["routes p95 (ms)"] = percentile(lat, 0.95) * 1000
+    res["critical (s)"], out = timed(lambda: critical(store))
+    res["critical: items"] = len(out.items)
+    res["shock CN (s)"], out = timed(lambda: shock(store, ["CN"]))
+    res["shock CN: products hit"] = len(out.impacted_products)
+    return res
+
+
+def closure_sizes(store: EmbeddedStore, batch: GraphBatch) -> tuple[float, int]:
+    from filiere.queries.embedded import index
+
+    ix = index(store)
+    products = [n.key for n in batch.nodes if n.key.startswith("P") and n.label == "Item"]
+    sizes = [len(ix.closure_depths(p)) for p in products[:200]]
+    return statistics.mean(sizes), max(sizes)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--stores", default="embedded,neo4j")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/filiere-bench"))
+    ap.add_argument("--neo4j-home", type=Path, default=Path("/tmp/filiere-bench/neo4j"))
+    ap.add_argument("--neo4j-uri", default=None)
+    ap.add_argument("--samples", type=int, default=100)
+    args = ap.parse_args(argv)
+    stores = args.stores.split(",")
+
+    t, dataset = timed(lambda: generate(CONFIG))
+    batch = build_batch(dataset, loaded_at=LOADED_AT)
+    print(
+        f"generated in {t:.1f} s: {len(batch.nodes):,} nodes, {len(batch.rels):,} relationships",
+        flush=True,
+    )
+    results: dict[str, dict[str, float]] = {}
+    if "embedded" in stores:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        emb = EmbeddedStore(args.workdir / "graph.json")
+        if not holds(emb, batch):
+            t, _ = timed(lambda: write_in_chunks(emb, batch))
+            print(f"embedded store written in {t:.0f} s", flush=True)
+        from filiere.queries.embedded import index
+
+        t, _ = timed(lambda: index(emb))
+        print(f"embedded index built in {t:.1f} s (once per graph version)", flush=True)
+        mean, biggest = closure_sizes(emb, batch)
+        print(f"product closures: mean {mean:.0f} items, max {biggest}", flush=True)
+        results["embedded"] = run(emb, batch, args.samples, seed=7)
+    if "neo4j" in stores:
+        from filiere.graph.neo4j_store import Neo4jStore
+
+        if args.neo4j_uri:
+            neo = Neo4jStore(args.neo4j_uri, password="filiere-dev")
+        else:
+            from filiere.neo4j_local import start
+
+            server = start(args.neo4j_home, heap="3g", pagecache="1g")
+            neo = Neo4jStore(server.uri, user=server.user, password=server.password)
+        if not holds(neo, batch):
+            t, _ = timed(lambda: write_in_chunks(neo, batch, chunk=50_000))
+            print(f"Neo4j store written in {t:.0f} s", flush=True)
+        results["neo4j"] = run(neo, batch, args.samples, seed=7)
+        neo.close()
+
+    names = list(next(iter(results.values())))
+    print()
+    print("| measure | " + " | ".join(results) + " |")
+    print("|---|" + "---|" * len(results))
+    for n in names:
+        cells = []
+        for r in results.values():
+            v = r[n]
+            cells.append(f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v < 10 else f"{v:.1f}")
+        print(f"| {n} | " + " | ".join(cells) + " |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

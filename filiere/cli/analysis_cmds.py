@@ -1,0 +1,488 @@
+"""``filiere deps|routes|shock|critical|bom``: the analyses; ``queries`` and ``cypher``: Cypher.
+
+Tables are for reading, ``--format json`` prints the documented result model exactly,
+``--format csv`` prints one flat row per line of the table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from filiere import queries
+from filiere.cli.context import AppContext, pass_app
+from filiere.cli.output import cell, console, format_option, print_json, print_rows
+from filiere.queries.models import (
+    AnalysisSettings,
+    BomResult,
+    CriticalResult,
+    Dependency,
+    DepsResult,
+    RoutesResult,
+    ShockResult,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_options(fn: F) -> F:
+    """The thresholds shared by the analyses."""
+    options = [
+        click.option(
+            "--home",
+            default=None,
+            help="Home country (ISO alpha-2). Default: FILIERE_HOME_COUNTRY or FR.",
+        ),
+        click.option("--hhi", type=float, default=0.4, show_default=True, help="HHI threshold."),
+        click.option(
+            "--upstream-share",
+            type=float,
+            default=0.65,
+            show_default=True,
+            help="World production share above which a material is upstream-concentrated.",
+        ),
+        click.option(
+            "--max-paths",
+            type=int,
+            default=5,
+            show_default=True,
+            help="BOM paths reported per dependency.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def make_settings(
+    app: AppContext, home: str | None, hhi: float, upstream_share: float, max_paths: int
+) -> AnalysisSettings:
+    try:
+        return AnalysisSettings(
+            home=home or app.settings.home_country,
+            hhi=hhi,
+            upstream_share=upstream_share,
+            max_paths=max_paths,
+        )
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise click.BadParameter(problems) from None
+
+
+#: Columns that may wrap in tables; the others (ids, kinds, numbers) stay on one line.
+WRAPPING = frozenset({"why", "suppliers", "path", "partly lost", "cut at source", "answers"})
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """A rich table whose id and number columns never wrap."""
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for c in columns:
+        table.add_column(c, no_wrap=c not in WRAPPING, overflow="fold")
+    for row in rows:
+        table.add_row(*(cell(row.get(c)) for c in columns))
+    console().print(table)
+
+
+def pct(x: float | None) -> str:
+    return "" if x is None else f"{x:.0%}"
+
+
+def path_text(path: list[str]) -> str:
+    return " > ".join(path)
+
+
+# -- deps ------------------------------------------------------------------------------------
+
+
+def why(d: Dependency) -> str:
+    """Why an item is reported, in an analyst's words."""
+    reasons = []
+    if d.single_country:
+        reasons.append(f"single country {d.country}")
+    elif d.hhi is not None:
+        reasons.append(f"HHI {d.hhi:.2f}")
+    if d.single_source:
+        reasons.append("single source")
+    if d.upstream_concentrated:
+        reasons.append(f"upstream {d.upstream_country} {pct(d.upstream_share)}")
+    return "; ".join(reasons)
+
+
+def deps_rows(result: DepsResult) -> list[dict[str, Any]]:
+    rows = []
+    for d in result.dependencies:
+        more = len(d.paths) - 1
+        rows.append(
+            {
+                "risk": "AT RISK" if d.at_risk else "",
+                "item": d.item,
+                "kind": d.kind,
+                "depth": d.depth,
+                "why": why(d),
+                "suppliers": ", ".join(d.suppliers),
+                "path": (path_text(d.paths[0]) if d.paths else "")
+                + (f"  (+{more} more)" if more > 0 else ""),
+            }
+        )
+    return rows
+
+
+def deps_csv_rows(result: DepsResult) -> list[dict[str, Any]]:
+    return [
+        {
+            **d.model_dump(exclude={"suppliers", "paths"}),
+            "suppliers": " ".join(d.suppliers),
+            "paths": " | ".join(path_text(p) for p in d.paths),
+        }
+        for d in result.dependencies
+    ]
+
+
+@click.command()
+@click.argument("product")
+@settings_options
+@format_option
+@pass_app
+def deps(
+    app: AppContext,
+    product: str,
+    home: str | None,
+    hhi: float,
+    upstream_share: float,
+    max_paths: int,
+    fmt: str,
+) -> None:
+    """Concentrated dependencies of PRODUCT: which parts and materials come from one country
+    or a few, or from a concentrated world production, and through which BOM path."""
+    settings = make_settings(app, home, hhi, upstream_share, max_paths)
+    result = queries.deps(app.store, product, settings)
+    if fmt == "json":
+        print_json(result)
+        return
+    if fmt == "csv":
+        columns = list(Dependency.model_fields)
+        print_rows(deps_csv_rows(result), columns, fmt)
+        return
+    at_risk = sum(d.at_risk for d in result.dependencies)
+    click.echo(
+        f"{result.product}: {len(result.dependencies)} concentrated dependencies, "
+        f"{at_risk} at risk (home country {result.home_country}, HHI >= {settings.hhi:g}, "
+        f"upstream >= {pct(settings.upstream_share)})"
+    )
+    if result.dependencies:
+        print_table(
+            deps_rows(result), ["risk", "item", "kind", "depth", "why", "suppliers", "path"]
+        )
+    if result.gaps:
+        click.echo(f"unmapped (no supplier, no BOM, no production): {', '.join(result.gaps)}")
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("item")
+@click.option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC): tier 1.")
+@settings_options
+@format_option
+@pass_app
+def routes(
+    app: AppContext,
+    item: str,
+    region: str | None,
+    home: str | None,
+    hhi: float,
+    upstream_share: float,
+    max_paths: int,
+    fmt: str,
+) -> None:
+    """Local substitution routes for ITEM: suppliers that offer it, suppliers of its
+    substitutes and suppliers with the processes it needs, in the region, the home
+    country, then the EU."""
+    settings = make_settings(app, home, hhi, upstream_share, max_paths)
+    result = queries.routes(app.store, item, region, settings)
+    if fmt == "json":
+        print_json(result)
+        return
+    rows = routes_rows(result)
+    if fmt == "csv":
+        print_rows([r.model_dump() for r in result.routes], list(ROUTE_FIELDS), fmt)
+        return
+    where = f" near {result.region}" if result.region else ""
+    click.echo(
+        f"{result.item}: {len(result.routes)} routes{where} "
+        f"(tier 1 region, 2 {result.home_country}, 3 EU)"
+    )
+    if rows:
+        print_table(rows, ["tier", "kind", "supplier", "country", "region", "via", "compat.", "km"])
+
+
+ROUTE_FIELDS = (
+    "supplier",
+    "kind",
+    "via",
+    "tier",
+    "country",
+    "region",
+    "compatibility",
+    "substitute_at_risk",
+    "distance_km",
+)
+
+
+def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
+    rows = []
+    for r in result.routes:
+        via = r.via if r.kind == "substitute" else ""
+        if r.substitute_at_risk:
+            via += " (at risk)"
+        rows.append(
+            {
+                "tier": r.tier,
+                "kind": r.kind,
+                "supplier": r.supplier,
+                "country": r.country,
+                "region": r.region,
+                "via": via,
+                "compat.": pct(r.compatibility),
+                "km": "" if r.distance_km is None else f"{r.distance_km:.0f}",
+            }
+        )
+    return rows
+
+
+# -- shock -----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    required=True,
+    help="Shocked country (ISO code or name); repeat for several.",
+)
+@format_option
+@pass_app
+def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:
+    """What a supply stop in some countries cuts: products cut or partly hit, and the
+    items cut at source with the substitutes that could replace them."""
+    result = queries.shock(app.store, list(countries))
+    if fmt == "json":
+        print_json(result)
+        return
+    if fmt == "csv":
+        print_rows(shock_csv_rows(result), SHOCK_CSV, fmt)
+        return
+    names = ", ".join(result.countries)
+    cut = sum(p.cut for p in result.impacted_products)
+    click.echo(
+        f"shock {names}: {len(result.impacted_products)} products hit, {cut} cut; "
+        f"{len(result.cut_items)} items cut at source"
+    )
+    if result.impacted_products:
+        rows = [
+            {
+                "product": p.product,
+                "status": "CUT" if p.cut else "partial",
+                "cut at source": ", ".join(p.cut_items),
+                "partly lost": ", ".join(f"{x.item} ({pct(x.lost_share)})" for x in p.partial),
+            }
+            for p in result.impacted_products
+        ]
+        print_table(rows, ["product", "status", "cut at source", "partly lost"])
+    if result.cut_items:
+        rows = [
+            {"item cut at source": c.item, "recoverable via": ", ".join(c.recoverable_via)}
+            for c in result.cut_items
+        ]
+        print_table(rows, ["item cut at source", "recoverable via"])
+
+
+SHOCK_CSV = ["section", "product", "cut", "item", "lost_share", "recoverable_via"]
+
+
+def shock_csv_rows(result: ShockResult) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for p in result.impacted_products:
+        for item in p.cut_items:
+            rows.append(
+                {
+                    "section": "product",
+                    "product": p.product,
+                    "cut": p.cut,
+                    "item": item,
+                    "lost_share": 1.0,
+                }
+            )
+        for x in p.partial:
+            rows.append(
+                {
+                    "section": "product",
+                    "product": p.product,
+                    "cut": p.cut,
+                    "item": x.item,
+                    "lost_share": x.lost_share,
+                }
+            )
+    for c in result.cut_items:
+        rows.append(
+            {"section": "cut_item", "item": c.item, "recoverable_via": " ".join(c.recoverable_via)}
+        )
+    return rows
+
+
+# -- critical, bom ---------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--top", type=int, default=None, help="Show only the first N items (table).")
+@format_option
+@pass_app
+def critical(app: AppContext, top: int | None, fmt: str) -> None:
+    """Components and materials by number of products that depend on them."""
+    result: CriticalResult = queries.critical(app.store)
+    if fmt == "json":
+        print_json(result)
+        return
+    items = result.items[:top] if top is not None else result.items
+    rows = [i.model_dump() for i in items]
+    print_rows(rows, ["item", "dependent_products"], fmt)
+
+
+@click.command()
+@click.argument("product")
+@format_option
+@pass_app
+def bom(app: AppContext, product: str, fmt: str) -> None:
+    """Bill of materials explosion of PRODUCT: every part and material with its total quantity."""
+    result: BomResult = queries.bom(app.store, product)
+    if fmt == "json":
+        print_json(result)
+        return
+    if fmt == "csv":
+        print_rows(
+            [x.model_dump() for x in result.lines], ["item", "kind", "depth", "quantity"], fmt
+        )
+        return
+    click.echo(f"{result.product}: {len(result.lines)} items")
+    rows = [
+        {
+            "depth": x.depth,
+            "item": "  " * (x.depth - 1) + x.item,
+            "kind": x.kind,
+            "quantity": f"{x.quantity:g}",
+        }
+        for x in result.lines
+    ]
+    print_rows(rows, ["depth", "item", "kind", "quantity"], fmt)
+
+
+# -- Cypher ----------------------------------------------------------------------------------
+
+
+@click.command(name="queries")
+@format_option
+def list_queries(fmt: str) -> None:
+    """List the Cypher library: name, what it answers, parameters (run with `filiere cypher`)."""
+    from filiere.queries.library import library
+
+    found = library()
+    if fmt == "json":
+        print_json(
+            [{"name": q.name, "description": q.description, "params": q.params} for q in found]
+        )
+        return
+    rows = [
+        {"name": q.name, "answers": q.summary, "parameters": ", ".join(f"${p}" for p in q.params)}
+        for q in found
+    ]
+    if fmt == "csv":
+        print_rows(rows, ["name", "answers", "parameters"], fmt)
+    else:
+        print_table(rows, ["name", "answers", "parameters"])
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``key=value`` gives a string, ``key:=json`` a JSON value (number, list, null...).
+
+    >>> parse_params(("item=AIM", "maxPaths:=5", "countries:=[\\"CN\\"]"))
+    {'item': 'AIM', 'maxPaths': 5, 'countries': ['CN']}
+    """
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(
+                f"{pair!r}: expected key=value or key:=json", param_hint="--param"
+            )
+        if key.endswith(":"):
+            key = key[:-1]
+            try:
+                value: Any = json.loads(raw)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{pair!r}: the value after := must be JSON", param_hint="--param"
+                ) from None
+        else:
+            value = raw
+        key = key.strip()
+        if not key.isidentifier():
+            raise click.BadParameter(f"{key!r} is not a parameter name", param_hint="--param")
+        params[key] = value
+    return params
+
+
+@click.command()
+@click.argument("query")
+@click.option(
+    "--param",
+    "-p",
+    "pairs",
+    multiple=True,
+    help='Query parameter: key=value (a string) or key:=json (5, true, ["CN"]...).',
+)
+@click.option("--timeout", type=float, default=30, show_default=True, help="Seconds.")
+@click.option("--limit", type=int, default=1000, show_default=True, help="Maximum rows.")
+@format_option
+@pass_app
+def cypher(
+    app: AppContext, query: str, pairs: tuple[str, ...], timeout: float, limit: int, fmt: str
+) -> None:
+    """Run QUERY (a name from `filiere queries`, or Cypher text) read-only on Neo4j."""
+    from filiere.queries.cypher_runner import run_readonly
+    from filiere.queries.library import exists, load
+
+    params = parse_params(pairs)
+    text = load(query).text if exists(query) else query
+    if exists(query):
+        missing = sorted(set(load(query).params) - set(params))
+        if missing:
+            raise click.UsageError(
+                f"query {query!r} needs " + ", ".join(f"--param {m}=..." for m in missing)
+            )
+    result = run_readonly(app.store, text, params, timeout_s=timeout, limit=limit)
+    if fmt == "json":
+        print_json(result)
+        return
+    rows = [{c: _cell(r[c]) for c in result.columns} for r in result.rows]
+    print_rows(rows, result.columns, fmt)
+    if result.truncated and fmt == "table":
+        console().print(f"(first {limit} rows only; raise --limit to see more)")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+COMMANDS = [deps, routes, shock, critical, bom, list_queries, cypher]

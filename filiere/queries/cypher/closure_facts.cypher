@@ -1,0 +1,26 @@
+// Supply facts of every item under some roots: for each root and each item of its bill of
+// materials (the root included), the item's suppliers grouped by country and its
+// production rows of the latest year grouped by (stage, country).
+// Used by `filiere routes` to tell whether a substitute is itself at risk.
+// @param roots  list of item ids, e.g. ["ALU", "ACIER"]
+UNWIND $roots AS rootId
+MATCH (root:Item {id: rootId})-[:CONTAINS*0..]->(x:Item)
+WITH DISTINCT rootId, x
+RETURN
+  rootId AS root,
+  x.id AS item,
+  x.kind AS kind,
+  COLLECT { MATCH (s:Supplier)-[:SUPPLIES]->(x) RETURN s.id } AS suppliers,
+  COLLECT {
+    MATCH (s:Supplier)-[r:SUPPLIES]->(x)
+    WITH s.country AS country, count(*) AS n, count(r.share) AS withShare, sum(r.share) AS share
+    RETURN [country, n, withShare, share]
+  } AS countries,
+  COLLECT {
+    MATCH (:Country)-[q:PRODUCES]->(x)
+    WITH max(q.year) AS latest
+    MATCH (c:Country)-[p:PRODUCES]->(x)
+    WHERE p.year IS NULL OR latest IS NULL OR p.year = latest
+    WITH p.stage AS stage, c.code AS country, sum(p.share) AS share
+    RETURN [stage, country, share]
+  } AS production

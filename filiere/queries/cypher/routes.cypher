@@ -1,0 +1,54 @@
+// Local substitution routes for an item: suppliers that offer it (kind "supplier"),
+// suppliers of its substitutes ("substitute") and suppliers that master every process it
+// requires ("capability"), current suppliers left out. Tier 1: in region $region;
+// 2: in the home country; 3: elsewhere in the EU; others are dropped. Distances are
+// haversine km from the supplier (or its region) to region $region.
+// @param item       id of the item to source
+// @param region     ISO 3166-2 code of the target region, or null
+// @param regionLat  latitude of the target region when it has no Region node (or null)
+// @param regionLng  longitude of the target region when it has no Region node (or null)
+// @param home       home country code, e.g. "FR"
+// @param eu         the EU member states' codes
+MATCH (x:Item {id: $item})
+OPTIONAL MATCH (target:Region {code: $region})
+WITH x, coalesce(target.lat, $regionLat) AS tLat, coalesce(target.lng, $regionLng) AS tLng,
+     COLLECT { MATCH (cur:Supplier)-[:SUPPLIES]->(x) RETURN cur.id } AS current
+CALL (x, current) {
+  MATCH (s:Supplier)-[:OFFERS]->(x)
+  WHERE NOT s.id IN current
+  RETURN s, 'supplier' AS kind, x.id AS via, 1.0 AS compatibility
+  UNION
+  MATCH (y:Item)-[sub:SUBSTITUTES]->(x)
+  MATCH (s:Supplier)-[:OFFERS|SUPPLIES]->(y)
+  RETURN DISTINCT s, 'substitute' AS kind, y.id AS via,
+         toFloat(coalesce(sub.compatibility, 1.0)) AS compatibility
+  UNION
+  WITH x, current, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN p } AS processes
+  WHERE size(processes) > 0
+  WITH x, current, processes, processes[0] AS first
+  MATCH (first)<-[:MASTERS]-(s:Supplier)
+  WHERE NOT s.id IN current
+    AND NOT EXISTS { (s)-[:OFFERS]->(x) }
+    AND all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
+  RETURN s, 'capability' AS kind, x.id AS via, 1.0 AS compatibility
+}
+WITH s, kind, via, compatibility, tLat, tLng,
+     CASE
+       WHEN $region IS NOT NULL AND s.region = $region THEN 1
+       WHEN s.country = $home THEN 2
+       WHEN s.country IN $eu THEN 3
+     END AS tier
+WHERE tier IS NOT NULL
+OPTIONAL MATCH (home:Region {code: s.region})
+WITH s, kind, via, compatibility, tier, tLat, tLng,
+     CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL THEN s.lat ELSE home.lat END AS lat,
+     CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL THEN s.lon ELSE home.lng END AS lon
+RETURN
+  s.id AS supplier, kind, via, tier, s.country AS country, s.region AS region, compatibility,
+  CASE WHEN lat IS NULL OR lon IS NULL OR tLat IS NULL OR tLng IS NULL THEN null
+  ELSE 2 * 6371.0088 * asin(sqrt(
+    sin(radians(tLat - lat) / 2) ^ 2
+    + cos(radians(lat)) * cos(radians(tLat)) * sin(radians(tLng - lon) / 2) ^ 2))
+  END AS distanceKm
+ORDER BY tier, CASE kind WHEN 'supplier' THEN 0 WHEN 'substitute' THEN 1 ELSE 2 END,
+         compatibility DESC, supplier, via

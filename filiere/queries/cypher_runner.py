@@ -1,0 +1,149 @@
+"""Run an analyst's Cypher query on Neo4j, read-only, with a timeout and a row limit.
+
+The query is first planned with ``EXPLAIN``: it is refused when Neo4j says it writes
+(query type other than read-only), when its plan loads files or URLs (``LOAD CSV``) or
+calls a procedure outside a short read-only allow-list, or when it cannot be planned
+(admin commands, syntax errors). It then runs in a READ transaction with a server-side
+timeout, and at most ``limit`` rows are returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
+from pydantic import BaseModel
+
+from filiere.errors import CypherError, CypherRefused
+from filiere.graph.store import GraphStore
+
+#: Procedures an analyst may call (they only read the schema).
+ALLOWED_PROCEDURES = frozenset(
+    {
+        "db.labels",
+        "db.relationshiptypes",
+        "db.propertykeys",
+        "db.schema.visualization",
+        "db.schema.nodetypeproperties",
+        "db.schema.reltypeproperties",
+    }
+)
+#: Plan operators that reach outside the graph or change it.
+REFUSED_OPERATORS = frozenset({"LoadCSV", "TransactionForeach", "TransactionApply"})
+
+
+class CypherResult(BaseModel):
+    """The rows of a query: ``rows`` holds plain JSON values, at most ``limit`` of them."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool
+
+
+def _operators(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield plan
+    for child in plan.get("children", []):
+        yield from _operators(child)
+
+
+def _procedure(op: Mapping[str, Any]) -> str:
+    details = str(op.get("args", {}).get("Details", ""))
+    return details.split("(", 1)[0].strip().lower()
+
+
+def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
+    """Raise :class:`CypherRefused` unless the planned query only reads the graph."""
+    if query_type != "r":
+        kinds = {"rw": "writes", "w": "writes", "s": "changes the schema or administers the server"}
+        what = kinds.get(query_type or "", "is not a read-only query")
+        raise CypherRefused(f"query refused: it {what}; only read-only queries may run here")
+    for op in _operators(plan or {}):
+        name = str(op.get("operatorType", "")).split("@", 1)[0]
+        if name in REFUSED_OPERATORS:
+            raise CypherRefused(f"query refused: {name} is not allowed here")
+        if name == "ProcedureCall" and _procedure(op) not in ALLOWED_PROCEDURES:
+            raise CypherRefused(
+                f"query refused: procedure {_procedure(op)!r} is not allowed "
+                f"(allowed: {', '.join(sorted(ALLOWED_PROCEDURES))})"
+            )
+
+
+def plain(value: Any) -> Any:
+    """A driver value as plain JSON data (nodes and relationships become dicts)."""
+    if isinstance(value, neo4j.graph.Node):
+        return {"labels": sorted(value.labels), "properties": plain(dict(value))}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"type": value.type, "properties": plain(dict(value))}
+    if isinstance(value, neo4j.graph.Path):
+        return {
+            "nodes": [plain(n) for n in value.nodes],
+            "relationships": [plain(r) for r in value.relationships],
+        }
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dt.date | dt.datetime | dt.time) or hasattr(value, "iso_format"):
+        iso = getattr(value, "iso_format", None)
+        return iso() if iso else value.isoformat()
+    return str(value)
+
+
+def run_readonly(
+    store: GraphStore,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    timeout_s: float = 30,
+    limit: int = 1000,
+) -> CypherResult:
+    """Run ``query`` with ``params`` read-only on the Neo4j ``store``.
+
+    Raises :class:`CypherRefused` for the embedded store and for queries that would
+    write, and :class:`CypherError` when Neo4j cannot plan or run the query.
+    """
+    from filiere.graph.neo4j_store import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        raise CypherRefused(
+            "Cypher queries need the Neo4j store; the embedded store cannot run them "
+            "(use --store bolt://... or FILIERE_STORE)"
+        )
+    if not query.strip():
+        raise CypherRefused("the query is empty")
+    args = dict(params or {})
+    try:
+        with store.driver.session(
+            database=store.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            tx = session.begin_transaction(timeout=timeout_s)
+            try:
+                summary = tx.run("EXPLAIN " + query, args).consume()
+                check_plan(summary.query_type, summary.plan)
+                result = tx.run(query, args)
+                columns = list(result.keys())
+                rows: list[dict[str, Any]] = []
+                truncated = False
+                for record in result:
+                    if len(rows) >= limit:
+                        truncated = True
+                        break
+                    rows.append({k: plain(record[k]) for k in columns})
+            finally:
+                tx.close()  # never commit: rolls back whatever happened
+    except CypherError:
+        raise
+    except ClientError as e:
+        if "TransactionTimedOut" in (e.code or "") or "Terminated" in (e.code or ""):
+            raise CypherError(f"query stopped after the {timeout_s:g} s time limit") from None
+        raise CypherError(f"Neo4j refused the query: {e.message}") from None
+    except ServiceUnavailable as e:
+        raise CypherError(f"{store.uri}: Neo4j is not reachable ({e})") from None
+    except Neo4jError as e:
+        raise CypherError(f"{e.code}: {e.message}") from None
+    return CypherResult(columns=columns, rows=rows, truncated=truncated)

@@ -1,0 +1,472 @@
+"""The analyses on the embedded store, computed on its networkx graph.
+
+One :class:`Index` per graph version holds adjacency tables built in one pass over the
+edges; per-item facts and risks are then computed lazily and cached, so that repeated
+analyses cost what their closure costs, not what the graph costs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from filiere.errors import NotFoundError
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.schema import EU27, Label, Rel
+from filiere.queries import common
+from filiere.queries.common import (
+    BomCycleError,
+    ClosureItem,
+    CountryGroup,
+    ItemFacts,
+    ProductionGroup,
+    Risk,
+)
+from filiere.queries.models import (
+    AnalysisSettings,
+    BomLine,
+    BomResult,
+    CriticalItem,
+    CriticalResult,
+    CutItem,
+    DepsResult,
+    ImpactedProduct,
+    PartialItem,
+    Route,
+    RoutesResult,
+    ShockResult,
+)
+
+ITEM = str(Label.ITEM)
+SUPPLIER = str(Label.SUPPLIER)
+PRODUCT = str(Label.PRODUCT)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierInfo:
+    country: str
+    region: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass
+class Index:
+    """Adjacency tables of one graph version, keyed by item / supplier / process ids."""
+
+    kind: dict[str, str] = field(default_factory=dict)
+    products: list[str] = field(default_factory=list)
+    children: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)
+    supplies: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
+    offers: dict[str, list[str]] = field(default_factory=dict)
+    substitutes: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    requires: dict[str, set[str]] = field(default_factory=dict)
+    masters: dict[str, set[str]] = field(default_factory=dict)
+    production: dict[str, list[tuple[str, str, float, int | None]]] = field(default_factory=dict)
+    suppliers: dict[str, SupplierInfo] = field(default_factory=dict)
+    regions: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    _facts: dict[str, ItemFacts] = field(default_factory=dict)
+    _risks: dict[tuple[AnalysisSettings, str], Risk] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, g: nx.MultiDiGraph) -> Index:
+        ix = cls()
+        for (label, key), d in g.nodes(data=True):
+            props = d["props"]
+            if label == ITEM:
+                ix.kind[key] = str(props.get("kind", ""))
+                if PRODUCT in d["labels"]:
+                    ix.products.append(key)
+            elif label == SUPPLIER:
+                ix.suppliers[key] = SupplierInfo(
+                    str(props.get("country", "")),
+                    props.get("region"),
+                    props.get("lat"),
+                    props.get("lon"),
+                )
+            elif label == str(Label.REGION):
+                ix.regions[key] = (props.get("lat"), props.get("lng"))
+        for (_, a), (_, b), d in g.edges(data=True):
+            t, props = d["type"], d["props"]
+            if t == Rel.CONTAINS:
+                ix.children.setdefault(a, []).append((b, float(props.get("quantity", 1.0))))
+                ix.parents.setdefault(b, []).append(a)
+            elif t == Rel.SUPPLIES:
+                ix.supplies.setdefault(b, []).append((a, props.get("share")))
+            elif t == Rel.OFFERS:
+                ix.offers.setdefault(b, []).append(a)
+            elif t == Rel.SUBSTITUTES:
+                ix.substitutes.setdefault(b, []).append((a, float(props.get("compatibility", 1.0))))
+            elif t == Rel.REQUIRES:
+                ix.requires.setdefault(a, set()).add(b)
+            elif t == Rel.MASTERS:
+                ix.masters.setdefault(b, set()).add(a)
+            elif t == Rel.PRODUCES:
+                ix.production.setdefault(b, []).append(
+                    (str(props.get("stage")), a, float(props["share"]), props.get("year"))
+                )
+        ix.products.sort()
+        return ix
+
+    # -- per item ----------------------------------------------------------------------------
+
+    def check_item(self, item: str) -> None:
+        if item not in self.kind:
+            raise NotFoundError(f"unknown item {item!r}")
+
+    def facts(self, item: str) -> ItemFacts:
+        found = self._facts.get(item)
+        if found is not None:
+            return found
+        groups: dict[str, list[float | None]] = {}
+        for s, share in self.supplies.get(item, ()):
+            groups.setdefault(self.suppliers[s].country, []).append(share)
+        countries = tuple(
+            CountryGroup(
+                c,
+                len(shares),
+                sum(1 for x in shares if x is not None),
+                sum(x for x in shares if x is not None),
+            )
+            for c, shares in groups.items()
+        )
+        rows = self.production.get(item, [])
+        years = [y for *_, y in rows if y is not None]
+        latest = max(years) if years else None
+        prod: dict[tuple[str, str], float] = {}
+        for stage, country, share, year in rows:
+            if year is None or year == latest:
+                prod[(stage, country)] = prod.get((stage, country), 0.0) + share
+        found = ItemFacts(
+            item=item,
+            kind=self.kind[item],
+            suppliers=tuple(sorted(s for s, _ in self.supplies.get(item, ()))),
+            countries=countries,
+            production=tuple(ProductionGroup(st, c, v) for (st, c), v in prod.items()),
+        )
+        self._facts[item] = found
+        return found
+
+    def risk(self, item: str, settings: AnalysisSettings) -> Risk:
+        key = (settings, item)
+        found = self._risks.get(key)
+        if found is None:
+            found = self._risks[key] = common.assess(self.facts(item), settings)
+        return found
+
+    # -- traversals --------------------------------------------------------------------------
+
+    def closure_depths(self, root: str) -> dict[str, int]:
+        """Breadth-first: every item reachable from ``root`` with its shortest depth."""
+        depth = {root: 0}
+        queue = deque([root])
+        while queue:
+            v = queue.popleft()
+            d = depth[v] + 1
+            for c, _ in self.children.get(v, ()):
+                if c not in depth:
+                    depth[c] = d
+                    queue.append(c)
+        return depth
+
+    def reaches(self, root: str, pred: Any) -> bool:
+        """Whether some item of closure(root) satisfies ``pred`` (depth-first, stops early)."""
+        seen = {root}
+        stack = [root]
+        while stack:
+            v = stack.pop()
+            if pred(v):
+                return True
+            for c, _ in self.children.get(v, ()):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return False
+
+    def check_acyclic(self, root: str, within: Iterable[str]) -> list[str]:
+        """A topological order of closure(root), pulling each item after all its parents."""
+        inside = set(within)
+        indegree = {v: 0 for v in inside}
+        for v in inside:
+            for c, _ in self.children.get(v, ()):
+                indegree[c] += 1
+        order = []
+        ready = [root]
+        while ready:
+            v = ready.pop()
+            order.append(v)
+            for c, _ in self.children.get(v, ()):
+                indegree[c] -= 1
+                if indegree[c] == 0:
+                    ready.append(c)
+        if len(order) != len(inside) or indegree[root] != 0:
+            stuck = min((v for v, d in indegree.items() if d != 0), default=root)
+            raise BomCycleError(
+                f"the bill of materials of {root!r} contains a cycle through {stuck!r}; "
+                "fix the BOM lines (a part cannot contain itself)"
+            )
+        return order
+
+    def best_paths(self, root: str, targets: set[str], k: int) -> dict[str, list[tuple[str, ...]]]:
+        """Best-first search: paths leave the heap shortest first, then by ids; k per item."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        heap: list[tuple[int, tuple[str, ...]]] = [(1, (root,))]
+        while heap:
+            n, path = heapq.heappop(heap)
+            v = path[-1]
+            got = found.setdefault(v, [])
+            if len(got) >= k:
+                continue
+            got.append(path)
+            for c, _ in self.children.get(v, ()):
+                if len(found.get(c, ())) < k:
+                    heapq.heappush(heap, (n + 1, (*path, c)))
+        return {t: found.get(t, []) for t in targets}
+
+
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, Index]] = weakref.WeakKeyDictionary()
+
+
+def index(store: EmbeddedStore) -> Index:
+    """The store's index, rebuilt when the graph object or its file changed.
+
+    A write replaces the file, so the file stamp (mtime, size) changes with the graph;
+    the node count guards against in-memory changes. Both are O(1).
+    """
+    g = store.graph
+    stamp = (getattr(store, "_stamp", None), g.number_of_nodes())
+    cached = _CACHE.get(g)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    ix = Index.build(g)
+    _CACHE[g] = (stamp, ix)
+    return ix
+
+
+# -- analyses ----------------------------------------------------------------------------------
+
+
+def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> DepsResult:
+    ix = index(store)
+    ix.check_item(product)
+    depths = ix.closure_depths(product)
+    ix.check_acyclic(product, depths)
+    closure = {
+        v: ClosureItem(ix.facts(v), d, tuple(c for c, _ in ix.children.get(v, ())))
+        for v, d in depths.items()
+    }
+    risks = {}
+    for v in depths:
+        risk = ix.risk(v, settings)
+        if risk.dependency:
+            risks[v] = risk
+    paths = ix.best_paths(product, set(risks), settings.max_paths)
+    return common.deps_result(product, settings, closure, risks, paths)
+
+
+def routes(
+    store: EmbeddedStore, item: str, region: str | None, settings: AnalysisSettings
+) -> RoutesResult:
+    ix = index(store)
+    ix.check_item(item)
+    target = ix.regions.get(region) if region else None
+    if region and target is None:
+        target = _reference_coords(region)
+    current = {s for s, _ in ix.supplies.get(item, ())}
+    # (supplier, kind, via) -> (compatibility, substitute_at_risk)
+    found: dict[tuple[str, str, str], tuple[float, bool | None]] = {}
+    offering = {s for s in ix.offers.get(item, ()) if s not in current}
+    for s in offering:
+        found[(s, "supplier", item)] = (1.0, None)
+    for y, compat in ix.substitutes.get(item, ()):
+        at_risk = ix.reaches(y, lambda z: ix.risk(z, settings).at_risk)
+        for s in {*ix.offers.get(y, ()), *(s for s, _ in ix.supplies.get(y, ()))}:
+            found[(s, "substitute", y)] = (compat, at_risk)
+    processes = ix.requires.get(item)
+    if processes:
+        able = set.intersection(*(ix.masters.get(p, set()) for p in processes))
+        for s in able - current - offering:
+            found[(s, "capability", item)] = (1.0, None)
+    out = []
+    for (s, kind, via), (compat, sub_risk) in found.items():
+        info = ix.suppliers[s]
+        if region and info.region == region:
+            tier = 1
+        elif info.country == settings.home:
+            tier = 2
+        elif info.country in EU27:
+            tier = 3
+        else:
+            continue
+        out.append(
+            Route(
+                supplier=s,
+                kind=kind,
+                via=via,
+                tier=tier,
+                country=info.country,
+                region=info.region,
+                compatibility=compat,
+                substitute_at_risk=sub_risk,
+                distance_km=_distance(ix, info, target),
+            )
+        )
+    out.sort(
+        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+    )
+    return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
+
+
+def _reference_coords(region: str) -> tuple[float | None, float | None] | None:
+    from filiere.graph.reference import region_info
+
+    info = region_info(region)
+    return None if info is None else (info.lat, info.lng)
+
+
+def _distance(
+    ix: Index, info: SupplierInfo, target: tuple[float | None, float | None] | None
+) -> float | None:
+    if target is None or target[0] is None or target[1] is None:
+        return None
+    lat, lon = info.lat, info.lon
+    if (lat is None or lon is None) and info.region:
+        lat, lon = ix.regions.get(info.region, (None, None))
+    if lat is None or lon is None:
+        return None
+    return common.haversine_km(lat, lon, target[0], target[1])
+
+
+def shock(store: EmbeddedStore, countries: list[str]) -> ShockResult:
+    ix = index(store)
+    hit = set(countries)
+    lost: dict[str, float] = {}
+    at_source: set[str] = set()
+    for item, supplies in ix.supplies.items():
+        inside = [share for s, share in supplies if ix.suppliers[s].country in hit]
+        if not inside:
+            continue
+        if all(share is not None for _, share in supplies):
+            total = sum(share for _, share in supplies if share is not None)
+            value = sum(x for x in inside if x is not None) / total
+        else:
+            value = len(inside) / len(supplies)
+        if value > 0:
+            lost[item] = value
+        if len(inside) == len(supplies):
+            at_source.add(item)
+    cut = _ancestors(ix, at_source)
+    products = sorted(p for p in _ancestors(ix, set(lost)) if p in set(ix.products))
+    impacted = []
+    for p in products:
+        inside_p = [v for v in ix.closure_depths(p) if v in lost]
+        impacted.append(
+            ImpactedProduct(
+                product=p,
+                cut=p in cut,
+                cut_items=sorted(v for v in inside_p if v in at_source),
+                partial=[
+                    PartialItem(item=v, lost_share=lost[v])
+                    for v in sorted(inside_p)
+                    if v not in at_source
+                ],
+            )
+        )
+    impacted.sort(key=lambda x: (not x.cut, x.product))
+    cut_items = [
+        CutItem(
+            item=v,
+            recoverable_via=sorted({y for y, _ in ix.substitutes.get(v, ()) if y not in cut}),
+        )
+        for v in sorted(at_source)
+    ]
+    return ShockResult(countries=sorted(hit), impacted_products=impacted, cut_items=cut_items)
+
+
+def _ancestors(ix: Index, items: set[str]) -> set[str]:
+    """``items`` and every item whose BOM holds one of them."""
+    seen = set(items)
+    stack = list(items)
+    while stack:
+        v = stack.pop()
+        for p in ix.parents.get(v, ()):
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
+
+
+def critical(store: EmbeddedStore) -> CriticalResult:
+    """Products reaching each item, as bit sets propagated parents-first."""
+    ix = index(store)
+    bit = {p: 1 << i for i, p in enumerate(ix.products)}
+    try:
+        order = _topological(ix)
+    except BomCycleError:
+        order = None
+    counts: dict[str, int] = {}
+    if order is not None:
+        mask: dict[str, int] = {}
+        for v in order:
+            m = bit.get(v, 0)
+            for p in ix.parents.get(v, ()):
+                m |= mask.get(p, 0)
+            mask[v] = m
+        counts = {v: m.bit_count() for v, m in mask.items() if v not in bit}
+    else:  # a BOM cycle somewhere: one traversal per product
+        for p in ix.products:
+            for v in ix.closure_depths(p):
+                counts[v] = counts.get(v, 0) + 1
+    items = [
+        CriticalItem(item=v, dependent_products=n)
+        for v, n in counts.items()
+        if n > 0 and v not in bit
+    ]
+    items.sort(key=lambda x: (-x.dependent_products, x.item))
+    return CriticalResult(items=items)
+
+
+def _topological(ix: Index) -> list[str]:
+    indegree = {v: len(ix.parents.get(v, ())) for v in ix.kind}
+    ready = [v for v, d in indegree.items() if d == 0]
+    order = []
+    while ready:
+        v = ready.pop()
+        order.append(v)
+        for c, _ in ix.children.get(v, ()):
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                ready.append(c)
+    if len(order) != len(indegree):
+        raise BomCycleError("the BOM graph has a cycle")
+    return order
+
+
+def bom(store: EmbeddedStore, product: str) -> BomResult:
+    ix = index(store)
+    ix.check_item(product)
+    depths = ix.closure_depths(product)
+    order = ix.check_acyclic(product, depths)
+    # Pull-style: each item sums over its parents inside the closure, parents done first.
+    qty: dict[str, float] = {product: 1.0}
+    incoming: dict[str, list[tuple[str, float]]] = {}
+    for v in depths:
+        for c, q in ix.children.get(v, ()):
+            incoming.setdefault(c, []).append((v, q))
+    for v in order:
+        if v != product:
+            qty[v] = sum(qty[p] * q for p, q in incoming.get(v, ()))
+    lines = [
+        BomLine(item=v, kind=ix.kind[v], depth=d, quantity=qty[v])
+        for v, d in depths.items()
+        if v != product
+    ]
+    lines.sort(key=lambda line: (line.depth, line.item))
+    return BomResult(product=product, lines=lines)

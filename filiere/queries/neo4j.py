@@ -1,0 +1,181 @@
+"""The analyses on the Neo4j store: the ``.cypher`` files of the library, in read transactions.
+
+Cypher does the graph work (closures and depths by pruned breadth-first expansion,
+suppliers grouped by country, latest production rows, route candidates, shock
+propagation, criticality); :mod:`filiere.queries.common` turns the rows into results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from filiere.errors import NotFoundError
+from filiere.graph.neo4j_store import Neo4jStore
+from filiere.graph.schema import EU27
+from filiere.queries import common
+from filiere.queries.common import ClosureItem, CountryGroup, ItemFacts, ProductionGroup
+from filiere.queries.library import load
+from filiere.queries.models import (
+    AnalysisSettings,
+    BomLine,
+    BomResult,
+    CriticalItem,
+    CriticalResult,
+    CutItem,
+    DepsResult,
+    ImpactedProduct,
+    PartialItem,
+    Route,
+    RoutesResult,
+    ShockResult,
+)
+
+
+def _rows(store: Neo4jStore, name: str, **params: Any) -> list[dict[str, Any]]:
+    return store.run_read(load(name).text, **params)
+
+
+def _facts(row: dict[str, Any]) -> ItemFacts:
+    return ItemFacts(
+        item=row["item"],
+        kind=row["kind"] or "",
+        suppliers=tuple(sorted(row["suppliers"])),
+        countries=tuple(
+            CountryGroup(c, int(n), int(w), float(s)) for c, n, w, s in row["countries"]
+        ),
+        production=tuple(ProductionGroup(st, c, float(s)) for st, c, s in row["production"]),
+    )
+
+
+def _exists(store: Neo4jStore, item: str) -> None:
+    rows = store.run_read("MATCH (x:Item {id: $id}) RETURN x.id AS id", id=item)
+    if not rows:
+        raise NotFoundError(f"unknown item {item!r}")
+
+
+def deps(store: Neo4jStore, product: str, settings: AnalysisSettings) -> DepsResult:
+    rows = _rows(store, "deps", product=product)
+    if not rows:
+        raise NotFoundError(f"unknown item {product!r}")
+    closure = {
+        r["item"]: ClosureItem(_facts(r), int(r["depth"]), tuple(r["children"])) for r in rows
+    }
+    children = {item: c.children for item, c in closure.items()}
+    risks = common.dependency_risks(closure, settings)
+    best = common.k_best_paths(product, children, settings.max_paths)
+    paths = {item: best[item] for item in risks}
+    return common.deps_result(product, settings, closure, risks, paths)
+
+
+def routes(
+    store: Neo4jStore, item: str, region: str | None, settings: AnalysisSettings
+) -> RoutesResult:
+    _exists(store, item)
+    lat = lng = None
+    if region:
+        from filiere.graph.reference import region_info
+
+        info = region_info(region)
+        if info is not None:
+            lat, lng = info.lat, info.lng
+
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        params = {
+            "item": item,
+            "region": region,
+            "regionLat": lat,
+            "regionLng": lng,
+            "home": settings.home,
+            "eu": sorted(EU27),
+        }
+        found = [r.data() for r in tx.run(load("routes").text, params)]
+        roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
+        facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
+        return found, facts
+
+    found, facts = store.read(work)
+    sub_risk: dict[str, bool] = {}
+    for row in facts:
+        risky = common.assess(_facts(row), settings).at_risk
+        sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
+    out = [
+        Route(
+            supplier=r["supplier"],
+            kind=r["kind"],
+            via=r["via"],
+            tier=int(r["tier"]),
+            country=r["country"],
+            region=r["region"],
+            compatibility=float(r["compatibility"]),
+            substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
+            distance_km=r["distanceKm"],
+        )
+        for r in found
+    ]
+    out.sort(
+        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+    )
+    return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
+
+
+def shock(store: Neo4jStore, countries: list[str]) -> ShockResult:
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        params = {"countries": countries}
+        products = [r.data() for r in tx.run(load("shock_products").text, params)]
+        items = [r.data() for r in tx.run(load("shock_cut_items").text, params)]
+        return products, items
+
+    products, items = store.read(work)
+    impacted = [
+        ImpactedProduct(
+            product=r["product"],
+            cut=bool(r["cut"]),
+            cut_items=sorted(r["cutItems"]),
+            partial=[
+                PartialItem(item=i, lost_share=float(s))
+                for i, s in sorted(r["partial"], key=_first)
+            ],
+        )
+        for r in products
+    ]
+    impacted.sort(key=lambda x: (not x.cut, x.product))
+    cut_items = [
+        CutItem(item=r["item"], recoverable_via=sorted(r["recoverableVia"]))
+        for r in sorted(items, key=lambda r: str(r["item"]))
+    ]
+    return ShockResult(
+        countries=sorted(set(countries)), impacted_products=impacted, cut_items=cut_items
+    )
+
+
+def _first(row: Sequence[Any]) -> str:
+    return str(row[0])
+
+
+def critical(store: Neo4jStore) -> CriticalResult:
+    rows = _rows(store, "critical")
+    items = [
+        CriticalItem(item=r["item"], dependent_products=int(r["dependentProducts"])) for r in rows
+    ]
+    items.sort(key=lambda x: (-x.dependent_products, x.item))
+    return CriticalResult(items=items)
+
+
+def bom(store: Neo4jStore, product: str) -> BomResult:
+    rows = _rows(store, "bom", product=product)
+    if not rows:
+        raise NotFoundError(f"unknown item {product!r}")
+    children = {r["item"]: [(c, float(q)) for c, q in r["children"]] for r in rows}
+    qty = common.path_quantities(product, children)
+    lines = [
+        BomLine(
+            item=r["item"], kind=r["kind"] or "", depth=int(r["depth"]), quantity=qty[r["item"]]
+        )
+        for r in rows
+        if r["item"] != product
+    ]
+    lines.sort(key=lambda line: (line.depth, line.item))
+    return BomResult(product=product, lines=lines)

@@ -1,0 +1,100 @@
+"""The analysis commands: JSON exactly the documented shape, readable tables, flat CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from filiere.cli import cli
+from filiere.graph.embedded import EmbeddedStore
+from filiere.ingest.build import build_batch
+from filiere.testing.workshop import workshop
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "graph.json"
+    EmbeddedStore(path).write(build_batch(workshop()))
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        out = runner.invoke(cli, ["--store", str(path), *args], env={"COLUMNS": "200"})
+        return out.exit_code, out.output
+
+    return invoke
+
+
+def test_deps_json_shape(run) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("deps", "P", "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert list(data) == ["product", "home_country", "dependencies", "gaps"]
+    assert list(data["dependencies"][0]) == [
+        "item", "kind", "depth", "single_source", "single_country", "country", "hhi",
+        "upstream_concentrated", "upstream_country", "upstream_share", "at_risk", "suppliers",
+        "paths",
+    ]  # fmt: skip
+    assert data["gaps"] == ["G"]
+
+
+def test_deps_table_tells_what_depends_on_what(run) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("deps", "P", "--max-paths", "2")
+    assert code == 0, out
+    line_a = next(line for line in out.splitlines() if "│ A " in line)
+    assert "AT RISK" in line_a and "single country CN" in line_a and "P > A" in line_a
+    line_m1 = next(line for line in out.splitlines() if "│ M1 " in line)
+    assert "upstream AU 70%" in line_m1 and "(+1 more)" in line_m1
+    assert "unmapped" in out and "G" in out.splitlines()[-1]
+
+
+def test_settings_are_checked(run) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("deps", "P", "--hhi", "1.5")
+    assert code == 2 and "hhi" in out
+    code, out = run("deps", "NOPE")
+    assert code == 1 and "unknown item 'NOPE'" in out and "Traceback" not in out
+    code, out = run("routes", "A", "--region", "XX-YY")
+    assert code == 1 and "unknown region" in out
+    code, out = run("shock", "--country", "Atlantis")
+    assert code == 1 and "unknown country" in out
+
+
+def test_other_commands_json_shapes(run) -> None:  # type: ignore[no-untyped-def]
+    _, out = run("routes", "A", "--region", "FR-BFC", "--format", "json")
+    data = json.loads(out)
+    assert list(data) == ["item", "region", "home_country", "routes"]
+    assert list(data["routes"][0]) == [
+        "supplier", "kind", "via", "tier", "country", "region", "compatibility",
+        "substitute_at_risk", "distance_km",
+    ]  # fmt: skip
+    data = json.loads(run("shock", "--country", "CN", "--format", "json")[1])
+    assert list(data) == ["countries", "impacted_products", "cut_items"]
+    assert list(data["impacted_products"][0]) == ["product", "cut", "cut_items", "partial"]
+    assert list(data["impacted_products"][0]["partial"][0]) == ["item", "lost_share"]
+    assert list(data["cut_items"][0]) == ["item", "recoverable_via"]
+    data = json.loads(run("critical", "--format", "json")[1])
+    assert data["items"][0] == {"item": "B", "dependent_products": 2}
+    data = json.loads(run("bom", "P", "--format", "json")[1])
+    assert data["lines"][0] == {"item": "A", "kind": "component", "depth": 1, "quantity": 2.0}
+
+
+def test_csv_outputs(run) -> None:  # type: ignore[no-untyped-def]
+    lines = run("deps", "P", "--format", "csv")[1].splitlines()
+    assert lines[0].startswith("item,kind,depth,single_source")
+    assert any(line.startswith("C,") and "P > A > C | P > B > C" in line for line in lines)
+    lines = run("shock", "--country", "CN", "--format", "csv")[1].splitlines()
+    assert lines[0] == "section,product,cut,item,lost_share,recoverable_via"
+    assert "product,P,yes,A,1," in lines and "product,Q,no,B,0.2," in lines
+    assert "cut_item,,,A,,A2" in lines
+    lines = run("bom", "P", "--format", "csv")[1].splitlines()
+    assert lines[:2] == ["item,kind,depth,quantity", "A,component,1,2"]
+
+
+def test_queries_lists_the_library(run) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("queries", "--format", "json")
+    names = {q["name"]: q for q in json.loads(out)}
+    assert names["where_used"]["params"] == {"item": 'id of the component or material, e.g. "ND"'}
+    code, out = run("cypher", "where_used", "-p", "item=A")
+    assert code == 1 and "Neo4j" in out

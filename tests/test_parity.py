@@ -1,0 +1,109 @@
+"""Parity: on generated datasets, the Cypher and the embedded analyses give identical JSON."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import build_batch
+from filiere.queries import AnalysisSettings, bom, critical, deps, routes, shock
+from filiere.testing.generate import GeneratorConfig, generate
+
+pytestmark = pytest.mark.neo4j
+
+LOADED_AT = "2024-01-01T00:00:00+00:00"
+
+
+def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
+    """Run every analysis on a sample of items; return how many comparisons were made."""
+    rnd = random.Random(seed)
+    batch = embedded.export()
+    items = sorted(n.key for n in batch.nodes if n.label == "Item")
+    products = [i for i in items if i.startswith("P")]
+    setting_choices = [
+        AnalysisSettings(),
+        AnalysisSettings(home="CN", hhi=0.5, upstream_share=0.3, max_paths=2),
+        AnalysisSettings(home="DE", hhi=0.34, upstream_share=0.9, max_paths=1),
+    ]
+    calls = []
+    for p in products + rnd.sample(items, min(4, len(items))):
+        s = rnd.choice(setting_choices)
+        calls.append(("deps", p, lambda st, p=p, s=s: deps(st, p, s)))
+        calls.append(("bom", p, lambda st, p=p: bom(st, p)))
+    for it in rnd.sample(items, min(8, len(items))):
+        s = rnd.choice(setting_choices)
+        region = rnd.choice([None, "FR-BFC", "FR-ARA", "DE-BY", "FR-OCC"])
+        calls.append(("routes", it, lambda st, it=it, r=region, s=s: routes(st, it, r, s)))
+    for countries in (["CN"], ["CN", "US"], ["FR"], ["DE", "CD", "AU"]):
+        calls.append(("shock", ",".join(countries), lambda st, c=countries: shock(st, c)))
+    calls.append(("critical", "", critical))
+    for name, arg, call in calls:
+        a = call(embedded).model_dump_json()
+        b = call(neo).model_dump_json()
+        assert a == b, f"{name} {arg} differs (seed {seed}):\nembedded {a}\nneo4j    {b}"
+    return len(calls)
+
+
+def load_both(neo: GraphStore, folder: Path, cfg: GeneratorConfig) -> EmbeddedStore:
+    batch = build_batch(generate(cfg), loaded_at=LOADED_AT)
+    embedded = EmbeddedStore(folder / "graph.json")
+    embedded.write(batch)
+    neo.write(batch, replace=True)
+    return embedded
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 10_000),
+    layers=st.integers(1, 6),
+    width=st.integers(2, 12),
+    fanout=st.integers(1, 4),
+    suppliers=st.integers(3, 30),
+    with_shares=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_parity_on_generated_graphs(
+    neo4j_store_session: GraphStore,
+    seed: int,
+    layers: int,
+    width: int,
+    fanout: int,
+    suppliers: int,
+    with_shares: float,
+) -> None:
+    cfg = GeneratorConfig(
+        seed=seed,
+        products=3,
+        layers=layers,
+        width=width,
+        materials=max(2, width // 2),
+        fanout=fanout,
+        suppliers=suppliers,
+        with_shares=with_shares,
+    )
+    with TemporaryDirectory() as tmp:
+        embedded = load_both(neo4j_store_session, Path(tmp), cfg)
+        assert compare(embedded, neo4j_store_session, seed) > 10
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_parity_on_larger_graphs(
+    neo4j_store_session: GraphStore, tmp_path: Path, seed: int
+) -> None:
+    cfg = GeneratorConfig(seed=seed, products=8, layers=6, width=40, materials=20, fanout=4)
+    embedded = load_both(neo4j_store_session, tmp_path, cfg)
+    assert compare(embedded, neo4j_store_session, seed) > 20
+    # the comparisons saw real answers, not empty ones
+    assert any(deps(embedded, f"P{i:04d}").dependencies for i in range(8))
+    assert critical(embedded).items
+    assert shock(embedded, ["CN"]).impacted_products
