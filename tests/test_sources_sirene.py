@@ -1,0 +1,174 @@
+"""``filiere import sirene``: active establishments become suppliers with capabilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from filiere import queries as q
+from filiere.cli import cli
+from filiere.errors import DatasetError
+from filiere.graph.model import Dataset, Item, ProcessNeed
+from filiere.graph.schema import Label, Rel
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import build_batch
+from filiere.sources.common import SourceError
+from filiere.sources.geo import communes
+from filiere.sources.sirene import import_sirene, read_naf_table
+
+DATA = Path(__file__).parent / "data" / "sources"
+STOCK = DATA / "sirene" / "StockEtablissement_utf8.csv"
+UNITS = DATA / "sirene" / "StockUniteLegale_utf8.csv"
+NAME = STOCK.name
+
+
+def _masters(store: GraphStore) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in store.relationships(Rel.MASTERS):
+        out.setdefault(r.start, set()).add(r.end)
+    return out
+
+
+def test_active_establishments_become_located_suppliers(embedded_store: GraphStore) -> None:
+    report = import_sirene(STOCK, embedded_store, units=UNITS, progress=False)
+    meca = embedded_store.get_node(Label.SUPPLIER, "siret:55210055400017")
+    assert meca is not None
+    assert (meca["name"], meca["country"], meca["region"], meca["city"]) == (
+        "MECANIQUE DU DOUBS",
+        "FR",
+        "FR-BFC",
+        "Montbéliard",
+    )
+    assert (meca["naf"], meca["siren"], meca["departement"]) == ("25.62B", "552100554", "25")
+    assert meca["source"] == f"INSEE SIRENE (stock établissements), {NAME}"
+    # closed (F), NAF rev.1 and no-process (70.10Z holding) establishments are left out
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:55210055400025") is None
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:31822012300031") is None
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:54206547900013") is None
+    # names: usual name, else sign (enseigne), else the legal unit's name
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:38012986600046")["name"] == (  # type: ignore[index]
+        "FONDERIE COMTOISE"
+    )
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:30194021900029")["name"] == (  # type: ignore[index]
+        "INSTRUMENTS DE BOURGOGNE SAS"
+    )
+    masters = _masters(embedded_store)
+    assert masters["siret:55210055400017"] == {"usinage", "soudage"}
+    assert masters["siret:38012986600046"] == {"fonderie", "fonderie fonte"}
+    assert masters["siret:43276694700011"] == {"moteurs électriques", "bobinage"}
+    assert masters["siret:41020123400018"] == {"traitement thermique", "traitement de surface"}
+    located = {(r.start, r.end) for r in embedded_store.relationships(Rel.LOCATED_IN)}
+    assert ("siret:77568476400012", "FR-ARA") in located
+    assert report.counts == {"rows": 9, "kept": 6}
+    assert any("closed" in n for n in report.notes)
+
+
+def test_filters_apply_while_reading(embedded_store: GraphStore) -> None:
+    report = import_sirene(STOCK, embedded_store, regions=["fr-bfc"], naf=["25.6"], progress=False)
+    kept = {r.start for r in embedded_store.relationships(Rel.MASTERS)}
+    assert kept == {"siret:55210055400017", "siret:41020123400018"}  # not Lyon's 25.62B
+    assert report.counts["kept"] == 2
+    dep = import_sirene(STOCK, embedded_store, departements=["90"], check_only=True, progress=False)
+    assert dep.counts["kept"] == 1 and dep.checked_only
+
+
+def test_all_activities_and_custom_naf_table(tmp_path: Path, embedded_store: GraphStore) -> None:
+    table = tmp_path / "naf.csv"
+    table.write_text("naf,process\n70.1,gestion\n")
+    import_sirene(STOCK, embedded_store, naf_table=table, progress=False)
+    assert set(_masters(embedded_store)) == {"siret:54206547900013"}
+    import_sirene(STOCK, embedded_store, naf_table=table, all_activities=True, progress=False)
+    assert embedded_store.get_node(Label.SUPPLIER, "siret:43276694700011") is not None
+
+
+def test_malformed_rows_are_reported_and_nothing_written(embedded_store: GraphStore) -> None:
+    bad = DATA / "sirene_bad" / NAME
+    with pytest.raises(DatasetError) as e:
+        import_sirene(bad, embedded_store, progress=False)
+    assert [str(i) for i in e.value.issues] == [
+        f"{NAME}:3: siret must be 14 digits, got '5521005500017'",
+        f"{NAME}:4: etatAdministratifEtablissement must be A or F, got 'X'",
+        f"{NAME}:5: activitePrincipaleEtablissement must be a NAF code such as 25.62B, got '27.1'",
+    ]
+    assert embedded_store.counts() == {}
+
+
+def test_missing_columns_and_bad_options(tmp_path: Path, embedded_store: GraphStore) -> None:
+    f = tmp_path / "stock.csv"
+    f.write_text("siren,siret,etat\n552100554,55210055400017,A\n")
+    with pytest.raises(DatasetError) as e:
+        import_sirene(f, embedded_store, progress=False)
+    assert (
+        "stock.csv:1: missing column 'etatAdministratifEtablissement' (not a SIRENE stock file?)"
+    ) in [str(i) for i in e.value.issues]
+    with pytest.raises(SourceError, match="unknown region"):
+        import_sirene(STOCK, embedded_store, regions=["FR-XYZ"], progress=False)
+    bad_table = tmp_path / "naf.csv"
+    bad_table.write_text("naf,process\nfoo,usinage\n25.62B,\n")
+    with pytest.raises(DatasetError) as e:
+        read_naf_table(bad_table)
+    assert [str(i) for i in e.value.issues] == [
+        "naf.csv:2: not a NAF code or prefix: 'foo'",
+        "naf.csv:3: empty process",
+    ]
+
+
+def test_chunked_writes_give_the_same_graph(tmp_path: Path) -> None:
+    from filiere.graph.embedded import EmbeddedStore
+
+    one, many = EmbeddedStore(tmp_path / "a.json"), EmbeddedStore(tmp_path / "b.json")
+    import_sirene(STOCK, one, progress=False)
+    import_sirene(STOCK, many, chunk_size=2, progress=False)
+    assert one.export().canonical() == many.export().canonical()
+    counts = many.counts()
+    import_sirene(STOCK, many, chunk_size=2, progress=False)
+    assert many.counts() == counts  # idempotent
+
+
+def test_suppliers_show_up_as_capability_routes(store: GraphStore) -> None:
+    store.write(
+        build_batch(
+            Dataset(
+                items=[Item(id="BOIT", name="Boîtier usiné", kind="component")],
+                processes=[ProcessNeed(item="BOIT", process="usinage")],
+            )
+        )
+    )
+    import_sirene(STOCK, store, progress=False)
+    routes = q.routes(store, "BOIT", region="FR-BFC").routes
+    found = {(r.supplier, r.kind, r.tier, r.region) for r in routes}
+    assert ("siret:55210055400017", "capability", 1, "FR-BFC") in found  # Montbéliard
+    assert ("siret:77568476400012", "capability", 2, "FR-ARA") in found  # Lyon
+    assert {r.supplier for r in routes} == {"siret:55210055400017", "siret:77568476400012"}
+
+
+def test_cli(tmp_path: Path) -> None:
+    store = ["--store", str(tmp_path / "g.json")]
+    out = CliRunner().invoke(
+        cli, [*store, "import", "sirene", str(STOCK), "--region", "FR-BFC", "--no-progress"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "5 establishment(s) kept" in out.output and "MASTERS" in out.output
+    bad = CliRunner().invoke(
+        cli, [*store, "import", "sirene", str(DATA / "sirene_bad" / NAME), "--no-progress"]
+    )
+    assert bad.exit_code == 1 and f"{NAME}:3: siret must be 14 digits" in bad.output
+
+
+def test_geography_table() -> None:
+    geo = communes()
+    assert geo["25056"].region == "FR-BFC" and geo["75108"].region == "FR-IDF"
+    assert geo["2A004"].departement == "2A" and geo["2A004"].region == "FR-20R"
+    assert geo["97105"].region == "FR-971"
+
+
+@pytest.mark.shared_data
+def test_geography_matches_the_official_files(shared_data: Path) -> None:
+    import json
+
+    records = json.loads((shared_data / "geo_fr" / "communes.json").read_text(encoding="utf-8"))
+    current = [r for r in records if r["type"] == "commune-actuelle"]
+    geo = communes()
+    assert all(r["code"] in geo and geo[r["code"]].departement == r["departement"] for r in current)
