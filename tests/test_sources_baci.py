@@ -193,12 +193,8 @@ def test_api_trade_deps(
 ) -> None:
     from api_support import start_api
 
-    from filiere.api.routers import trade
-
     import_baci(FLOWS, embedded_store, progress=False)
     with start_api(embedded_store, tmp_path, request, load=False) as api:
-        if not any(getattr(r, "path", None) == "/trade-deps" for r in api.app.routes):
-            api.app.include_router(trade.router)  # until create_app includes it
         with api.client("analyst") as c:
             ok = c.get("/trade-deps", params={"importer": "FR"})
             assert ok.status_code == 200, ok.text

@@ -1,0 +1,111 @@
+"""The dependencies every route declares: store, settings, and the caller's API key.
+
+Each is an ``Annotated`` alias, so a route says ``store: StoreDep`` and a test swaps
+the provider with ``app.dependency_overrides[get_store] = ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
+
+from fastapi import Depends, Request, params
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from filiere.api.problems import ApiProblem
+from filiere.api.security import ApiKey, KeyStore, Role
+from filiere.api.settings import ApiSettings
+from filiere.graph.store import GraphStore
+from filiere.settings import Settings
+
+
+async def get_store(request: Request) -> GraphStore:
+    """The store opened by the app's lifespan."""
+    store: GraphStore = request.app.state.store
+    return store
+
+
+async def get_api_settings(request: Request) -> ApiSettings:
+    """The API's settings."""
+    settings: ApiSettings = request.app.state.api_settings
+    return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    """filiere's settings (store, home country)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_keys(request: Request) -> KeyStore:
+    """The API key file."""
+    keys: KeyStore = request.app.state.keys
+    return keys
+
+
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+KeysDep = Annotated[KeyStore, Depends(get_keys)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key made with `filiere apikey create`: `Authorization: Bearer fil_...`.",
+)
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="filiere"'}
+
+
+async def current_key(
+    keys: KeysDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    """The live API key the request carries; 401 when missing, unknown or revoked."""
+    if credentials is None:
+        raise ApiProblem(401, "unauthenticated", "an API key is required", headers=_CHALLENGE)
+    token = credentials.credentials
+    hit, key = keys.cached(token)
+    if not hit:
+        key = await run_in_threadpool(keys.authenticate, token)
+    if key is None:
+        raise ApiProblem(
+            401, "unauthenticated", "the API key is unknown or revoked", headers=_CHALLENGE
+        )
+    return key
+
+
+def require(role: Role) -> params.Depends:
+    """A dependency that lets through keys whose role is at least ``role`` (else 403)."""
+
+    async def check(key: Annotated[ApiKey, Depends(current_key)]) -> ApiKey:
+        if not key.role.allows(role):
+            raise ApiProblem(403, "forbidden", f"this needs the {role.value} role or higher")
+        return key
+
+    dependency: params.Depends = Depends(check)
+    return dependency
+
+
+AnalystKey = Annotated[ApiKey, require(Role.ANALYST)]
+EditorKey = Annotated[ApiKey, require(Role.EDITOR)]
+AdminKey = Annotated[ApiKey, require(Role.ADMIN)]
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def per_item(
+    store: GraphStore, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a look-up or analysis of one item, which costs about a millisecond in memory.
+
+    On the embedded store it runs right in the event loop (no thread hop, no GIL
+    contention between threads: much tighter tail latency); on Neo4j, whose driver
+    blocks on the network, in the thread pool. Whole-graph work (lists, search,
+    criticality, shocks) always goes to the thread pool.
+    """
+    if store.kind == "embedded":
+        return fn(*args, **kwargs)
+    return await run_in_threadpool(fn, *args, **kwargs)

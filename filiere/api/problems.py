@@ -1,0 +1,235 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error response, whatever raised it, is a :class:`Problem`. Unexpected errors
+become a bare 500 that names an incident id (logged with the traceback server-side)
+and nothing else: no stack trace, no internal path, no store URI reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from filiere.errors import (
+    ConfigError,
+    CypherError,
+    CypherRefused,
+    DatasetError,
+    FiliereError,
+    NotFoundError,
+    StoreError,
+)
+
+log = logging.getLogger("filiere.api")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:filiere:problem:"
+
+
+class ProblemItem(BaseModel):
+    """One precise error: a dataset line (``file``, ``line``) or a request field (``location``)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    location: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field("about:blank", description="A URI naming the kind of problem.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(None, description="What went wrong in this occurrence.")
+    instance: str | None = Field(None, description="The request path.")
+    errors: list[ProblemItem] | None = Field(None, description="Every error found, if several.")
+
+
+class ApiProblem(FiliereError):
+    """Raise to answer with a problem of a given ``slug`` (``urn:filiere:problem:<slug>``)."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        *,
+        errors: list[ProblemItem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def problem_response(
+    status: int,
+    *,
+    detail: str | None = None,
+    type_: str = "about:blank",
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[ProblemItem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem details response."""
+    body = Problem(
+        type=type_,
+        title=title or _phrase(status),
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=MEDIA_TYPE,
+    )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _slug_type(slug: str) -> str:
+    return TYPE_PREFIX + slug
+
+
+#: How each filiere error maps to a status and a problem type (most specific first).
+_FILIERE: list[tuple[type[FiliereError], int, str]] = [
+    (NotFoundError, 404, "not-found"),
+    (DatasetError, 422, "dataset-invalid"),
+    (CypherRefused, 403, "cypher-refused"),
+    (CypherError, 400, "cypher-error"),
+]
+
+
+def filiere_problem(exc: FiliereError, instance: str | None) -> JSONResponse:
+    """The problem answering a filiere error; store and config errors are not detailed."""
+    if isinstance(exc, StoreError):
+        log.error("store error on %s: %s", instance, exc)
+        return problem_response(
+            503,
+            type_=_slug_type("store-unavailable"),
+            detail="the graph store did not answer; try again later",
+            instance=instance,
+        )
+    if isinstance(exc, ConfigError):
+        log.error("configuration error on %s: %s", instance, exc)
+        return problem_response(
+            500, type_=_slug_type("configuration"), detail="server misconfigured", instance=instance
+        )
+    for cls, status, slug in _FILIERE:
+        if isinstance(exc, cls):
+            errors = None
+            if isinstance(exc, DatasetError):
+                errors = [
+                    ProblemItem(file=i.file, line=i.line, message=i.message) for i in exc.issues
+                ]
+                detail = f"dataset refused: {len(exc.issues)} error(s); nothing was written"
+            else:
+                detail = str(exc)
+            return problem_response(
+                status, type_=_slug_type(slug), detail=detail, instance=instance, errors=errors
+            )
+    return problem_response(
+        422, type_=_slug_type("invalid-request"), detail=str(exc), instance=instance
+    )
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(x) for x in loc)
+
+
+def unexpected_response(path: str, exc: BaseException) -> JSONResponse:
+    """A bare 500 naming an incident id; the traceback goes to the server log only."""
+    incident = secrets.token_hex(6)
+    log.error("incident %s on %s", incident, path, exc_info=exc)
+    return problem_response(
+        500,
+        detail=f"unexpected error (incident {incident}); the server log has the details",
+        instance=path,
+    )
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method documented at the request's path (Starlette names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem handlers on ``app``."""
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return problem_response(
+            exc.status_code, detail=detail, instance=request.url.path, headers=headers or None
+        )
+
+    async def api_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiProblem)
+        return problem_response(
+            exc.status,
+            type_=_slug_type(exc.slug),
+            detail=exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        # Only where and what: the offending input is not echoed back.
+        items = [
+            ProblemItem(location=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")))
+            for e in exc.errors()
+        ]
+        return problem_response(
+            422,
+            type_=_slug_type("validation"),
+            detail=f"{len(items)} invalid field(s) in the request",
+            instance=request.url.path,
+            errors=items,
+        )
+
+    async def filiere_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FiliereError)
+        return filiere_problem(exc, request.url.path)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return unexpected_response(request.url.path, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(ApiProblem, api_problem)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(FiliereError, filiere_error)
+    app.add_exception_handler(Exception, unexpected)

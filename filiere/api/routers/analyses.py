@@ -1,0 +1,116 @@
+"""``/analyses``: dependencies, routes, shock scenario, criticality and bill of materials.
+
+Each answer is the model ``filiere <analysis> --format json`` prints, field for field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from filiere import queries as q
+from filiere.api.deps import AnalystKey, SettingsDep, StoreDep, per_item
+from filiere.api.problems import ApiProblem
+from filiere.api.routers._params import NOT_FOUND, CountryCode, ItemId, RegionCode
+from filiere.errors import ConfigError
+from filiere.queries.models import (
+    AnalysisSettings,
+    BomResult,
+    CriticalResult,
+    DepsResult,
+    RoutesResult,
+    ShockResult,
+)
+
+router = APIRouter(prefix="/analyses", tags=["analyses"])
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+async def analysis_settings(
+    settings: SettingsDep,
+    home: CountryCode = None,
+    hhi: Annotated[
+        float | None,
+        Query(ge=0, le=1, description="HHI from which an item is concentrated."),
+    ] = None,
+    upstream_share: Annotated[
+        float | None,
+        Query(ge=0, le=1, description="World share making a material upstream-concentrated."),
+    ] = None,
+    max_paths: Annotated[
+        int | None, Query(ge=1, le=100, description="BOM paths reported per dependency.")
+    ] = None,
+) -> AnalysisSettings:
+    """The thresholds: the query's, else the server's defaults (home country from settings)."""
+    given = {"hhi": hhi, "upstream_share": upstream_share, "max_paths": max_paths}
+    return AnalysisSettings(
+        home=home or settings.home_country, **{k: v for k, v in given.items() if v is not None}
+    )
+
+
+Thresholds = Annotated[AnalysisSettings, Depends(analysis_settings)]
+
+
+class ShockRequest(BaseModel):
+    """The countries whose supply stops."""
+
+    countries: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="ISO 3166-1 alpha-2 codes (CN); alpha-3 codes and names are accepted.",
+    )
+
+
+def _checked(normalize: Callable[[T], R], value: T) -> R:
+    """Run a normalizer of user input; its refusal is a 422, not a server error."""
+    try:
+        return normalize(value)
+    except ConfigError as e:
+        raise ApiProblem(422, "invalid-request", str(e)) from None
+
+
+@router.get("/deps/{product}", summary="Dependencies of a product", responses=NOT_FOUND)
+async def deps(
+    store: StoreDep, _key: AnalystKey, product: ItemId, settings: Thresholds
+) -> DepsResult:
+    """The concentrated dependencies of a product's bill of materials, with its mapping gaps."""
+    return await per_item(store, q.deps, store, product, settings)
+
+
+@router.get("/routes/{item}", summary="Sourcing routes of an item", responses=NOT_FOUND)
+async def routes(
+    store: StoreDep,
+    _key: AnalystKey,
+    item: ItemId,
+    settings: Thresholds,
+    region: RegionCode = None,
+) -> RoutesResult:
+    """Suppliers that could replace or complement an item's sourcing, nearest to `region` first."""
+    code = _checked(q.normalize_region, region) if region else None
+    return await per_item(store, q.routes, store, item, region=code, settings=settings)
+
+
+@router.post("/shock", summary="Shock scenario")
+def shock(
+    store: StoreDep, _key: AnalystKey, body: ShockRequest, settings: Thresholds
+) -> ShockResult:
+    """What a supply stop in the given countries cuts."""
+    countries = _checked(q.normalize_countries, body.countries)
+    return q.shock(store, countries, settings=settings)
+
+
+@router.get("/critical", summary="Criticality")
+def critical(store: StoreDep, _key: AnalystKey) -> CriticalResult:
+    """Components and materials by number of products that contain them."""
+    return q.critical(store)
+
+
+@router.get("/bom/{product}", summary="Bill of materials", responses=NOT_FOUND)
+async def bom(store: StoreDep, _key: AnalystKey, product: ItemId) -> BomResult:
+    """Every item of a product's exploded bill of materials with its total quantity."""
+    return await per_item(store, q.bom, store, product)

@@ -1,0 +1,105 @@
+"""``filiere serve`` (the HTTP API) and ``filiere apikey create|list|revoke``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from filiere.api.security import KeyStore, Role
+from filiere.api.settings import ApiSettings
+from filiere.cli.context import AppContext, pass_app
+from filiere.cli.output import format_option, print_json, print_rows
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each opens the store; the embedded one reloads its file on change).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@pass_app
+def serve(app: AppContext, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) over the configured store.
+
+    Settings: FILIERE_API_* environment variables or .env (see docs/api.md); keys are
+    made with `filiere apikey create`.
+    """
+    import uvicorn
+
+    settings = ApiSettings()
+    # Workers build their own app from the environment: hand them the --store option.
+    os.environ["FILIERE_STORE"] = app.settings.store
+    click.echo(
+        f"filiere API on http://{host}:{port} (docs: /docs), store {app.settings.store}, "
+        f"keys {settings.keys_file}",
+        err=True,
+    )
+    uvicorn.run(
+        "filiere.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        server_header=False,
+    )
+
+
+@click.group()
+def apikey() -> None:
+    """Create, list and revoke API keys (stored hashed in FILIERE_API_KEYS_FILE)."""
+
+
+def _keys() -> KeyStore:
+    return KeyStore(ApiSettings().keys_file)
+
+
+@apikey.command("create")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="analyst: read, analyses, read-only Cypher; editor: also upload; admin: also keys.",
+)
+@click.option("--name", default="", help="What or who the key is for.")
+def apikey_create(role: str, name: str) -> None:
+    """Create a key and print it once (only its hash is kept)."""
+    keys = _keys()
+    record, token = keys.create(Role(role), name=name)
+    click.echo(f"created key {record.id} ({record.role.value}) in {keys.path}", err=True)
+    click.echo("store it now, it cannot be shown again:", err=True)
+    click.echo(token)
+
+
+@apikey.command("list")
+@format_option
+def apikey_list(fmt: str) -> None:
+    """List keys (id, role, name, dates), revoked ones included."""
+    keys = _keys()
+    rows = [keys.public(k) for k in keys.list()]
+    if fmt == "json":
+        print_json(rows)
+        return
+    print_rows(rows, ["id", "role", "name", "created_at", "revoked_at"], fmt)
+
+
+@apikey.command("revoke")
+@click.argument("key_id")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke a key at once (running servers see it on their next request)."""
+    record = _keys().revoke(key_id)
+    click.echo(f"revoked key {record.id} ({record.role.value}) at {record.revoked_at}")
+
+
+COMMANDS = [serve, apikey]

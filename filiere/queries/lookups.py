@@ -1,0 +1,596 @@
+"""Look-ups: one item, supplier or region; lists with filters and pages; search by id or name.
+
+Each function answers the same on both stores: Cypher (``cypher/lookup_*.cypher``,
+values as ``$parameters``) on Neo4j, the networkx graph on the embedded store. Lists
+are in key order and paged with an opaque ``cursor`` (the last key seen); search is
+ranked (exact, prefix, substring) and paged with an ``offset``.
+
+>>> fold("Société Générale d'Électricité")
+"societe generale d'electricite"
+>>> decode_cursor(encode_cursor("S-42"))
+'S-42'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from filiere.errors import FiliereError, NotFoundError, StoreError
+from filiere.graph.embedded import EmbeddedStore, node_id
+from filiere.graph.schema import Label, Rel
+from filiere.graph.store import GraphStore
+from filiere.ingest.build import process_id
+
+MAX_LIMIT = 1000
+SearchType = Literal["item", "supplier", "region", "country"]
+SEARCH_TYPES: tuple[SearchType, ...] = ("item", "supplier", "region", "country")
+_SEARCH_LABEL: dict[str, Label] = {
+    "item": Label.ITEM,
+    "supplier": Label.SUPPLIER,
+    "region": Label.REGION,
+    "country": Label.COUNTRY,
+}
+
+
+class InvalidLookup(FiliereError):
+    """A look-up's arguments are wrong (a malformed cursor, a limit out of range...)."""
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+class ItemSummary(BaseModel):
+    id: str
+    name: str | None = None
+    kind: str | None = None
+
+
+class BomLink(ItemSummary):
+    """An item in a bill of materials with the quantity of the child per parent."""
+
+    quantity: float | None = None
+
+
+class ProcessRef(BaseModel):
+    id: str
+    name: str | None = None
+
+
+class SupplierSummary(BaseModel):
+    id: str
+    name: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    naf: str | None = None
+
+
+class ItemSupplier(SupplierSummary):
+    """A supplier of an item: ``supplies`` (current sourcing) or ``offers`` (potential)."""
+
+    relation: Literal["supplies", "offers"]
+    share: float | None = None
+
+
+class SuppliedItem(ItemSummary):
+    share: float | None = None
+
+
+class ItemDetail(ItemSummary):
+    """An item with its suppliers, children (what it contains), parents and processes."""
+
+    hs_code: str | None = None
+    unit: str | None = None
+    unit_value_eur: float | None = None
+    description: str | None = None
+    source: str | None = None
+    suppliers: list[ItemSupplier]
+    children: list[BomLink]
+    parents: list[BomLink]
+    processes: list[ProcessRef]
+
+
+class SupplierDetail(SupplierSummary):
+    """A supplier with its location, processes and the items it supplies or offers."""
+
+    country_name: str | None = None
+    region_name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    siren: str | None = None
+    source: str | None = None
+    processes: list[ProcessRef]
+    supplies: list[SuppliedItem]
+    offers: list[SuppliedItem]
+
+
+class RegionSummary(BaseModel):
+    code: str
+    name: str | None = None
+    country: str | None = None
+
+
+class RegionDetail(RegionSummary):
+    """A region and the number of suppliers located in it."""
+
+    country_name: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    supplier_count: int
+
+
+class ItemPage(BaseModel):
+    items: list[ItemSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class SupplierPage(BaseModel):
+    items: list[SupplierSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class RegionPage(BaseModel):
+    items: list[RegionSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class SearchHit(BaseModel):
+    """One match; ``detail`` is an item's kind or a supplier's or region's country."""
+
+    type: SearchType
+    id: str
+    name: str | None = None
+    detail: str | None = None
+    match: Literal["exact", "prefix", "contains"]
+
+
+class SearchPage(BaseModel):
+    hits: list[SearchHit]
+    next_offset: int | None = Field(None, description="Pass as `offset` for the next page.")
+
+
+@dataclass(frozen=True)
+class SupplierFilter:
+    """Suppliers located in ``region``/``country``, mastering ``process``, of a NAF code prefix."""
+
+    region: str | None = None
+    country: str | None = None
+    process: str | None = None
+    naf: str | None = None
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _fold_pairs() -> list[tuple[str, str]]:
+    pairs = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ħ": "h"}
+    pairs |= {"\u2019": "'", "\u2018": "'", "\u00a0": " "}
+    for cp in range(0xC0, 0x250):
+        ch = chr(cp)
+        if ch != ch.lower() or ch in pairs:
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii() and base:
+            pairs[ch] = base
+    return sorted(pairs.items())
+
+
+#: ``[accented, plain]`` pairs applied after lower-casing, by Python and by Cypher alike.
+FOLDS: list[tuple[str, str]] = _fold_pairs()
+_FOLD_TABLE = str.maketrans(dict(FOLDS))
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents the same way the Neo4j search query does."""
+    return text.lower().translate(_FOLD_TABLE)
+
+
+def encode_cursor(key: str) -> str:
+    """An opaque cursor for the page after ``key``."""
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The key a cursor stands for (``None`` for the first page)."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidLookup(f"invalid cursor {cursor!r}") from None
+
+
+def normalize_naf(code: str) -> str:
+    """NAF codes compare without dots or spaces, upper-case: ``25.62a`` is ``2562A``."""
+    return code.replace(".", "").replace(" ", "").upper()
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidLookup(f"limit must be between 1 and {MAX_LIMIT}")
+
+
+@cache
+def cypher(name: str) -> str:
+    """The text of ``filiere/queries/cypher/<name>.cypher``."""
+    return (files("filiere.queries") / "cypher" / f"{name}.cypher").read_text(encoding="utf-8")
+
+
+def _neo4j(store: GraphStore) -> Any:
+    from filiere.graph.neo4j_store import Neo4jStore
+
+    if isinstance(store, Neo4jStore):
+        return store
+    raise StoreError(f"look-ups do not support the {store.kind!r} store")
+
+
+T = TypeVar("T")
+
+
+def _page(rows: list[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(key(rows[-1]))
+    return rows, None
+
+
+def _pick(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    return {f: props.get(f) for f in fields}
+
+
+_ITEM_FIELDS = ("id", "name", "kind")
+_SUPPLIER_FIELDS = ("id", "name", "country", "region", "city", "naf")
+
+
+# -- one node ---------------------------------------------------------------------------------
+
+
+def get_item(store: GraphStore, item_id: str) -> ItemDetail:
+    """An item with its suppliers, bill-of-materials neighbours and processes."""
+    if isinstance(store, EmbeddedStore):
+        row = _embedded_item(store, item_id)
+    else:
+        rows = _neo4j(store).run_read(cypher("lookup_item"), id=item_id)
+        row = rows[0] if rows else None
+    if row is None:
+        raise NotFoundError(f"no item {item_id!r}")
+    props = row["props"]
+    return ItemDetail(
+        **_pick(props, (*_ITEM_FIELDS, "hs_code", "unit", "unit_value_eur", "description")),
+        source=props.get("source"),
+        suppliers=sorted(
+            (ItemSupplier(**s) for s in row["suppliers"]),
+            key=lambda s: (s.relation != "supplies", s.id),
+        ),
+        children=sorted((BomLink(**c) for c in row["children"]), key=lambda c: c.id),
+        parents=sorted((BomLink(**p) for p in row["parents"]), key=lambda p: p.id),
+        processes=sorted((ProcessRef(**p) for p in row["processes"]), key=lambda p: p.id),
+    )
+
+
+def _embedded_item(store: EmbeddedStore, item_id: str) -> dict[str, Any] | None:
+    g = store.graph
+    nid = node_id(Label.ITEM, item_id)
+    if nid not in g:
+        return None
+    row: dict[str, Any] = {
+        "props": g.nodes[nid]["props"],
+        "suppliers": [],
+        "children": [],
+        "parents": [],
+        "processes": [],
+    }
+    for u, _, d in g.in_edges(nid, data=True):
+        other = g.nodes[u]["props"]
+        if d["type"] in (Rel.SUPPLIES, Rel.OFFERS):
+            rel = d["type"].lower()
+            share = d["props"].get("share")
+            row["suppliers"].append(
+                {**_pick(other, _SUPPLIER_FIELDS), "relation": rel, "share": share}
+            )
+        elif d["type"] == Rel.CONTAINS:
+            row["parents"].append(
+                {**_pick(other, _ITEM_FIELDS), "quantity": d["props"].get("quantity")}
+            )
+    for _, v, d in g.out_edges(nid, data=True):
+        other = g.nodes[v]["props"]
+        if d["type"] == Rel.CONTAINS:
+            row["children"].append(
+                {**_pick(other, _ITEM_FIELDS), "quantity": d["props"].get("quantity")}
+            )
+        elif d["type"] == Rel.REQUIRES:
+            row["processes"].append(_pick(other, ("id", "name")))
+    return row
+
+
+def get_supplier(store: GraphStore, supplier_id: str) -> SupplierDetail:
+    """A supplier with its country and region names, processes and items."""
+    if isinstance(store, EmbeddedStore):
+        row = _embedded_supplier(store, supplier_id)
+    else:
+        rows = _neo4j(store).run_read(cypher("lookup_supplier"), id=supplier_id)
+        row = rows[0] if rows else None
+    if row is None:
+        raise NotFoundError(f"no supplier {supplier_id!r}")
+    props = row["props"]
+    return SupplierDetail(
+        **_pick(props, (*_SUPPLIER_FIELDS, "lat", "lon", "siren", "source")),
+        country_name=min(row["country_names"], default=None),
+        region_name=min(row["region_names"], default=None),
+        processes=sorted((ProcessRef(**p) for p in row["processes"]), key=lambda p: p.id),
+        supplies=sorted((SuppliedItem(**i) for i in row["supplies"]), key=lambda i: i.id),
+        offers=sorted((SuppliedItem(**i) for i in row["offers"]), key=lambda i: i.id),
+    )
+
+
+def _embedded_supplier(store: EmbeddedStore, supplier_id: str) -> dict[str, Any] | None:
+    g = store.graph
+    nid = node_id(Label.SUPPLIER, supplier_id)
+    if nid not in g:
+        return None
+    row: dict[str, Any] = {"props": g.nodes[nid]["props"]}
+    for name in ("country_names", "region_names", "processes", "supplies", "offers"):
+        row[name] = []
+    for _, v, d in g.out_edges(nid, data=True):
+        other = g.nodes[v]["props"]
+        t = d["type"]
+        if t == Rel.LOCATED_IN and v[0] == Label.COUNTRY:
+            row["country_names"].append(other.get("name"))
+        elif t == Rel.LOCATED_IN and v[0] == Label.REGION:
+            row["region_names"].append(other.get("name"))
+        elif t == Rel.MASTERS:
+            row["processes"].append(_pick(other, ("id", "name")))
+        elif t == Rel.SUPPLIES:
+            row["supplies"].append({**_pick(other, _ITEM_FIELDS), "share": d["props"].get("share")})
+        elif t == Rel.OFFERS:
+            row["offers"].append({**_pick(other, _ITEM_FIELDS), "share": None})
+    row["country_names"] = [n for n in row["country_names"] if n is not None]
+    row["region_names"] = [n for n in row["region_names"] if n is not None]
+    return row
+
+
+def get_region(store: GraphStore, code: str) -> RegionDetail:
+    """A region (ISO 3166-2 code) and how many suppliers are located in it."""
+    if isinstance(store, EmbeddedStore):
+        g = store.graph
+        nid = node_id(Label.REGION, code)
+        if nid not in g:
+            raise NotFoundError(f"no region {code!r}")
+        countries = [
+            g.nodes[v]["props"].get("name")
+            for _, v, t in g.out_edges(nid, data="type")
+            if t == Rel.PART_OF
+        ]
+        count = sum(
+            1
+            for u, _, t in g.in_edges(nid, data="type")
+            if t == Rel.LOCATED_IN and u[0] == Label.SUPPLIER
+        )
+        row = {"props": g.nodes[nid]["props"], "country_name": min(countries, default=None)}
+        row["supplier_count"] = count
+    else:
+        rows = _neo4j(store).run_read(cypher("lookup_region"), code=code)
+        if not rows:
+            raise NotFoundError(f"no region {code!r}")
+        row = rows[0]
+    props = row["props"]
+    return RegionDetail(
+        **_pick(props, ("code", "name", "country", "lat", "lng")),
+        country_name=row["country_name"],
+        supplier_count=row["supplier_count"],
+    )
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+
+def list_items(
+    store: GraphStore, *, kind: str | None = None, limit: int = 50, cursor: str | None = None
+) -> ItemPage:
+    """Items in id order, optionally of one kind (``product``, ``component``, ``material``)."""
+    _check_limit(limit)
+    after = decode_cursor(cursor)
+    if isinstance(store, EmbeddedStore):
+        found = [
+            _pick(d["props"], _ITEM_FIELDS)
+            for nid, d in store.graph.nodes(data=True)
+            if nid[0] == Label.ITEM
+            and (kind is None or d["props"].get("kind") == kind)
+            and (after is None or nid[1] > after)
+        ]
+        found.sort(key=lambda r: r["id"])
+        rows = found[: limit + 1]
+    else:
+        rows = _neo4j(store).run_read(
+            cypher("lookup_items"), kind=kind, after=after, limit=limit + 1
+        )
+    page, nxt = _page(rows, limit, lambda r: r["id"])
+    return ItemPage(items=[ItemSummary(**r) for r in page], next_cursor=nxt)
+
+
+def list_regions(
+    store: GraphStore, *, country: str | None = None, limit: int = 50, cursor: str | None = None
+) -> RegionPage:
+    """Regions in code order, optionally of one country."""
+    _check_limit(limit)
+    after = decode_cursor(cursor)
+    country = country.upper() if country else None
+    if isinstance(store, EmbeddedStore):
+        found = [
+            _pick(d["props"], ("code", "name", "country"))
+            for nid, d in store.graph.nodes(data=True)
+            if nid[0] == Label.REGION
+            and (country is None or d["props"].get("country") == country)
+            and (after is None or nid[1] > after)
+        ]
+        found.sort(key=lambda r: r["code"])
+        rows = found[: limit + 1]
+    else:
+        rows = _neo4j(store).run_read(
+            cypher("lookup_regions"), country=country, after=after, limit=limit + 1
+        )
+    page, nxt = _page(rows, limit, lambda r: r["code"])
+    return RegionPage(items=[RegionSummary(**r) for r in page], next_cursor=nxt)
+
+
+def list_suppliers(
+    store: GraphStore,
+    filters: SupplierFilter | None = None,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> SupplierPage:
+    """Suppliers in id order that pass every filter given."""
+    _check_limit(limit)
+    f = filters or SupplierFilter()
+    after = decode_cursor(cursor)
+    params: dict[str, Any] = {
+        "region": f.region.upper() if f.region else None,
+        "country": f.country.upper() if f.country else None,
+        "process": process_id(f.process) if f.process else None,
+        "naf": normalize_naf(f.naf) if f.naf else None,
+    }
+    if isinstance(store, EmbeddedStore):
+        rows = _embedded_suppliers(store, params, after)[: limit + 1]
+    else:
+        anchor = next((a for a in ("region", "process", "country") if params[a]), "all")
+        rows = _neo4j(store).run_read(
+            cypher(f"lookup_suppliers_{anchor}"), **params, after=after, limit=limit + 1
+        )
+    page, nxt = _page(rows, limit, lambda r: r["id"])
+    return SupplierPage(items=[SupplierSummary(**r) for r in page], next_cursor=nxt)
+
+
+_ANCHOR = {"region": (Label.REGION, Rel.LOCATED_IN), "process": (Label.PROCESS, Rel.MASTERS)}
+_ANCHOR["country"] = (Label.COUNTRY, Rel.LOCATED_IN)
+
+
+def _embedded_suppliers(
+    store: EmbeddedStore, params: dict[str, Any], after: str | None
+) -> list[dict[str, Any]]:
+    g = store.graph
+
+    def linked(anchor: tuple[str, str], rel: Rel) -> set[str]:
+        if anchor not in g:
+            return set()
+        return {
+            u[1]
+            for u, _, t in g.in_edges(anchor, data="type")
+            if t == rel and u[0] == Label.SUPPLIER
+        }
+
+    candidates: set[str] | None = None
+    for name, (label, rel) in _ANCHOR.items():
+        if params[name]:
+            ids = linked(node_id(label, params[name]), rel)
+            candidates = ids if candidates is None else candidates & ids
+    if candidates is None:
+        candidates = {nid[1] for nid in g.nodes if nid[0] == Label.SUPPLIER}
+    naf = params["naf"]
+    rows = []
+    for sid in candidates:
+        if after is not None and sid <= after:
+            continue
+        props = g.nodes[node_id(Label.SUPPLIER, sid)]["props"]
+        if naf and not normalize_naf(str(props.get("naf") or "")).startswith(naf):
+            continue
+        rows.append(_pick(props, _SUPPLIER_FIELDS))
+    rows.sort(key=lambda r: r["id"])
+    return rows
+
+
+# -- search -----------------------------------------------------------------------------------
+
+_MATCH: tuple[Literal["exact", "prefix", "contains"], ...] = ("exact", "prefix", "contains")
+
+
+def search(
+    store: GraphStore,
+    q: str,
+    *,
+    types: Iterable[SearchType] = SEARCH_TYPES,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Nodes whose id or name contains ``q``, ignoring case and accents, best matches first.
+
+    Exact matches of the id or name come first, then prefixes, then substrings; ties
+    are in type order (item, supplier, region, country) then id order.
+    """
+    _check_limit(limit)
+    if offset < 0:
+        raise InvalidLookup("offset must not be negative")
+    needle = fold(" ".join(q.split()))
+    if not needle:
+        raise InvalidLookup("the search text is empty")
+    wanted = [t for t in SEARCH_TYPES if t in set(types)]
+    order = {t: i for i, t in enumerate(SEARCH_TYPES)}
+    if isinstance(store, EmbeddedStore):
+        rows = _embedded_search(store, needle, wanted)
+        rows.sort(key=lambda r: (r["rank"], order[r["type"]], r["id"]))
+        rows = rows[offset : offset + limit + 1]
+    else:
+        rows = _neo4j(store).run_read(
+            cypher("lookup_search"),
+            q=needle,
+            types=wanted,
+            folds=[list(p) for p in FOLDS],
+            type_order=order,
+            offset=offset,
+            limit=limit + 1,
+        )
+    more = len(rows) > limit
+    hits = [
+        SearchHit(
+            type=r["type"],
+            id=r["id"],
+            name=r["name"],
+            detail=r["detail"],
+            match=_MATCH[r["rank"]],
+        )
+        for r in rows[:limit]
+    ]
+    return SearchPage(hits=hits, next_offset=offset + limit if more else None)
+
+
+def _embedded_search(
+    store: EmbeddedStore, needle: str, types: Iterable[str]
+) -> list[dict[str, Any]]:
+    labels = {_SEARCH_LABEL[t]: t for t in types}
+    detail_field = {"item": "kind", "supplier": "country", "region": "country"}
+    rows = []
+    for nid, d in store.graph.nodes(data=True):
+        t = labels.get(nid[0])
+        if t is None:
+            continue
+        props = d["props"]
+        fid, fname = fold(nid[1]), fold(str(props.get("name") or ""))
+        if needle not in fid and needle not in fname:
+            continue
+        if needle in (fid, fname):
+            rank = 0
+        elif fid.startswith(needle) or fname.startswith(needle):
+            rank = 1
+        else:
+            rank = 2
+        field = detail_field.get(t)
+        rows.append(
+            {
+                "type": t,
+                "id": nid[1],
+                "name": props.get("name"),
+                "detail": props.get(field) if field else None,
+                "rank": rank,
+            }
+        )
+    return rows

@@ -1,0 +1,176 @@
+"""POST /cypher: read-only queries run on Neo4j; writes, schema and admin commands are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_support import Api, start_api
+
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.neo4j_store import Neo4jStore
+from filiere.graph.schema import Label
+from filiere.graph.store import GraphStore
+
+PROBLEM = "application/problem+json"
+
+REFUSED = [
+    "CREATE (n:Item {id: 'HACK', name: 'x'}) RETURN n",
+    "MERGE (n:Item {id: 'HACK'}) RETURN n",
+    "MATCH (n:Item {id: 'AIM'}) DELETE n",
+    "MATCH (n) DETACH DELETE n",
+    "MATCH (n:Item {id: 'AIM'}) SET n.name = 'hacked' RETURN n",
+    "MATCH (n:Item {id: 'AIM'}) REMOVE n.name RETURN n",
+    "MATCH (n:Item {id: 'AIM'}) SET n:Hacked RETURN n",
+    "CREATE INDEX hack_idx IF NOT EXISTS FOR (n:Item) ON (n.name)",
+    "CREATE CONSTRAINT hack_c IF NOT EXISTS FOR (n:Supplier) REQUIRE n.name IS UNIQUE",
+    "DROP CONSTRAINT item_id",
+    "CALL dbms.components() YIELD name RETURN name",
+    "CALL dbms.listConfig() YIELD name RETURN name",
+    "SHOW USERS",
+    "CREATE USER hacker SET PASSWORD 'secret-secret'",
+    "CALL db.createLabel('Hacked')",
+    # A write hidden in a subquery, in FOREACH, after a read, in a union.
+    "MATCH (i:Item) CALL (i) { SET i.hacked = true } RETURN count(*) AS n",
+    "MATCH (i:Item {id: 'AIM'}) CALL { CREATE (:Item {id: 'HACK2'}) } RETURN i.id",
+    "MATCH (i:Item) FOREACH (x IN [1] | CREATE (:Item {id: 'HACK3'})) RETURN count(i) AS n",
+    "RETURN 1 AS x UNION MATCH (n:Item {id: 'AIM'}) DETACH DELETE n RETURN 1 AS x",
+    "MATCH (i:Item) WITH i LIMIT 1 MERGE (i)-[:CONTAINS]->(i) RETURN i",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10 ROWS",
+]
+
+
+@pytest.fixture
+def api(neo4j_store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Api]:
+    with start_api(neo4j_store, tmp_path, request, cypher_row_limit=10) as running:
+        yield running
+
+
+def _schema(store: GraphStore) -> list[Any]:
+    assert isinstance(store, Neo4jStore)
+    rows = store.run_read("SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name")
+    rows += store.run_read("SHOW INDEXES YIELD name RETURN name ORDER BY name")
+    return rows
+
+
+def _users(store: GraphStore) -> list[Any]:
+    assert isinstance(store, Neo4jStore)
+    with store.driver.session(database="system") as s:
+        return [r["user"] for r in s.run("SHOW USERS YIELD user RETURN user")]
+
+
+@pytest.mark.neo4j
+def test_read_queries_return_rows(api: Api) -> None:
+    with api.client("analyst") as c:
+        r = c.post(
+            "/cypher",
+            json={
+                "query": "MATCH (i:Item {id: $id})-[:CONTAINS]->(c) RETURN c.id AS child",
+                "params": {"id": "CAPT"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["columns"] == ["child"] and body["truncated"] is False
+        assert sorted(row["child"] for row in body["rows"]) == ["AIM", "BOIT"]
+        node = c.post("/cypher", json={"query": "MATCH (n:Item {id: 'ND'}) RETURN n"}).json()
+        assert node["rows"][0]["n"]["properties"]["name"] == "Néodyme"
+        schema = c.post("/cypher", json={"query": "CALL db.labels() YIELD label RETURN label"})
+        assert schema.status_code == 200 and {"label": "Item"} in schema.json()["rows"]
+
+
+@pytest.mark.neo4j
+def test_row_limit_of_the_server_and_of_the_request(api: Api) -> None:
+    query = {"query": "UNWIND range(1, 50) AS x RETURN x"}
+    with api.client("analyst") as c:
+        body = c.post("/cypher", json=query).json()
+        assert len(body["rows"]) == 10 and body["truncated"] is True  # server limit: 10
+        body = c.post("/cypher", json={**query, "limit": 3}).json()
+        assert [r["x"] for r in body["rows"]] == [1, 2, 3] and body["truncated"] is True
+        body = c.post("/cypher", json={**query, "limit": 1000}).json()
+        assert len(body["rows"]) == 10  # never more than the server's limit
+
+
+@pytest.mark.neo4j
+def test_writes_schema_and_admin_commands_are_refused(api: Api) -> None:
+    counts, schema, users = api.store.counts(), _schema(api.store), _users(api.store)
+    with api.client("admin") as c:  # even an admin key only reads
+        for query in REFUSED:
+            r = c.post("/cypher", json={"query": query})
+            assert r.status_code in (400, 403), f"{query} -> {r.status_code} {r.text}"
+            assert r.headers["content-type"] == PROBLEM
+            assert r.json()["type"] in (
+                "urn:filiere:problem:cypher-refused",
+                "urn:filiere:problem:cypher-error",
+            )
+    assert api.store.counts() == counts
+    assert _schema(api.store) == schema
+    assert _users(api.store) == users
+    aim = api.store.get_node(Label.ITEM, "AIM")  # the sample is intact
+    assert aim is not None and aim["name"] == "Aimant NdFeB" and "hacked" not in aim
+
+
+@pytest.mark.neo4j
+def test_writes_are_refused_with_403_and_why(api: Api) -> None:
+    with api.client("analyst") as c:
+        r = c.post("/cypher", json={"query": "CREATE (n:Item {id: 'X'})"})
+        assert r.status_code == 403 and "writes" in r.json()["detail"]
+        r = c.post("/cypher", json={"query": "CREATE INDEX x FOR (n:Item) ON (n.name)"})
+        assert r.status_code == 403 and "schema" in r.json()["detail"]
+        r = c.post("/cypher", json={"query": "CALL dbms.components() YIELD name RETURN name"})
+        assert r.status_code == 403 and "refused" in r.json()["detail"]
+
+
+@pytest.mark.neo4j
+def test_parameters_cannot_inject(api: Api) -> None:
+    counts = api.store.counts()
+    evil = "x'}) MATCH (n) DETACH DELETE n //"
+    with api.client("analyst") as c:
+        r = c.post(
+            "/cypher",
+            json={
+                "query": "MATCH (i:Item) WHERE i.name = $q RETURN i.id AS id",
+                "params": {"q": evil},
+            },
+        )
+        assert r.status_code == 200 and r.json()["rows"] == []
+        r = c.post("/cypher", json={"query": "RETURN $q AS q", "params": {"q": evil}})
+        assert r.json()["rows"] == [{"q": evil}]
+    assert api.store.counts() == counts
+
+
+@pytest.mark.neo4j
+def test_syntax_errors_and_empty_queries_are_400(api: Api) -> None:
+    with api.client("analyst") as c:
+        for query in ("MATCH (n RETURN n", "SELECT * FROM items", "   "):
+            r = c.post("/cypher", json={"query": query})
+            assert r.status_code == 400, query
+            assert r.json()["type"] == "urn:filiere:problem:cypher-error"
+        assert c.post("/cypher", json={"query": ""}).status_code == 422
+        assert c.post("/cypher", json={"params": {}}).status_code == 422
+
+
+@pytest.mark.neo4j
+def test_server_side_timeout(
+    neo4j_store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with (
+        start_api(neo4j_store, tmp_path, request, cypher_timeout_s=0.5) as api,
+        api.client("analyst") as c,
+    ):
+        query = "UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n"
+        r = c.post("/cypher", json={"query": query})
+        assert r.status_code == 400, r.text
+        assert "time limit" in r.json()["detail"]
+
+
+def test_embedded_store_has_no_cypher(
+    embedded_store: EmbeddedStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with start_api(embedded_store, tmp_path, request) as api, api.client("analyst") as c:
+        r = c.post("/cypher", json={"query": "MATCH (n) RETURN n"})
+        assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
+        assert r.json()["type"] == "urn:filiere:problem:cypher-unavailable"
