@@ -57,9 +57,27 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 
 def _register() -> None:
-    from filiere.cli import neo4j_cmds, store_cmds
+    from filiere.cli import (
+        analysis_cmds,
+        api_cmds,
+        import_cmds,
+        ingest_cmds,
+        neo4j_cmds,
+        report_cmds,
+        store_cmds,
+        viz_cmds,
+    )
 
-    for module in (store_cmds, neo4j_cmds):
+    for module in (
+        store_cmds,
+        neo4j_cmds,
+        ingest_cmds,
+        import_cmds,
+        analysis_cmds,
+        api_cmds,
+        viz_cmds,
+        report_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

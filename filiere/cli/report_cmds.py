@@ -1,0 +1,282 @@
+"""``filiere report`` (HTML page + Excel workbook) and ``filiere demo`` (the main job).
+
+``filiere demo`` needs no server and no network: it loads the bundled demo dataset
+into a fresh embedded store, runs the analyses, prints the headline findings and
+writes a report folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import time
+from collections.abc import Iterator
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from filiere.cli.analysis_cmds import make_settings, settings_options
+from filiere.cli.context import AppContext, pass_app
+from filiere.cli.output import console
+from filiere.errors import ConfigError
+from filiere.graph.store import GraphStore
+from filiere.graph.uri import open_store
+from filiere.ingest import load
+from filiere.queries import normalize_countries, normalize_region
+from filiere.queries.models import AnalysisSettings
+from filiere.report import ReportPaths, build_report, compute_findings
+from filiere.report.findings import Findings
+from filiere.report.xlsx import path_text
+from filiere.viz import DEFAULT_MAX_NODES
+
+DEMO_REGION = "FR-BFC"
+
+
+@contextlib.contextmanager
+def demo_dataset() -> Iterator[Path]:
+    """The folder of the bundled demo dataset (``filiere/data/demo``)."""
+    with as_file(files("filiere") / "data" / "demo") as path:
+        if not (path / "items.csv").is_file():
+            raise ConfigError(f"the demo dataset is missing from the installation ({path})")
+        yield path
+
+
+def _status(text: str) -> contextlib.AbstractContextManager[object]:
+    return Console(stderr=True).status(text)
+
+
+def next_commands(store_uri: str, f: Findings) -> list[str]:
+    """The commands that dig further into the findings, for this store."""
+    base = f"filiere --store {shlex.quote(store_uri)}"
+    product = f.at_risk[0].products[0] if f.at_risk else (f.products[0] if f.products else "P")
+    cmds = [f"{base} deps {shlex.quote(product)}"]
+    region = f" --region {f.region}" if f.region else ""
+    for item in f.route_items[:1]:
+        cmds.append(f"{base} routes {shlex.quote(item)}{region}")
+    if f.shock_countries:
+        countries = " ".join(f"--country {c}" for c in f.shock_countries)
+        cmds.append(f"{base} shock {countries}")
+    cmds.append(f"{base} critical --top 10")
+    cmds.append(f"{base} viz deps {shlex.quote(product)} -o deps.html --hierarchical")
+    cmds.append(f"{base} report -o my-report")
+    cmds.append(f"{base} serve")
+    return cmds
+
+
+def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None:
+    """The headline findings, with where to look next."""
+    out = console()
+    n = len(f.at_risk)
+    out.print(
+        f"\n[bold]{len(f.products)} product(s) analysed: {n} at-risk "
+        f"dependenc{'y' if n == 1 else 'ies'}[/bold] (home country {f.settings.home}, "
+        f"HHI >= {f.settings.hhi:g}, upstream share >= {f.settings.upstream_share:g})"
+    )
+    if f.at_risk:
+        table = Table(title="At-risk dependencies", title_justify="left")
+        for col in ("item", "name", "risk countries", "in products", "BOM path"):
+            table.add_column(col)
+        for a in f.at_risk:
+            bom_paths = a.dependency.paths
+            more = f" (+{len(bom_paths) - 1} more)" if len(bom_paths) > 1 else ""
+            cells = (
+                a.item,
+                a.name,
+                ", ".join(a.countries),
+                ", ".join(a.products),
+                (path_text(bom_paths[0]) if bom_paths else "") + more,
+            )
+            table.add_row(*(escape(c) for c in cells))
+        out.print(table)
+    for item in f.route_items:
+        r = f.routes[item]
+        where = f"in {r.region}, " if r.region else "in "
+        title = f"Best local routes for {f.name(item)} ({item}) {where}{r.home_country}, EU"
+        out.print(f"\n[bold]{escape(title)}[/bold]", highlight=False)
+        table = Table()
+        for col in ("tier", "supplier", "route", "place", "km"):
+            table.add_column(col)
+        for x in r.routes[:3]:
+            via = f" via {x.via}" if x.via != item else ""
+            km = f"{x.distance_km:.0f}" if x.distance_km is not None else ""
+            cells = (str(x.tier), x.supplier, f"{x.kind}{via}", x.region or x.country, km)
+            table.add_row(*(escape(c) for c in cells))
+        out.print(table)
+        if len(r.routes) > 3:
+            out.print(f"  ... and {len(r.routes) - 3} more route(s) in the report")
+    if f.no_route:
+        out.print(f"No local route for: {', '.join(f.no_route)}", markup=False)
+    if f.shock is not None:
+        cut = [p.product for p in f.shock.impacted_products if p.cut]
+        dented = [p.product for p in f.shock.impacted_products if not p.cut]
+        out.print(
+            f"\n[bold]Supply stop in {', '.join(f.shock.countries)}[/bold] (the country "
+            f"supplying the most at-risk items): cuts {len(cut)} product(s)"
+            f"{': ' + ', '.join(cut) if cut else ''}; dents {len(dented)}"
+            f"{': ' + ', '.join(dented) if dented else ''}."
+        )
+        for cut_item in f.shock.cut_items:
+            subs = cut_item.recoverable_via
+            rec = f" (recoverable via {', '.join(subs)})" if subs else ""
+            text = f"  cut at the source: {cut_item.item} {f.name(cut_item.item)}{rec}"
+            out.print(text, markup=False)
+    out.print("\n[bold]Where to look next[/bold]")
+    out.print(f"  report:   {paths.html.resolve()}")
+    out.print(f"  workbook: {paths.xlsx.resolve()}")
+    out.print(
+        f"  views:    {len(paths.views)} interactive pages in {paths.dir.resolve()} "
+        "(deps-*.html, routes-*.html, shock-*.html)"
+    )
+    out.print("  dig further:")
+    for c in commands:
+        out.print(f"    {c}", markup=False)
+
+
+def _report(
+    store: GraphStore,
+    products: list[str] | None,
+    out_dir: Path,
+    settings: AnalysisSettings,
+    region: str | None,
+    countries: list[str] | None,
+    max_nodes: int,
+) -> tuple[ReportPaths, list[str]]:
+    with _status("running the analyses"):
+        f = compute_findings(store, products, settings, region=region, shock_countries=countries)
+    commands = next_commands(store.uri, f)
+    with _status("writing the report, the workbook and the views"):
+        paths = build_report(
+            store,
+            f.products,
+            out_dir,
+            settings,
+            region=region,
+            findings=f,
+            max_nodes=max_nodes,
+            commands=commands,
+        )
+    return paths, commands
+
+
+_region_option = click.option(
+    "--region", default=None, help="Region of the routes' first tier (ISO 3166-2, e.g. FR-BFC)."
+)
+_max_nodes_option = click.option(
+    "--max-nodes",
+    type=click.IntRange(10, 5000),
+    default=DEFAULT_MAX_NODES,
+    show_default=True,
+    help="Node budget of each view.",
+)
+
+
+@click.command()
+@click.argument("products", nargs=-1)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("filiere-report"),
+    show_default=True,
+    help="Report folder.",
+)
+@_region_option
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    help="Shock scenario country (repeatable). Default: the one supplying most at-risk items.",
+)
+@_max_nodes_option
+@settings_options
+@pass_app
+def report(
+    app: AppContext,
+    products: tuple[str, ...],
+    output: Path,
+    region: str | None,
+    countries: tuple[str, ...],
+    max_nodes: int,
+    home: str | None,
+    hhi: float,
+    upstream_share: float,
+    max_paths: int,
+) -> None:
+    """Write a report folder for PRODUCTS (default: every product): report.html with the
+    tables and the views, findings.xlsx with one sheet per analysis."""
+    settings = make_settings(app, home, hhi, upstream_share, max_paths)
+    region = normalize_region(region) if region else None
+    shocked = normalize_countries(countries) if countries else None
+    paths, commands = _report(
+        app.store, list(products) or None, output, settings, region, shocked, max_nodes
+    )
+    print_findings(paths.findings, paths, commands)
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("filiere-demo"),
+    show_default=True,
+    help="Report folder.",
+)
+@click.option(
+    "--store",
+    "store_uri",
+    metavar="URI",
+    default=None,
+    help="Store to load the demo into (default: a fresh file OUTPUT/graph.json; "
+    "never your default store).",
+)
+@click.option("--replace", is_flag=True, help="Empty a non-empty --store first.")
+@click.option(
+    "--region", default=DEMO_REGION, show_default=True, help="Region of the local routes."
+)
+@click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@_max_nodes_option
+@settings_options
+@pass_app
+def demo(
+    app: AppContext,
+    output: Path,
+    store_uri: str | None,
+    replace: bool,
+    region: str,
+    no_progress: bool,
+    max_nodes: int,
+    home: str | None,
+    hhi: float,
+    upstream_share: float,
+    max_paths: int,
+) -> None:
+    """The main job, offline: load the demo dataset into a fresh embedded store, run the
+    analyses, print the headline findings and write a report (HTML + Excel)."""
+    start = time.monotonic()
+    settings = make_settings(app, home, hhi, upstream_share, max_paths)
+    region = normalize_region(region)
+    own = store_uri is None
+    uri = store_uri or str(output / "graph.json")
+    store = open_store(uri, settings=app.settings)
+    try:
+        if not own and not replace and store.counts():
+            raise ConfigError(
+                f"{uri} is not empty: pass --replace to empty it, or choose another --store"
+            )
+        out = console()
+        out.print(f"filiere demo: loading the demo dataset into {store.kind} store {uri}")
+        with demo_dataset() as path:
+            load(path, store, replace=True, progress=not no_progress, source="demo")
+        paths, commands = _report(store, None, output, settings, region, None, max_nodes)
+        print_findings(paths.findings, paths, commands)
+    finally:
+        store.close()
+    out.print(f"\ndone in {time.monotonic() - start:.1f} s")
+
+
+COMMANDS = [report, demo]

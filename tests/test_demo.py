@@ -1,0 +1,134 @@
+"""``filiere demo``: offline, and its findings are those FINDINGS.md says the dataset shows.
+
+The expectations are read from ``filiere/data/demo/FINDINGS.md`` (the per-product headings,
+the shock bullets, the tier-1 column of the routes table, the gaps), so the statement and
+the test cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from filiere.cli.report_cmds import demo_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _findings_md() -> str:
+    with demo_dataset() as path:
+        return (path / "FINDINGS.md").read_text(encoding="utf-8")
+
+
+def _ids(text: str) -> list[str]:
+    return re.findall(r"`([A-Z][A-Z0-9-]+)`", text)
+
+
+def expected() -> dict[str, object]:
+    md = _findings_md()
+    deps = {
+        p: (int(n), int(k))
+        for p, n, k in re.findall(r"### `deps (P-[A-Z]+)` \((\d+) items, (\d+) at risk\)", md)
+    }
+    shock = md.split("## 5. Shock", 1)[1].split("Other shocks", 1)[0]
+    cut = _ids(re.search(r"\*\*Cut\*\*: (.*?)\(", shock).group(1))  # type: ignore[union-attr]
+    dented = [
+        p
+        for p in _ids(re.search(r"\*\*Dented\*\*(.*?)- \*\*Untouched", shock, re.S).group(1))
+        if p.startswith("P-")
+    ]  # type: ignore[union-attr]
+    untouched = [
+        p
+        for p in _ids(re.search(r"\*\*Untouched\*\*: (.*?)\(", shock).group(1))
+        if p.startswith("P-")
+    ]  # type: ignore[union-attr]
+    tier1 = {}
+    routes = md.split("## 4. Routes", 1)[1].split("## 5.", 1)[0]
+    for line in routes.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith(("`C-", "`M-")):
+            item = _ids(cells[0])[0]
+            tier1[item] = _ids(cells[1])
+    gaps = md.split("## 7. Gaps", 1)[1]
+    return {
+        "deps": deps,
+        "cut": cut,
+        "dented": dented,
+        "untouched": untouched,
+        "tier1": tier1,
+        "gap": _ids(gaps)[0],
+    }
+
+
+def test_findings_md_parses() -> None:
+    """The parser itself: FINDINGS.md holds what the demo test relies on."""
+    e = expected()
+    assert len(e["deps"]) == 7  # type: ignore[arg-type]
+    assert e["cut"] and e["dented"] and e["untouched"]
+    assert e["tier1"]["C-BEARING-HOUSING"] == ["SUP-FCH"]  # type: ignore[index]
+    assert e["tier1"]["C-MAG-NDFEB-S"] == []  # type: ignore[index]
+
+
+@pytest.mark.slow
+def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "filiere"  # the console script of this install
+    cmd = [str(exe), "demo", "--no-progress"]
+    # Without any network at all when the kernel lets us (a user+net namespace).
+    if shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"]).returncode == 0:
+        cmd = ["unshare", "-rn", *cmd]
+    env = {**os.environ, "COLUMNS": "200", "FILIERE_STORE": str(tmp_path / "not-used.json")}
+    run = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr + run.stdout
+    out = run.stdout
+    e = expected()
+    folder = tmp_path / "filiere-demo"
+    # It says where to look next, and it did not touch the default store.
+    assert str(folder / "report.html") in out and str(folder / "findings.xlsx") in out
+    assert "filiere --store filiere-demo/graph.json deps" in out
+    assert "serve" in out
+    assert (folder / "graph.json").is_file()
+    assert not (tmp_path / "not-used.json").exists()
+
+    wb = load_workbook(folder / "findings.xlsx")
+    deps = list(wb["Dependencies"].iter_rows(min_row=2, values_only=True))
+    for product, (n_items, n_risk) in e["deps"].items():  # type: ignore[attr-defined]
+        rows = [r for r in deps if r[0] == product]
+        assert len(rows) == n_items, product
+        assert sum(1 for r in rows if r[5] == "yes") == n_risk, product
+    at_risk = {r[1] for r in deps if r[5] == "yes"}
+    # Every at-risk item is printed at the terminal with a BOM path.
+    for item in at_risk:
+        assert item in out
+    assert "C-MAG-NDFEB-S" in at_risk and "M-NB" in at_risk
+
+    # The shock on the top supplying country of at-risk items: CN, as FINDINGS.md says.
+    assert "Supply stop in CN" in out
+    shock = {r[1]: r[3] for r in wb["Shock"].iter_rows(min_row=2, values_only=True)}
+    assert sorted(p for p, how in shock.items() if how == "cut") == sorted(e["cut"])  # type: ignore[arg-type]
+    assert sorted(p for p, how in shock.items() if how == "dented") == sorted(e["dented"])  # type: ignore[arg-type]
+    for p in e["untouched"]:  # type: ignore[attr-defined]
+        assert p not in shock
+
+    # The local routes in FR-BFC of the at-risk items: tier 1 as the routes table says.
+    routes = list(wb["Routes"].iter_rows(min_row=2, values_only=True))
+    checked = 0
+    for item, suppliers in e["tier1"].items():  # type: ignore[attr-defined]
+        if item in at_risk:
+            got = sorted(r[3] for r in routes if r[0] == item and r[6] == 1)
+            assert got == sorted(suppliers), item
+            checked += 1
+    assert checked >= 3
+    printed = re.findall(r"Best local routes for .*?\((C-[A-Z0-9-]+)\)", out)
+    assert printed and "C-BEARING-HOUSING" in printed
+    assert "SUP-FCH" in out and "SUP-MICRO-BFC" in out
+
+    # The gap is reported.
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert e["gap"] in page

@@ -1,0 +1,151 @@
+"""The views (pyvis): what they draw, on both stores, and that pages are self-contained."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from viz_support import load_mini
+
+from filiere.cli import cli
+from filiere.errors import NotFoundError
+from filiere.graph.store import GraphStore
+from filiere.queries.models import AnalysisSettings
+from filiere.viz import deps_view, routes_view, shock_view
+from filiere.viz.data import supply_tree
+from filiere.viz.style import AT_RISK, HIGHLIGHT_EDGE
+
+
+def _self_contained(html: str) -> None:
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in html
+    assert "Content-Security-Policy" in html
+    # No external script, stylesheet, font or image: nothing loads from a URL.
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html)
+    assert "@import" not in html
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+
+
+def test_deps_view_draws_the_supply_tree(store: GraphStore) -> None:
+    load_mini(store)
+    view = deps_view(store, "P")
+    g = view.graph
+    assert sorted(g.nodes) == [
+        "country:AU",
+        "country:CN",
+        "country:DE",
+        "country:FR",
+        "item:C1",
+        "item:C2",
+        "item:M1",
+        "item:P",
+        "supplier:S-CN",
+        "supplier:S-DE",
+        "supplier:S-FR",
+    ]
+    assert len(g.edges) == 11
+    # At-risk items are red, their BOM path highlighted; the concentrated board is not red.
+    assert g.nodes["item:C1"].color == AT_RISK
+    assert g.nodes["item:M1"].color == AT_RISK
+    assert g.nodes["item:C2"].color != AT_RISK
+    assert g.edges[("item:P", "item:C1")].color == HIGHLIGHT_EDGE
+    assert g.edges[("item:C1", "item:M1")].color == HIGHLIGHT_EDGE
+    assert g.edges[("item:P", "item:C2")].color != HIGHLIGHT_EDGE
+    assert g.nodes["country:CN"].border == AT_RISK
+    # Tooltips carry quantities, shares and provenance.
+    assert "quantity per P: 0.6" in g.nodes["item:M1"].title
+    assert "source: mini" in g.nodes["item:C1"].title
+    assert "50%" in g.edges[("supplier:S-FR", "item:C2")].title
+    assert "90%" in g.edges[("country:CN", "item:M1")].title
+    assert "EU CRM 2023" in g.edges[("country:CN", "item:M1")].title
+    html = view.html()
+    _self_contained(html)
+    assert "Pompe à chaleur" in html  # UTF-8 kept, not escaped away
+    assert "</script><b>" not in html  # a hostile name cannot close the script
+
+
+def test_views_give_the_same_graph_on_both_stores(store: GraphStore) -> None:
+    """Compared with fixed expectations, so the Neo4j run checks parity with the embedded one."""
+    load_mini(store)
+    tree = supply_tree(store, "P")
+    assert sorted(tree.items) == ["C1", "C2", "M1", "P"]
+    assert tree.children["P"] == [("C1", 2.0), ("C2", 1.0)]
+    assert [(s.supplier, s.item, s.share) for s in tree.supplies] == [
+        ("S-CN", "C1", 1.0),
+        ("S-DE", "C2", 0.5),
+        ("S-FR", "C2", 0.5),
+    ]
+    assert [(p.country, p.year) for p in tree.latest_production()] == [("AU", 2022), ("CN", 2022)]
+    routes = routes_view(store, "C1", "FR-BFC")
+    assert sorted(routes.graph.nodes) == ["item:C1", "item:C3", "supplier:S-BFC", "supplier:S-DE"]
+    assert sorted(routes.graph.edges) == [
+        ("item:C3", "item:C1"),
+        ("supplier:S-BFC", "item:C1"),
+        ("supplier:S-DE", "item:C3"),
+    ]
+    assert routes.graph.nodes["supplier:S-BFC"].color != routes.graph.nodes["supplier:S-DE"].color
+    shock = shock_view(store, ["CN"])
+    assert sorted(shock.graph.nodes) == ["country:CN", "item:C1", "item:C3", "item:P"]
+    assert shock.edge_count == 3
+    assert shock.graph.nodes["item:P"].color == AT_RISK
+
+
+def test_big_views_are_pruned_with_a_visible_note(embedded_store: GraphStore) -> None:
+    load_mini(embedded_store)
+    view = deps_view(embedded_store, "P", max_nodes=5)
+    assert view.node_count <= 5
+    # The product and the at-risk path are kept first.
+    assert {"item:P", "item:C1", "item:M1"} <= set(view.graph.nodes)
+    assert view.notes and "showing" in view.notes[0]
+    assert view.notes[0] in view.html()
+    assert not deps_view(embedded_store, "P").notes
+
+
+def test_hierarchical_layout_levels_every_node(embedded_store: GraphStore) -> None:
+    load_mini(embedded_store)
+    for view in (
+        deps_view(embedded_store, "P", hierarchical=True),
+        routes_view(embedded_store, "C1", "FR-BFC", hierarchical=True),
+        shock_view(embedded_store, ["CN", "DE"], hierarchical=True),
+    ):
+        net = view.network()
+        assert net.options["layout"]["hierarchical"]["enabled"] is True
+        # vis-network refuses a hierarchy where only some nodes have a level.
+        assert all("level" in n for n in net.nodes)
+
+
+def test_thresholds_change_the_view(embedded_store: GraphStore) -> None:
+    load_mini(embedded_store)
+    strict = deps_view(embedded_store, "P", AnalysisSettings(upstream_share=0.95))
+    assert strict.graph.nodes["item:M1"].color != AT_RISK
+    at_home = deps_view(embedded_store, "P", AnalysisSettings(home="CN"))
+    assert at_home.graph.nodes["item:C1"].color != AT_RISK
+
+
+def test_unknown_item_is_a_clear_error(embedded_store: GraphStore) -> None:
+    load_mini(embedded_store)
+    with pytest.raises(NotFoundError):
+        deps_view(embedded_store, "NOPE")
+
+
+def test_cli_writes_each_view(embedded_store: GraphStore, tmp_path: Path) -> None:
+    load_mini(embedded_store)
+    runner = CliRunner()
+    base = ["--store", embedded_store.uri, "viz"]
+    for args, name in (
+        (["deps", "P", "--hierarchical"], "d.html"),
+        (["routes", "C1", "--region", "FR-BFC"], "r.html"),
+        (["shock", "--country", "Chine"], "s.html"),
+    ):
+        out = tmp_path / name
+        result = runner.invoke(cli, [*base, *args, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert f"wrote {out}" in result.output.replace("\n", "")
+        _self_contained(out.read_text(encoding="utf-8"))
+    result = runner.invoke(cli, [*base, "deps", "NOPE", "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 1
+    assert "item 'NOPE'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.html").exists()

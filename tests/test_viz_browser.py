@@ -1,0 +1,139 @@
+"""Every view, the report and the API views in a real headless Chromium, offline.
+
+From the page: the vis network drew the expected nodes and edges, and no request left
+the machine (only file:, data:, about: or loopback). Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_support import start_api
+from viz_support import Browser, artifact, chromium, load_mini
+
+from filiere.api.routers import views
+from filiere.graph.store import GraphStore
+from filiere.queries.models import AnalysisSettings
+from filiere.report import build_report
+from filiere.viz import deps_view, routes_view, shock_view
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+def _check_page(browser: Browser, frame: object, nodes: int, edges: int) -> None:
+    counts = browser.wait_ready(frame)
+    assert counts["nodes"] == nodes
+    assert counts["edges"] == edges
+    assert counts["drawn"] == nodes  # vis-network holds a body node for each
+    assert counts["violations"] == 0  # nothing even tried to fetch
+
+
+def test_each_view_draws_offline(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_mini(embedded_store)
+    cases = {
+        "deps": (deps_view(embedded_store, "P"), 11, 11),
+        "deps-hierarchical": (deps_view(embedded_store, "P", hierarchical=True), 11, 11),
+        "deps-pruned": (deps_view(embedded_store, "P", max_nodes=5), 5, None),
+        "routes": (routes_view(embedded_store, "C1", "FR-BFC"), 4, 3),
+        "shock": (shock_view(embedded_store, ["CN"]), 4, 3),
+        "shock-two-countries": (shock_view(embedded_store, ["CN", "DE"]), None, None),
+    }
+    browser.requests.clear()
+    for name, (view, n_nodes, n_edges) in cases.items():
+        path = view.write(tmp_path / f"{name}.html")
+        page = browser.open(path.as_uri())
+        _check_page(
+            browser,
+            page,
+            view.node_count if n_nodes is None else n_nodes,
+            view.edge_count if n_edges is None else n_edges,
+        )
+        if name == "deps-pruned":
+            assert "showing 5 of 11 nodes" in page.inner_text(".note")
+        assert page.inner_text("#legend")  # the legend is shown
+        page.screenshot(path=artifact(f"viz-{name}.png"))
+        page.close()
+    assert browser.leaks() == []
+    assert all(u.startswith("file:") for u in browser.requests)
+
+
+def test_tooltip_shows_shares_and_provenance(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_mini(embedded_store)
+    path = deps_view(embedded_store, "P").write(tmp_path / "deps.html")
+    page = browser.open(path.as_uri())
+    browser.wait_ready(page)
+    pos = page.evaluate(
+        "(() => { const p = network.canvasToDOM(network.getPosition('item:M1'));"
+        " const r = document.getElementById('mynetwork').getBoundingClientRect();"
+        " return {x: p.x + r.left, y: p.y + r.top}; })()"
+    )
+    page.mouse.move(pos["x"], pos["y"])
+    tip = page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
+    text = tip.inner_text()
+    assert "Néodyme (M1)" in text and "kind: material" in text  # one line per fact
+    assert "upstream: CN produces 90%" in text and "source: mini" in text
+    page.screenshot(path=artifact("viz-deps-tooltip.png"))
+    page.close()
+
+
+def test_report_page_embeds_every_view(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_mini(embedded_store)
+    paths = build_report(
+        embedded_store, None, tmp_path / "rep", AnalysisSettings(), region="FR-BFC"
+    )
+    browser.requests.clear()
+    page = browser.open(paths.html.as_uri())
+    page.wait_for_load_state("load")
+    frames = {Path(f.url).name: f for f in page.frames if f != page.main_frame}
+    assert sorted(frames) == ["deps-P.html", "routes-C1.html", "shock-CN.html"]
+    expected = {"deps-P.html": (11, 11), "routes-C1.html": (4, 3), "shock-CN.html": (4, 3)}
+    for name, frame in frames.items():
+        _check_page(browser, frame, *expected[name])
+    assert "At-risk dependencies" in page.inner_text("body")
+    page.screenshot(path=artifact("report.png"), full_page=True)
+    page.close()
+    assert browser.leaks() == []
+
+
+def test_api_views_are_html_pages(
+    browser: Browser, store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same views over HTTP (loopback only), on both stores, analyst role."""
+    with start_api(store, tmp_path, request, load=False) as api:
+        load_mini(store)
+        if not any(getattr(r, "path", "").startswith("/views") for r in api.app.routes):
+            api.app.include_router(views.router)  # until the app lists the router itself
+        with api.client() as anonymous:
+            assert anonymous.get("/views/deps/P").status_code == 401
+        with api.client("analyst") as client:
+            r = client.get("/views/deps/P")
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/html")
+            assert client.get("/views/deps/NOPE").status_code == 404
+            assert client.get("/views/routes/C1", params={"region": "XX-NOPE"}).status_code == 422
+        headers = {"Authorization": f"Bearer {api.keys['analyst']}"}
+        browser.requests.clear()
+        for url, n_nodes, n_edges in (
+            ("/views/deps/P?hierarchical=true", 11, 11),
+            ("/views/routes/C1?region=FR-BFC", 4, 3),
+            ("/views/shock?country=CN", 4, 3),
+        ):
+            page = browser.open(api.url + url, headers=headers)
+            _check_page(browser, page, n_nodes, n_edges)
+            page.screenshot(path=artifact(f"api-{store.kind}-{url.split('/')[2][:5]}.png"))
+            page.close()
+        assert browser.leaks() == []
