@@ -123,6 +123,12 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         neo, load("region_suppliers_with_process").text, {"region": "FR-BFC", "process": "coating"}
     )
     assert [(r["supplier"], r["items"]) for r in region.rows] == [("S-FR1", ["A", "A3", "B", "C"])]
+    in_french = run_readonly(
+        neo,
+        load("region_suppliers_with_process").text,
+        {"region": "FR-BFC", "process": " Revêtement "},
+    )
+    assert in_french.rows == region.rows
 
 
 def test_every_library_query_documents_its_parameters() -> None:
@@ -178,7 +184,11 @@ ANALYSIS_QUERIES = [
 @pytest.mark.neo4j
 @pytest.mark.parametrize("name", ANALYSIS_QUERIES)
 def test_analysis_plans_never_enumerate_paths(neo: GraphStore, name: str) -> None:
-    """Var-length expansions are pruned breadth-first ones; no cartesian products."""
+    """BOM traversals are breadth-first searches (shortest-path or pruned expansions).
+
+    A plain ``VarLengthExpand(All)`` would enumerate every path, which explodes on
+    shared sub-assemblies; the plans must also have no cartesian products.
+    """
     from neo4j import ManagedTransaction
 
     from filiere.graph.neo4j_store import Neo4jStore
@@ -201,5 +211,6 @@ def test_analysis_plans_never_enumerate_paths(neo: GraphStore, name: str) -> Non
     var_length = [op for op in ops if op.startswith("VarLengthExpand")]
     assert all("Pruning" in op for op in var_length), ops
     assert "CartesianProduct" not in ops
+    breadth_first = var_length + [op for op in ops if op.startswith("StatefulShortestPath")]
     if name not in ("routes",):
-        assert var_length, f"{name} should traverse the BOM"
+        assert breadth_first, f"{name} should traverse the BOM"

@@ -11,7 +11,7 @@ WHERE NOT EXISTS {
 }
 OPTIONAL MATCH (y:Item)-[:SUBSTITUTES]->(x)
 CALL (y) {
-  OPTIONAL MATCH (y)-[:CONTAINS*0..]->(z:Item)
+  OPTIONAL MATCH ANY SHORTEST (y)-[:CONTAINS]->*(z:Item)
   WITH DISTINCT z
   WHERE EXISTS { (:Supplier)-[:SUPPLIES]->(z) }
     AND NOT EXISTS { MATCH (t:Supplier)-[:SUPPLIES]->(z) WHERE NOT t.country IN $countries }

@@ -16,7 +16,7 @@ CALL (x) {
          CASE WHEN withShare = n THEN totalIn / total ELSE toFloat(nIn) / n END AS lostShare
 }
 WITH x, cutAtSource, lostShare WHERE lostShare > 0
-MATCH (p:Product)-[:CONTAINS*0..]->(x)
+MATCH ANY SHORTEST (p:Product)-[:CONTAINS]->*(x)
 WITH DISTINCT p, x, cutAtSource, lostShare
 ORDER BY x.id
 RETURN
