@@ -27,7 +27,7 @@ def test_item_with_suppliers_children_parents_processes(sample: GraphStore) -> N
     assert [(c.id, c.quantity) for c in aim.children] == [("ND", 0.3)]
     assert [(p.id, p.kind, p.quantity) for p in aim.parents] == [("CAPT", "product", 2.0)]
     boit = lookups.get_item(sample, "BOIT")
-    assert [p.id for p in boit.processes] == ["usinage"]
+    assert [p.id for p in boit.processes] == ["machining"]  # "usinage" in the dataset
     assert [s.id for s in boit.suppliers] == ["S-BEL", "S-DIJ"]
     assert aim.source == "capteurs"
 
@@ -37,7 +37,7 @@ def test_supplier_with_location_processes_items(sample: GraphStore) -> None:
     assert (bel.country, bel.country_name, bel.region) == ("FR", "France", "FR-BFC")
     assert bel.region_name == "Bourgogne-Franche-Comté"
     assert (bel.city, bel.naf, bel.lat, bel.lon) == ("Belfort", "25.62A", 47.64, 6.86)
-    assert [p.id for p in bel.processes] == ["usinage"]
+    assert [p.id for p in bel.processes] == ["machining"]
     assert [(i.id, i.share) for i in bel.supplies] == [("BOIT", 0.6)]
     lyo = lookups.get_supplier(sample, "S-LYO")
     assert [i.id for i in lyo.offers] == ["AIM"] and lyo.supplies == []

@@ -54,11 +54,15 @@ def test_active_establishments_become_located_suppliers(embedded_store: GraphSto
     assert embedded_store.get_node(Label.SUPPLIER, "siret:30194021900029")["name"] == (  # type: ignore[index]
         "INSTRUMENTS DE BOURGOGNE SAS"
     )
+    # capabilities are canonical process ids (the NAF table's process column)
     masters = _masters(embedded_store)
-    assert masters["siret:55210055400017"] == {"usinage", "soudage"}
-    assert masters["siret:38012986600046"] == {"fonderie", "fonderie fonte"}
-    assert masters["siret:43276694700011"] == {"moteurs électriques", "bobinage"}
-    assert masters["siret:41020123400018"] == {"traitement thermique", "traitement de surface"}
+    assert masters["siret:55210055400017"] == {"machining", "welding", "grinding"}
+    assert masters["siret:38012986600046"] == {"casting", "iron casting"}
+    assert masters["siret:43276694700011"] == {"electric motors", "winding"}
+    assert masters["siret:41020123400018"] == {"heat treatment", "surface treatment", "coating"}
+    assert masters["siret:30194021900029"] == {"measuring instruments", "sensors"}
+    usinage = embedded_store.get_node(Label.PROCESS, "machining")
+    assert usinage is not None and (usinage["name"], usinage["name_fr"]) == ("machining", "usinage")
     located = {(r.start, r.end) for r in embedded_store.relationships(Rel.LOCATED_IN)}
     assert ("siret:77568476400012", "FR-ARA") in located
     assert report.counts == {"rows": 9, "kept": 6}
@@ -78,7 +82,7 @@ def test_all_activities_and_custom_naf_table(tmp_path: Path, embedded_store: Gra
     table = tmp_path / "naf.csv"
     table.write_text("naf,process\n70.1,gestion\n")
     import_sirene(STOCK, embedded_store, naf_table=table, progress=False)
-    assert set(_masters(embedded_store)) == {"siret:54206547900013"}
+    assert _masters(embedded_store) == {"siret:54206547900013": {"gestion"}}  # free vocabulary
     import_sirene(STOCK, embedded_store, naf_table=table, all_activities=True, progress=False)
     assert embedded_store.get_node(Label.SUPPLIER, "siret:43276694700011") is not None
 
@@ -142,6 +146,53 @@ def test_suppliers_show_up_as_capability_routes(store: GraphStore) -> None:
     assert ("siret:55210055400017", "capability", 1, "FR-BFC") in found  # Montbéliard
     assert ("siret:77568476400012", "capability", 2, "FR-ARA") in found  # Lyon
     assert {r.supplier for r in routes} == {"siret:55210055400017", "siret:77568476400012"}
+
+
+def test_custom_naf_table_in_french_gives_canonical_ids(tmp_path: Path) -> None:
+    table = tmp_path / "naf.csv"
+    table.write_text("naf,process\n25.62B,Usinage\n25.62B,Fonderie d'acier\n24.5,FONDERIE\n")
+    assert read_naf_table(table).processes("25.62B") == ("machining", "steel casting")
+    assert read_naf_table(table).processes("24.51Z") == ("casting",)
+
+
+def test_the_shipped_naf_table_holds_canonical_ids_and_their_french_labels() -> None:
+    import csv
+
+    from filiere.graph.processes import default_vocabulary_path, read_vocabulary
+    from filiere.sources.sirene import default_naf_table_path
+
+    vocab = read_vocabulary(default_vocabulary_path())
+    with default_naf_table_path().open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) > 50
+    for r in rows:
+        assert r["process"] in vocab.processes, r
+        assert r["process_fr"] == vocab.processes[r["process"]].name_fr, r
+    assert read_naf_table().processes("25.62B") == ("grinding", "machining", "welding")
+
+
+def test_sirene_firms_are_capability_routes_for_demo_items(store: GraphStore) -> None:
+    """The demo (English process ids) and a SIRENE import (NAF table) meet on one process id."""
+    from importlib.resources import as_file, files
+
+    from filiere.ingest import load
+
+    with as_file(files("filiere") / "data" / "demo") as demo:
+        load(demo, store, progress=False)
+    import_sirene(STOCK, store, progress=False)
+    # C-SPINDLE-HOUSING requires machining + grinding; 25.62B (mécanique industrielle) masters both
+    routes = q.routes(store, "C-SPINDLE-HOUSING", region="FR-BFC").routes
+    found = {(r.supplier, r.kind, r.tier, r.region) for r in routes}
+    assert ("siret:55210055400017", "capability", 1, "FR-BFC") in found  # Montbéliard
+    assert ("siret:77568476400012", "capability", 2, "FR-ARA") in found  # Lyon
+    # C-VALVE-BODY also requires heat treatment, which 25.62B does not give
+    body = {r.supplier for r in q.routes(store, "C-VALVE-BODY", region="FR-BFC").routes}
+    assert "siret:55210055400017" not in body
+    # one Process node per process: the demo's "machining" is the SIRENE firms' "usinage"
+    required = {r.end for r in store.relationships(Rel.REQUIRES)}
+    mastered = {r.end for r in store.relationships(Rel.MASTERS) if r.start.startswith("siret:")}
+    assert {"machining", "grinding", "welding"} <= required & mastered
+    assert store.get_node(Label.PROCESS, "usinage") is None
 
 
 def test_cli(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from filiere.graph import reference as ref
 from filiere.graph.model import Dataset
+from filiere.graph.processes import canonical_process, process_info
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import Label, Rel
 
@@ -23,8 +24,27 @@ def _hs_chain(code: str) -> tuple[ref.HSInfo, ...]:
 
 
 def process_id(name: str) -> str:
-    """Processes are compared without case or surrounding spaces: ``" Casting"`` is ``casting``."""
-    return " ".join(name.split()).lower()
+    """The canonical id of a process name (the vocabulary of :mod:`filiere.graph.processes`).
+
+    Names compare without case, accents or extra spaces, in English or French; a name
+    outside the vocabulary keeps its own lower-case form.
+
+    >>> process_id(" Casting"), process_id("Usinage"), process_id("report  CMS")
+    ('casting', 'machining', 'pcb assembly')
+    >>> process_id("Gravure Chimique")
+    'gravure chimique'
+    """
+    return canonical_process(name)
+
+
+def process_props(pid: str) -> dict[str, str]:
+    """A ``Process`` node's properties: English ``name`` and ``name_fr`` when the id is known.
+
+    >>> process_props("machining"), process_props("gravure chimique")
+    ({'name': 'machining', 'name_fr': 'usinage'}, {'name': 'gravure chimique'})
+    """
+    info = process_info(pid)
+    return info.props() if info is not None and info.id == pid else {"name": pid}
 
 
 class _Builder:
@@ -147,7 +167,7 @@ def build_batch(
         )
     names = [x.process for x in dataset.processes] + [x.process for x in dataset.capabilities]
     for pid in sorted({process_id(n) for n in names}):
-        b.node(Label.PROCESS, pid, {"name": pid})
+        b.node(Label.PROCESS, pid, process_props(pid))
     for pn in dataset.processes:
         b.rel(
             Rel.REQUIRES,

@@ -2,7 +2,7 @@
 // @param country  country code (ISO 3166-1 alpha-2) or null
 // @param after    cursor: the last key of the previous page, or null
 // @param region   region code (ISO 3166-2) or null
-// @param process  process id (lower-case, spaces collapsed) or null
+// @param process  canonical process id (filiere/data/processes.csv, e.g. "machining") or null
 // @param naf      NAF code prefix without dots, upper-case, or null
 // @param limit    page size (+1 to detect a next page)
 MATCH (:Country {code: $country})<-[:LOCATED_IN]-(s:Supplier)

@@ -1,5 +1,5 @@
 // A page of the suppliers that master process $process, in id order.
-// @param process  process id (lower-case, spaces collapsed) or null
+// @param process  canonical process id (filiere/data/processes.csv, e.g. "machining") or null
 // @param after    cursor: the last key of the previous page, or null
 // @param region   region code (ISO 3166-2) or null
 // @param country  country code (ISO 3166-1 alpha-2) or null
