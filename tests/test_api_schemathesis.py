@@ -54,4 +54,10 @@ def test_schemathesis_finds_no_failure(
     assert " failed" not in summary, out[-6000:]
     generated = re.search(r"(\d+) generated", summary)
     assert generated and int(generated.group(1)) >= 200, summary  # it did test something
-    assert "Tested: 23" in summary, summary  # every operation
+    operations = sum(
+        1
+        for item in api.app.openapi()["paths"].values()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+    assert f"Tested: {operations}" in summary, summary  # every operation
