@@ -207,7 +207,15 @@ def write_json(rows: Rows, path: Path) -> Path:
 
 
 def _table_rows(dataset: Dataset, name: str) -> list[str]:
-    return sorted(json.dumps(m.model_dump(), sort_keys=True) for m in getattr(dataset, name))
+    """Rows as sorted JSON; -0.0 counts as 0.0 (the readers read negative zero as zero)."""
+
+    def plain(value: object) -> object:
+        return value + 0.0 if isinstance(value, float) else value
+
+    return sorted(
+        json.dumps({k: plain(v) for k, v in m.model_dump().items()}, sort_keys=True)
+        for m in getattr(dataset, name)
+    )
 
 
 @settings(

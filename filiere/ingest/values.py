@@ -1,4 +1,4 @@
-"""Parsing the text of one spreadsheet cell: numbers in French or English notation.
+"""The text of one spreadsheet cell: numbers in French or English notation, read and written.
 
 >>> parse_number("0,5"), parse_number(" 1 234,5 "), parse_number("2e3")
 (0.5, 1234.5, 2000.0)
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime, time
+from typing import Any
 
 _SPACES = re.compile(r"(?<=\d)[\s\u00a0\u202f](?=\d)")
 
@@ -22,7 +24,12 @@ def parse_number(text: str, *, percent: bool = False) -> float | None:
     """The finite number written in ``text``, or ``None`` when it is not one.
 
     Accepts a decimal comma (``0,5``), spaces as thousands separators (``1 234``) and,
-    with ``percent``, a trailing ``%`` (``50 %`` is ``0.5``).
+    with ``percent``, a trailing ``%`` (``50 %`` is ``0.5``). Negative zero reads as zero.
+
+    >>> parse_number("0,5"), parse_number("1 234"), parse_number("50 %", percent=True)
+    (0.5, 1234.0, 0.5)
+    >>> parse_number("-0.0")
+    0.0
     """
     t = _SPACES.sub("", text.strip())
     divisor = 1.0
@@ -38,7 +45,7 @@ def parse_number(text: str, *, percent: bool = False) -> float | None:
         return None
     if not math.isfinite(value):
         return None
-    return value / divisor
+    return value / divisor + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def parse_int(text: str) -> int | None:
@@ -58,3 +65,22 @@ def format_number(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell value: ``""`` for none, ``true``/``false``, short numbers, ISO dates.
+
+    >>> cell_text(None), cell_text(True), cell_text(2.0), cell_text(datetime(2024, 3, 1))
+    ('', 'true', '2', '2024-03-01')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
