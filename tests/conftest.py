@@ -12,10 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
 from filiere.settings import Settings
+
+# In CI (CI=true) property tests replay the same examples every run, so a landing never
+# hinges on luck; on a developer's machine they explore new examples each run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"

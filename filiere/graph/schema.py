@@ -6,8 +6,8 @@ two agree.
 
 >>> KEY[Label.ITEM]
 'id'
->>> ENDPOINTS[Rel.CONTAINS]
-(('Item',), ('Item',))
+>>> [str(label) for label in ENDPOINTS[Rel.LOCATED_IN][1]]
+['Country', 'Region']
 """
 
 from __future__ import annotations
