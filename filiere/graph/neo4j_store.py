@@ -60,7 +60,11 @@ class Neo4jStore(GraphStore):
         self.database = database
         self.batch_size = batch_size
         try:
-            self.driver = GraphDatabase.driver(uri, auth=(user, password))
+            # Server notifications (e.g. "property key does not exist" on a graph without
+            # trade data) are about filiere's own queries, not the user's: keep them quiet.
+            self.driver = GraphDatabase.driver(
+                uri, auth=(user, password), notifications_min_severity="OFF"
+            )
         except ValueError as e:
             raise StoreError(f"bad Neo4j URI {uri!r}: {e}") from None
         self._schema_ready = False
