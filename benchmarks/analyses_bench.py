@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[s
         deps(store, p, settings)
     lat, sizes = [], []
     for p in rnd.sample(products, samples):
-        t, out = timed(lambda p=p: deps(store, p, settings))
+        t, out = timed(partial(deps, store, p, settings))
         lat.append(t)
         sizes.append(len(out.dependencies))
     res["deps p50 (ms)"] = percentile(lat, 0.5) * 1000
@@ -110,7 +111,7 @@ def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[s
     lat = []
     for it in rnd.sample(components, samples):
         region = rnd.choice([None, "FR-BFC", "FR-ARA"])
-        t, _ = timed(lambda it=it, r=region: routes(store, it, r, settings))
+        t, _ = timed(partial(routes, store, it, region, settings))
         lat.append(t)
     res["routes p50 (ms)"] = percentile(lat, 0.5) * 1000
     res["routes p95 (ms)"] = percentile(lat, 0.95) * 1000

@@ -32,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -152,7 +153,9 @@ end
 """
 
 
-def run_wrk(url: str, token: str, products: list[str], seconds: int, connections: int) -> dict:  # type: ignore[type-arg]
+def run_wrk(
+    url: str, token: str, products: list[str], seconds: int, connections: int
+) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in products), token))
         script = f.name
@@ -164,13 +167,13 @@ def run_wrk(url: str, token: str, products: list[str], seconds: int, connections
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRKJSON ")), None)
     if line is None:
         raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
-    data: dict = json.loads(line.removeprefix("WRKJSON "))  # type: ignore[type-arg]
+    data: dict[str, Any] = json.loads(line.removeprefix("WRKJSON "))
     return data
 
 
 async def _httpx_load(
     url: str, token: str, products: list[str], seconds: int, connections: int, max_requests: int
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     rnd = random.Random(42)
     latencies: list[float] = []
     errors = 0

@@ -62,7 +62,7 @@ def generate(folder: Path, rows: int, seed: int = 1) -> dict[str, int]:
         kind = "material" if i < n_mat else ("component" if i % 10 else "product")
         items.append([f"I{i}", f"Pièce n°{i}", kind, rnd.choice(HS), "pièce", f"{i % 97}.5"])
     write("items", ["id", "name", "kind", "hs_code", "unit", "unit_value_eur"], items)
-    bom = set()
+    bom: set[tuple[int, int]] = set()
     target = rows * 30 // 100
     while len(bom) < target:  # edges go from higher to lower ids: a DAG
         a = rnd.randrange(n_mat + 1, n_items)

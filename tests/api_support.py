@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -137,9 +138,9 @@ class Api:
     keys_file: Path
     app: FastAPI
 
-    def client(self, who: str | None = None, **kw: object) -> httpx.Client:
+    def client(self, who: str | None = None, **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.keys[who]}"} if who else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)
 
 
 def make_keys(path: Path) -> dict[str, str]:
@@ -159,14 +160,14 @@ def start_api(
     *,
     load: bool = True,
     log_level: str = "warning",
-    **settings: object,
+    **settings: Any,
 ) -> Iterator[Api]:
     """The sample dataset in ``store`` and a server over the same store."""
     if load:
         load_sample(store)
     keys_file = tmp_path / "apikeys.json"
     tokens = make_keys(keys_file)
-    api_settings = ApiSettings(keys_file=keys_file, **settings)  # type: ignore[arg-type]
+    api_settings = ApiSettings(keys_file=keys_file, **settings)
     app = create_app(api_settings, store_settings=store_settings(store, request))
     with serve(app, log_level) as url:
         yield Api(url, tokens, store, keys_file, app)

@@ -1,20 +1,12 @@
 """The analyses on hand-built graphs whose answers are worked out by hand, on both stores.
 
-The main graph (``filiere.testing.workshop``)::
-
-    P ─2─> A ─3─> C ─1─> D ─2─> E ─0.5─> M1        Q ─1─> B
-    P ─1─> B ─1─> C                                 B ─4─> M2
-    P ─1─> G  (unmapped: a gap)
-
-A is single-sourced in China; B is 60/20/20 FR/DE/CN (HHI 0.44); C is 50/50 FR/CN by
-shares split over two French suppliers; E has one share missing, so suppliers count
-equally (US/CN: HHI 0.5). M1's latest world production ties AU processing 0.7 with
-CN extraction 0.6 + 0.1 (a row without a year counts as latest; the older ZA 0.95 row
-does not count): AU wins the tie. M2 is French, upstream exactly at the 0.65 threshold.
-A2 and A3 substitute A; A3 contains A4, which is Chinese only.
+The main graph is :func:`filiere.testing.workshop.workshop`, drawn and explained in the
+docstring of its module.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -31,6 +23,7 @@ from filiere.queries import (
     routes,
     shock,
 )
+from filiere.queries.models import DepsResult
 from filiere.testing.workshop import workshop
 
 
@@ -40,8 +33,8 @@ def shop(store: GraphStore) -> GraphStore:
     return store
 
 
-def by_item(result: object) -> dict[str, dict[str, object]]:
-    return {d["item"]: d for d in result.model_dump()["dependencies"]}  # type: ignore[attr-defined]
+def by_item(result: DepsResult) -> dict[str, dict[str, Any]]:
+    return {d["item"]: d for d in result.model_dump()["dependencies"]}
 
 
 # -- deps ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +15,14 @@ from filiere.ingest.build import build_batch
 from filiere.testing.workshop import workshop
 
 
+class Run(Protocol):
+    """``filiere --store <workshop graph> ARGS``: the exit code and the output."""
+
+    def __call__(self, *args: str) -> tuple[int, str]: ...
+
+
 @pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path) -> Run:
     path = tmp_path / "graph.json"
     EmbeddedStore(path).write(build_batch(workshop()))
     runner = CliRunner()
@@ -27,7 +34,7 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def test_deps_json_shape(run) -> None:  # type: ignore[no-untyped-def]
+def test_deps_json_shape(run: Run) -> None:
     code, out = run("deps", "P", "--format", "json")
     assert code == 0, out
     data = json.loads(out)
@@ -40,7 +47,7 @@ def test_deps_json_shape(run) -> None:  # type: ignore[no-untyped-def]
     assert data["gaps"] == ["G"]
 
 
-def test_deps_table_tells_what_depends_on_what(run) -> None:  # type: ignore[no-untyped-def]
+def test_deps_table_tells_what_depends_on_what(run: Run) -> None:
     code, out = run("deps", "P", "--max-paths", "2")
     assert code == 0, out
     line_a = next(line for line in out.splitlines() if "│ A " in line)
@@ -50,7 +57,7 @@ def test_deps_table_tells_what_depends_on_what(run) -> None:  # type: ignore[no-
     assert "unmapped" in out and "G" in out.splitlines()[-1]
 
 
-def test_settings_are_checked(run) -> None:  # type: ignore[no-untyped-def]
+def test_settings_are_checked(run: Run) -> None:
     code, out = run("deps", "P", "--hhi", "1.5")
     assert code == 2 and "hhi" in out
     code, out = run("deps", "NOPE")
@@ -61,7 +68,7 @@ def test_settings_are_checked(run) -> None:  # type: ignore[no-untyped-def]
     assert code == 1 and "unknown country" in out
 
 
-def test_other_commands_json_shapes(run) -> None:  # type: ignore[no-untyped-def]
+def test_other_commands_json_shapes(run: Run) -> None:
     _, out = run("routes", "A", "--region", "FR-BFC", "--format", "json")
     data = json.loads(out)
     assert list(data) == ["item", "region", "home_country", "routes"]
@@ -80,7 +87,7 @@ def test_other_commands_json_shapes(run) -> None:  # type: ignore[no-untyped-def
     assert data["lines"][0] == {"item": "A", "kind": "component", "depth": 1, "quantity": 2.0}
 
 
-def test_csv_outputs(run) -> None:  # type: ignore[no-untyped-def]
+def test_csv_outputs(run: Run) -> None:
     lines = run("deps", "P", "--format", "csv")[1].splitlines()
     assert lines[0].startswith("item,kind,depth,single_source")
     assert any(line.startswith("C,") and "P > A > C | P > B > C" in line for line in lines)
@@ -92,7 +99,7 @@ def test_csv_outputs(run) -> None:  # type: ignore[no-untyped-def]
     assert lines[:2] == ["item,kind,depth,quantity", "A,component,1,2"]
 
 
-def test_queries_lists_the_library(run) -> None:  # type: ignore[no-untyped-def]
+def test_queries_lists_the_library(run: Run) -> None:
     code, out = run("queries", "--format", "json")
     names = {q["name"]: q for q in json.loads(out)}
     assert names["where_used"]["params"] == {"item": 'id of the component or material, e.g. "ND"'}

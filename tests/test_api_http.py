@@ -80,8 +80,8 @@ def test_item_supplier_region_lookups(api: Api) -> None:
 def test_supplier_filters_and_pages(api: Api) -> None:
     with api.client("analyst") as c:
 
-        def ids(**params: object) -> list[str]:
-            r = c.get("/suppliers", params=params)  # type: ignore[arg-type]
+        def ids(**params: str) -> list[str]:
+            r = c.get("/suppliers", params=params)
             assert r.status_code == 200, r.text
             return [s["id"] for s in r.json()["items"]]
 
@@ -203,9 +203,11 @@ def test_upload_refused_with_file_line_errors(api: Api) -> None:
 
 def test_upload_xlsx(api: Api) -> None:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)
     ws.title = "items"
     ws.append(["id", "name", "kind"])
     ws.append(["VANNE", "Vanne papillon", "product"])

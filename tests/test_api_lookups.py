@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from api_support import load_sample
 
@@ -55,9 +57,11 @@ def test_region_counts_its_suppliers(sample: GraphStore) -> None:
     ("fn", "key"),
     [(lookups.get_item, "NOPE"), (lookups.get_supplier, "NOPE"), (lookups.get_region, "FR-XXX")],
 )
-def test_unknown_ids_are_not_found(sample: GraphStore, fn: object, key: str) -> None:
+def test_unknown_ids_are_not_found(
+    sample: GraphStore, fn: Callable[[GraphStore, str], object], key: str
+) -> None:
     with pytest.raises(NotFoundError):
-        fn(sample, key)  # type: ignore[operator]
+        fn(sample, key)
 
 
 def _ids(page: lookups.SupplierPage) -> list[str]:

@@ -8,6 +8,7 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from filiere.api.deps import get_store
 from filiere.api.security import KeyStore, Role
 from filiere.errors import ConfigError, NotFoundError, StoreError
 from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.store import GraphStore
 
 PROBLEM = "application/problem+json"
 
@@ -74,7 +76,7 @@ class _Broken(EmbeddedStore):
         raise self.error
 
     @property
-    def graph(self):  # type: ignore[no-untyped-def]
+    def graph(self) -> NoReturn:
         raise self.error
 
 
@@ -142,9 +144,9 @@ def test_bodies_over_the_limit_are_413(api: Api) -> None:
 
 
 def test_requests_over_the_time_limit_are_504(api: Api) -> None:
-    def slow_store() -> EmbeddedStore:
+    def slow_store() -> GraphStore:
         time.sleep(2)
-        return api.store  # type: ignore[return-value]
+        return api.store
 
     api.app.dependency_overrides[get_store] = slow_store
     with api.client("analyst") as c:

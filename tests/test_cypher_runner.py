@@ -199,6 +199,7 @@ def test_analysis_plans_never_enumerate_paths(neo: GraphStore, name: str) -> Non
 
     def plan(tx: ManagedTransaction) -> list[str]:
         summary = tx.run("EXPLAIN " + q.text, params).consume()
+        assert summary.plan is not None, "EXPLAIN gave no plan"
         ops: list[str] = []
         stack = [summary.plan]
         while stack:

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,24 +32,41 @@ def _ids(text: str) -> list[str]:
     return re.findall(r"`([A-Z][A-Z0-9-]+)`", text)
 
 
-def expected() -> dict[str, object]:
+def _group(pattern: str, text: str, flags: int = 0) -> str:
+    """The first group of ``pattern`` in ``text`` (fails the test when FINDINGS.md lacks it)."""
+    m = re.search(pattern, text, flags)
+    assert m is not None, f"FINDINGS.md has nothing matching {pattern!r}"
+    return m.group(1)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What FINDINGS.md states: per-product dependency counts, the CN shock, tier 1, a gap."""
+
+    deps: dict[str, tuple[int, int]]
+    cut: list[str]
+    dented: list[str]
+    untouched: list[str]
+    tier1: dict[str, list[str]]
+    gap: str
+
+
+def expected() -> Expected:
     md = _findings_md()
     deps = {
         p: (int(n), int(k))
         for p, n, k in re.findall(r"### `deps (P-[A-Z]+)` \((\d+) items, (\d+) at risk\)", md)
     }
     shock = md.split("## 5. Shock", 1)[1].split("Other shocks", 1)[0]
-    cut = _ids(re.search(r"\*\*Cut\*\*: (.*?)\(", shock).group(1))  # type: ignore[union-attr]
+    cut = _ids(_group(r"\*\*Cut\*\*: (.*?)\(", shock))
     dented = [
         p
-        for p in _ids(re.search(r"\*\*Dented\*\*(.*?)- \*\*Untouched", shock, re.S).group(1))
+        for p in _ids(_group(r"\*\*Dented\*\*(.*?)- \*\*Untouched", shock, re.S))
         if p.startswith("P-")
-    ]  # type: ignore[union-attr]
+    ]
     untouched = [
-        p
-        for p in _ids(re.search(r"\*\*Untouched\*\*: (.*?)\(", shock).group(1))
-        if p.startswith("P-")
-    ]  # type: ignore[union-attr]
+        p for p in _ids(_group(r"\*\*Untouched\*\*: (.*?)\(", shock)) if p.startswith("P-")
+    ]
     tier1 = {}
     routes = md.split("## 4. Routes", 1)[1].split("## 5.", 1)[0]
     for line in routes.splitlines():
@@ -57,23 +75,16 @@ def expected() -> dict[str, object]:
             item = _ids(cells[0])[0]
             tier1[item] = _ids(cells[1])
     gaps = md.split("## 7. Gaps", 1)[1]
-    return {
-        "deps": deps,
-        "cut": cut,
-        "dented": dented,
-        "untouched": untouched,
-        "tier1": tier1,
-        "gap": _ids(gaps)[0],
-    }
+    return Expected(deps, cut, dented, untouched, tier1, _ids(gaps)[0])
 
 
 def test_findings_md_parses() -> None:
     """The parser itself: FINDINGS.md holds what the demo test relies on."""
     e = expected()
-    assert len(e["deps"]) == 7  # type: ignore[arg-type]
-    assert e["cut"] and e["dented"] and e["untouched"]
-    assert e["tier1"]["C-BEARING-HOUSING"] == ["SUP-FCH"]  # type: ignore[index]
-    assert e["tier1"]["C-MAG-NDFEB-S"] == []  # type: ignore[index]
+    assert len(e.deps) == 7
+    assert e.cut and e.dented and e.untouched
+    assert e.tier1["C-BEARING-HOUSING"] == ["SUP-FCH"]
+    assert e.tier1["C-MAG-NDFEB-S"] == []
 
 
 @pytest.mark.slow
@@ -98,11 +109,11 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
 
     wb = load_workbook(folder / "findings.xlsx")
     deps = list(wb["Dependencies"].iter_rows(min_row=2, values_only=True))
-    for product, (n_items, n_risk) in e["deps"].items():  # type: ignore[attr-defined]
+    for product, (n_items, n_risk) in e.deps.items():
         rows = [r for r in deps if r[0] == product]
         assert len(rows) == n_items, product
         assert sum(1 for r in rows if r[5] == "yes") == n_risk, product
-    at_risk = {r[1] for r in deps if r[5] == "yes"}
+    at_risk = {str(r[1]) for r in deps if r[5] == "yes"}
     # Every at-risk item is printed at the terminal with a BOM path.
     for item in at_risk:
         assert item in out
@@ -110,18 +121,18 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
 
     # The shock on the top supplying country of at-risk items: CN, as FINDINGS.md says.
     assert "Supply stop in CN" in out
-    shock = {r[1]: r[3] for r in wb["Shock"].iter_rows(min_row=2, values_only=True)}
-    assert sorted(p for p, how in shock.items() if how == "cut") == sorted(e["cut"])  # type: ignore[arg-type]
-    assert sorted(p for p, how in shock.items() if how == "dented") == sorted(e["dented"])  # type: ignore[arg-type]
-    for p in e["untouched"]:  # type: ignore[attr-defined]
+    shock = {str(r[1]): r[3] for r in wb["Shock"].iter_rows(min_row=2, values_only=True)}
+    assert sorted(p for p, how in shock.items() if how == "cut") == sorted(e.cut)
+    assert sorted(p for p, how in shock.items() if how == "dented") == sorted(e.dented)
+    for p in e.untouched:
         assert p not in shock
 
     # The local routes in FR-BFC of the at-risk items: tier 1 as the routes table says.
     routes = list(wb["Routes"].iter_rows(min_row=2, values_only=True))
     checked = 0
-    for item, suppliers in e["tier1"].items():  # type: ignore[attr-defined]
+    for item, suppliers in e.tier1.items():
         if item in at_risk:
-            got = sorted(r[3] for r in routes if r[0] == item and r[6] == 1)
+            got = sorted(str(r[3]) for r in routes if r[0] == item and r[6] == 1)
             assert got == sorted(suppliers), item
             checked += 1
     assert checked >= 3
@@ -131,4 +142,4 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
 
     # The gap is reported.
     page = (folder / "report.html").read_text(encoding="utf-8")
-    assert e["gap"] in page
+    assert e.gap in page

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
@@ -19,6 +22,25 @@ from filiere.testing.generate import GeneratorConfig, generate
 pytestmark = pytest.mark.neo4j
 
 LOADED_AT = "2024-01-01T00:00:00+00:00"
+
+
+# One store argument first, the rest by keyword, for functools.partial.
+def _deps(store: GraphStore, *, product: str, settings: AnalysisSettings) -> BaseModel:
+    return deps(store, product, settings)
+
+
+def _bom(store: GraphStore, *, product: str) -> BaseModel:
+    return bom(store, product)
+
+
+def _routes(
+    store: GraphStore, *, item: str, region: str | None, settings: AnalysisSettings
+) -> BaseModel:
+    return routes(store, item, region, settings)
+
+
+def _shock(store: GraphStore, *, countries: list[str]) -> BaseModel:
+    return shock(store, countries)
 
 
 def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
@@ -32,17 +54,17 @@ def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
         AnalysisSettings(home="CN", hhi=0.5, upstream_share=0.3, max_paths=2),
         AnalysisSettings(home="DE", hhi=0.34, upstream_share=0.9, max_paths=1),
     ]
-    calls = []
+    calls: list[tuple[str, str, Callable[[GraphStore], BaseModel]]] = []
     for p in products + rnd.sample(items, min(4, len(items))):
         s = rnd.choice(setting_choices)
-        calls.append(("deps", p, lambda st, p=p, s=s: deps(st, p, s)))
-        calls.append(("bom", p, lambda st, p=p: bom(st, p)))
+        calls.append(("deps", p, partial(_deps, product=p, settings=s)))
+        calls.append(("bom", p, partial(_bom, product=p)))
     for it in rnd.sample(items, min(8, len(items))):
         s = rnd.choice(setting_choices)
         region = rnd.choice([None, "FR-BFC", "FR-ARA", "DE-BY", "FR-OCC"])
-        calls.append(("routes", it, lambda st, it=it, r=region, s=s: routes(st, it, r, s)))
+        calls.append(("routes", it, partial(_routes, item=it, region=region, settings=s)))
     for countries in (["CN"], ["CN", "US"], ["FR"], ["DE", "CD", "AU"]):
-        calls.append(("shock", ",".join(countries), lambda st, c=countries: shock(st, c)))
+        calls.append(("shock", ",".join(countries), partial(_shock, countries=countries)))
     calls.append(("critical", "", critical))
     for name, arg, call in calls:
         a = call(embedded).model_dump_json()

@@ -24,6 +24,12 @@ UNITS = DATA / "sirene" / "StockUniteLegale_utf8.csv"
 NAME = STOCK.name
 
 
+def _name(store: GraphStore, supplier: str) -> object:
+    node = store.get_node(Label.SUPPLIER, supplier)
+    assert node is not None, supplier
+    return node["name"]
+
+
 def _masters(store: GraphStore) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for r in store.relationships(Rel.MASTERS):
@@ -48,12 +54,8 @@ def test_active_establishments_become_located_suppliers(embedded_store: GraphSto
     assert embedded_store.get_node(Label.SUPPLIER, "siret:31822012300031") is None
     assert embedded_store.get_node(Label.SUPPLIER, "siret:54206547900013") is None
     # names: usual name, else sign (enseigne), else the legal unit's name
-    assert embedded_store.get_node(Label.SUPPLIER, "siret:38012986600046")["name"] == (  # type: ignore[index]
-        "FONDERIE COMTOISE"
-    )
-    assert embedded_store.get_node(Label.SUPPLIER, "siret:30194021900029")["name"] == (  # type: ignore[index]
-        "INSTRUMENTS DE BOURGOGNE SAS"
-    )
+    assert _name(embedded_store, "siret:38012986600046") == "FONDERIE COMTOISE"
+    assert _name(embedded_store, "siret:30194021900029") == "INSTRUMENTS DE BOURGOGNE SAS"
     # capabilities are canonical process ids (the NAF table's process column)
     masters = _masters(embedded_store)
     assert masters["siret:55210055400017"] == {"machining", "welding", "grinding"}

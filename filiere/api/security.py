@@ -19,13 +19,11 @@ True
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
@@ -35,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from filiere.errors import ConfigError, NotFoundError
+from filiere.fsutil import atomic_write_text, file_lock, file_stamp
 
 PREFIX = "fil"
 FORMAT = "filiere-apikeys"
@@ -116,15 +115,8 @@ class KeyStore:
 
     # -- file ---------------------------------------------------------------------------------
 
-    def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     def _refresh(self) -> None:
-        stamp = self._file_stamp()
+        stamp = file_stamp(self.path)
         if stamp == self._stamp:
             return
         self._keys = self._read() if stamp is not None else {}
@@ -147,35 +139,19 @@ class KeyStore:
             "version": VERSION,
             "keys": [{**asdict(k), "role": k.role.value} for k in keys.values()],
         }
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_text(self.path, json.dumps(data, indent=1), mode=0o600)
 
     @contextlib.contextmanager
     def _editing(self) -> Iterator[dict[str, ApiKey]]:
         """Hold the file lock, yield the current keys, write them back."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock, self._lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._stamp = None
-                self._refresh()
-                keys = dict(self._keys)
-                yield keys
-                self._write(keys)
-                self._stamp = None
-                self._refresh()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._lock, file_lock(self.path):
+            self._stamp = None
+            self._refresh()
+            keys = dict(self._keys)
+            yield keys
+            self._write(keys)
+            self._stamp = None
+            self._refresh()
 
     # -- management -----------------------------------------------------------------------------
 

@@ -6,9 +6,10 @@ Tables are for reading, ``--format json`` prints the documented result model exa
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -26,11 +27,19 @@ from filiere.queries.models import (
     ShockResult,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
 
+def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The thresholds shared by the analyses, given to ``fn`` as one ``settings`` argument."""
 
-def settings_options(fn: F) -> F:
-    """The thresholds shared by the analyses."""
+    @functools.wraps(fn)
+    def with_settings(
+        *args: Any, home: str | None, hhi: float, upstream_share: float, max_paths: int, **kw: Any
+    ) -> Any:
+        app = click.get_current_context().find_object(AppContext)
+        if app is None:
+            raise RuntimeError("an analysis command ran outside the filiere group")
+        return fn(*args, settings=make_settings(app, home, hhi, upstream_share, max_paths), **kw)
+
     options = [
         click.option(
             "--home",
@@ -53,9 +62,20 @@ def settings_options(fn: F) -> F:
             help="BOM paths reported per dependency.",
         ),
     ]
+    decorated: Callable[..., Any] = with_settings
     for option in reversed(options):
-        fn = option(fn)
-    return fn
+        decorated = option(decorated)
+    return decorated
+
+
+#: ``--country``, repeatable: the countries of a shock scenario.
+shocked_countries_option = click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    required=True,
+    help="Shocked country (ISO code or name); repeat for several.",
+)
 
 
 def make_settings(
@@ -152,15 +172,11 @@ def deps_csv_rows(result: DepsResult) -> list[dict[str, Any]]:
 def deps(
     app: AppContext,
     product: str,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
     fmt: str,
 ) -> None:
     """Concentrated dependencies of PRODUCT: which parts and materials come from one country
     or a few, or from a concentrated world production, and through which BOM path."""
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     result = queries.deps(app.store, product, settings)
     if fmt == "json":
         print_json(result)
@@ -196,16 +212,12 @@ def routes(
     app: AppContext,
     item: str,
     region: str | None,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
     fmt: str,
 ) -> None:
     """Local substitution routes for ITEM: suppliers that offer it, suppliers of its
     substitutes and suppliers with the processes it needs, in the region, the home
     country, then the EU."""
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     result = queries.routes(app.store, item, region, settings)
     if fmt == "json":
         print_json(result)
@@ -261,13 +273,7 @@ def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
 
 
 @click.command()
-@click.option(
-    "--country",
-    "countries",
-    multiple=True,
-    required=True,
-    help="Shocked country (ISO code or name); repeat for several.",
-)
+@shocked_countries_option
 @format_option
 @pass_app
 def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from filiere.cli.context import AppContext, pass_app
-from filiere.cli.output import console, format_option, print_json, print_rows
+from filiere.cli.output import console, format_option, print_json, print_rows, summary_table
 from filiere.sources.baci import TradeSettings, import_baci
 from filiere.sources.common import ImportReport
 from filiere.sources.eu_crm import import_eu_crm
@@ -40,13 +39,7 @@ def _print_report(report: ImportReport, fmt: str = "table") -> None:
         where = f" (checked against {load.store})" if load is not None else ""
         out.print(f"source OK, nothing written{where}", markup=False)
         return
-    table = Table(title=f"written from {report.source}")
-    table.add_column("label or type")
-    table.add_column("created", justify="right")
-    table.add_column("updated", justify="right")
-    for name, created, updated in load.summary.rows():
-        table.add_row(str(name), str(created), str(updated))
-    out.print(table)
+    out.print(summary_table(load.summary, f"written from {report.source}"))
     out.print(f"merged into {load.store} ({load.store_kind} store)", markup=False)
 
 

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from filiere.cli.context import AppContext, pass_app
-from filiere.cli.output import console
+from filiere.cli.output import console, summary_table
 from filiere.ingest import LoadReport, export_dataset, load
 
 
@@ -23,13 +23,7 @@ def _print_report(report: LoadReport) -> None:
     if report.summary is None:
         out.print(f"dataset OK, nothing written (checked against {report.store})")
         return
-    table = Table(title="written")
-    table.add_column("label or type")
-    table.add_column("created", justify="right")
-    table.add_column("updated", justify="right")
-    for name, created, updated in report.summary.rows():
-        table.add_row(str(name), str(created), str(updated))
-    out.print(table)
+    out.print(summary_table(report.summary, "written"))
     how = "replaced the content of" if report.replaced else "loaded into"
     out.print(f"{how} {report.store} ({report.store_kind} store)")
 

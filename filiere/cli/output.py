@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from filiere.graph.records import WriteSummary
+
 FORMATS = ("table", "json", "csv")
 
 format_option = click.option(
@@ -75,3 +77,14 @@ def print_rows(
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in columns))
     console().print(table)
+
+
+def summary_table(summary: WriteSummary, title: str) -> Table:
+    """What a write created and updated, per label or relationship type."""
+    table = Table(title=title)
+    table.add_column("label or type")
+    table.add_column("created", justify="right")
+    table.add_column("updated", justify="right")
+    for name, created, updated in summary.rows():
+        table.add_row(str(name), str(created), str(updated))
+    return table

@@ -10,16 +10,17 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from filiere.cli.analysis_cmds import make_settings, settings_options
+from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console
 from filiere.errors import ConfigError
@@ -165,6 +166,20 @@ def _report(
 _region_option = click.option(
     "--region", default=None, help="Region of the routes' first tier (ISO 3166-2, e.g. FR-BFC)."
 )
+
+
+def _output_option(default: Path) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o/--output``: the report folder."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help="Report folder.",
+    )
+
+
 _max_nodes_option = click.option(
     "--max-nodes",
     type=click.IntRange(10, 5000),
@@ -176,14 +191,7 @@ _max_nodes_option = click.option(
 
 @click.command()
 @click.argument("products", nargs=-1)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("filiere-report"),
-    show_default=True,
-    help="Report folder.",
-)
+@_output_option(Path("filiere-report"))
 @_region_option
 @click.option(
     "--country",
@@ -201,14 +209,10 @@ def report(
     region: str | None,
     countries: tuple[str, ...],
     max_nodes: int,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
 ) -> None:
     """Write a report folder for PRODUCTS (default: every product): report.html with the
     tables and the views, findings.xlsx with one sheet per analysis."""
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     region = normalize_region(region) if region else None
     shocked = normalize_countries(countries) if countries else None
     paths, commands = _report(
@@ -218,14 +222,7 @@ def report(
 
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("filiere-demo"),
-    show_default=True,
-    help="Report folder.",
-)
+@_output_option(Path("filiere-demo"))
 @click.option(
     "--store",
     "store_uri",
@@ -250,15 +247,11 @@ def demo(
     region: str,
     no_progress: bool,
     max_nodes: int,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
 ) -> None:
     """The main job, offline: load the demo dataset into a fresh embedded store, run the
     analyses, print the headline findings and write a report (HTML + Excel)."""
     start = time.monotonic()
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     region = normalize_region(region)
     own = store_uri is None
     uri = store_uri or str(output / "graph.json")

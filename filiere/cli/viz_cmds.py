@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
-from filiere.cli.analysis_cmds import make_settings, settings_options
+from filiere.cli.analysis_cmds import settings_options, shocked_countries_option
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console
+from filiere.queries.models import AnalysisSettings
 from filiere.report.run import safe_name
 from filiere.viz import DEFAULT_MAX_NODES, View, deps_view, routes_view, shock_view
 
@@ -72,14 +73,10 @@ def viz_deps(
     output: Path | None,
     hierarchical: bool,
     max_nodes: int,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
 ) -> None:
     """The supply tree of PRODUCT: components, materials, suppliers and countries, coloured
     by kind and risk, at-risk paths in red."""
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     view = deps_view(app.store, product, settings, hierarchical=hierarchical, max_nodes=max_nodes)
     _written(view, output or Path(f"deps-{safe_name(product)}.html"))
 
@@ -97,13 +94,9 @@ def viz_routes(
     output: Path | None,
     hierarchical: bool,
     max_nodes: int,
-    home: str | None,
-    hhi: float,
-    upstream_share: float,
-    max_paths: int,
+    settings: AnalysisSettings,
 ) -> None:
     """ITEM and its candidate local routes, coloured by tier (region, home country, EU)."""
-    settings = make_settings(app, home, hhi, upstream_share, max_paths)
     view = routes_view(
         app.store, item, region, settings, hierarchical=hierarchical, max_nodes=max_nodes
     )
@@ -111,13 +104,7 @@ def viz_routes(
 
 
 @viz.command(name="shock")
-@click.option(
-    "--country",
-    "countries",
-    multiple=True,
-    required=True,
-    help="Shocked country (ISO code or name); repeat for several.",
-)
+@shocked_countries_option
 @view_options
 @pass_app
 def viz_shock(

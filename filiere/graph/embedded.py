@@ -23,17 +23,16 @@ A lock file serialises writers; readers reload when the file changes on disk.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import networkx as nx
 
 from filiere.errors import StoreError
+from filiere.fsutil import atomic_write_text, file_lock, file_stamp
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore
@@ -42,6 +41,7 @@ FORMAT = "filiere-graph"
 VERSION = 1
 
 NodeId = tuple[str, str]
+_R = TypeVar("_R")
 
 
 def node_id(label: str, key: str) -> NodeId:
@@ -52,6 +52,18 @@ def node_id(label: str, key: str) -> NodeId:
 def edge_key(rel: RelRecord) -> tuple[Any, ...]:
     """The networkx edge key: the type plus its identity properties."""
     return (str(rel.type), *rel.identity)
+
+
+def _each(
+    records: Sequence[_R], put: Callable[[_R], None], progress: ProgressCallback | None
+) -> None:
+    """``put`` every record, reporting progress every 10,000 records and at the end."""
+    for i, record in enumerate(records, 1):
+        put(record)
+        if progress and i % 10_000 == 0:
+            progress(10_000)
+    if progress:
+        progress(len(records) % 10_000)
 
 
 class EmbeddedStore(GraphStore):
@@ -73,15 +85,8 @@ class EmbeddedStore(GraphStore):
 
     # -- persistence -------------------------------------------------------------------------
 
-    def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     def _load_if_changed(self) -> None:
-        stamp = self._file_stamp()
+        stamp = file_stamp(self.path)
         if stamp == self._stamp:
             return
         self._graph = self._read() if stamp is not None else nx.MultiDiGraph()
@@ -133,35 +138,16 @@ class EmbeddedStore(GraphStore):
                 for r in batch.rels
             ],
         }
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                # dumps (C encoder) then one write: several times faster than dump().
-                f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        dirfd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dirfd)
-        finally:
-            os.close(dirfd)
-        self._stamp = self._file_stamp()
+        # dumps (C encoder) then one write: several times faster than dump().
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        atomic_write_text(self.path, text)
+        self._stamp = file_stamp(self.path)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._load_if_changed()
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(self.path):
+            self._load_if_changed()
+            yield
 
     # -- GraphStore --------------------------------------------------------------------------
 
@@ -186,24 +172,14 @@ class EmbeddedStore(GraphStore):
                     if node_id(label, key) not in present:
                         raise StoreError(f"{r.type} refers to a missing {label} {key!r}")
             summary = WriteSummary()
-            for i, n in enumerate(batch.nodes, 1):
-                self._put_node(g, n, summary)
-                if progress and i % 10_000 == 0:
-                    progress(10_000)
-            if progress:
-                progress(len(batch.nodes) % 10_000)
-            for i, r in enumerate(batch.rels, 1):
-                self._put_rel(g, r, summary)
-                if progress and i % 10_000 == 0:
-                    progress(10_000)
-            if progress:
-                progress(len(batch.rels) % 10_000)
+            _each(batch.nodes, lambda n: self._put_node(g, n, summary), progress)
+            _each(batch.rels, lambda r: self._put_rel(g, r, summary), progress)
             self._graph = g
             try:
                 self._save()
             except OSError as e:
                 # Back to what is on disk: the write did not happen.
-                self._stamp = self._file_stamp()
+                self._stamp = file_stamp(self.path)
                 self._graph = self._read() if self._stamp is not None else nx.MultiDiGraph()
                 raise StoreError(f"{self.path}: cannot save the graph: {e}") from None
             return summary

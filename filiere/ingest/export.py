@@ -16,7 +16,7 @@ from typing import Any
 from filiere.graph.records import GraphBatch
 from filiere.graph.schema import Label, Rel
 from filiere.graph.store import GraphStore
-from filiere.ingest.values import format_number
+from filiere.ingest.values import cell_text
 
 #: Known columns of each table, in the order they are written.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -46,15 +46,9 @@ _NODE_TABLES = {Label.ITEM: "items", Label.SUPPLIER: "suppliers"}
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return format_number(value)
     if isinstance(value, list):
         return "|".join(_text(v) for v in value)
-    return str(value)
+    return cell_text(value)
 
 
 def _props(props: Mapping[str, Any], table: str) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import re
 import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from filiere.errors import DatasetError, DatasetIssue
 from filiere.ingest.tables import RawTable, normalize_column, table_from_cells
-from filiere.ingest.values import format_number
+from filiere.ingest.values import cell_text
 
 CSV_SUFFIXES = (".csv", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -139,20 +138,6 @@ def read_csv_bytes(data: bytes, name: str, file: str) -> RawTable:
     return parse_csv_text(text, name, file)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return format_number(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def read_xlsx(source: Path | bytes, display: str) -> dict[str, RawTable]:
     """Read a workbook: one table per sheet, named after the sheet (rows = sheet rows)."""
     import openpyxl
@@ -172,7 +157,7 @@ def read_xlsx(source: Path | bytes, display: str) -> dict[str, RawTable]:
         for sheet in book.worksheets:
             file = f"{display}[{sheet.title}]"
             rows = (
-                (i, [_cell_text(v) for v in values])
+                (i, [cell_text(v) for v in values])
                 for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)
             )
             tables.append(table_from_cells(normalize_column(sheet.title), file, rows))
@@ -282,7 +267,7 @@ def read_json(data: bytes, display: str) -> dict[str, RawTable]:
                 if not bad:
                     table.issue(where, 'a row must be an object {"column": value, ...}')
                 continue
-            values = {normalize_column(k): _cell_text(v) for k, v in row.items()}
+            values = {normalize_column(k): cell_text(v) for k, v in row.items()}
             columns.update(dict.fromkeys(values))
             table.rows.append((where, values))
         table.columns = list(columns)

@@ -197,15 +197,7 @@ class Index:
         for v in inside:
             for c, _ in self.children.get(v, ()):
                 indegree[c] += 1
-        order = []
-        ready = [root]
-        while ready:
-            v = ready.pop()
-            order.append(v)
-            for c, _ in self.children.get(v, ()):
-                indegree[c] -= 1
-                if indegree[c] == 0:
-                    ready.append(c)
+        order = _kahn(self.children, indegree, [root])
         if len(order) != len(inside) or indegree[root] != 0:
             stuck = min((v for v, d in indegree.items() if d != 0), default=root)
             raise BomCycleError(
@@ -433,17 +425,27 @@ def critical(store: EmbeddedStore) -> CriticalResult:
     return CriticalResult(items=items)
 
 
-def _topological(ix: Index) -> list[str]:
-    indegree = {v: len(ix.parents.get(v, ())) for v in ix.kind}
-    ready = [v for v, d in indegree.items() if d == 0]
+def _kahn(
+    children: dict[str, list[tuple[str, float]]], indegree: dict[str, int], ready: list[str]
+) -> list[str]:
+    """Kahn's topological order from ``ready``, each item once its in-degree drops to 0.
+
+    ``indegree`` is consumed: items left above 0 sit on a cycle or below one.
+    """
     order = []
     while ready:
         v = ready.pop()
         order.append(v)
-        for c, _ in ix.children.get(v, ()):
+        for c, _ in children.get(v, ()):
             indegree[c] -= 1
             if indegree[c] == 0:
                 ready.append(c)
+    return order
+
+
+def _topological(ix: Index) -> list[str]:
+    indegree = {v: len(ix.parents.get(v, ())) for v in ix.kind}
+    order = _kahn(ix.children, indegree, [v for v, d in indegree.items() if d == 0])
     if len(order) != len(indegree):
         raise BomCycleError("the BOM graph has a cycle")
     return order

@@ -401,21 +401,35 @@ def list_items(
     _check_limit(limit)
     after = decode_cursor(cursor)
     if isinstance(store, EmbeddedStore):
-        found = [
-            _pick(d["props"], _ITEM_FIELDS)
-            for nid, d in store.graph.nodes(data=True)
-            if nid[0] == Label.ITEM
-            and (kind is None or d["props"].get("kind") == kind)
-            and (after is None or nid[1] > after)
-        ]
-        found.sort(key=lambda r: r["id"])
-        rows = found[: limit + 1]
+        rows = _embedded_nodes(store, Label.ITEM, _ITEM_FIELDS, ("kind", kind), after, limit)
     else:
         rows = _neo4j(store).run_read(
             cypher("lookup_items"), kind=kind, after=after, limit=limit + 1
         )
     page, nxt = _page(rows, limit, lambda r: r["id"])
     return ItemPage(items=[ItemSummary(**r) for r in page], next_cursor=nxt)
+
+
+def _embedded_nodes(
+    store: EmbeddedStore,
+    label: Label,
+    fields: tuple[str, ...],
+    where: tuple[str, str | None],
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The first ``limit + 1`` nodes of ``label`` past ``after`` in key order (``fields[0]``),
+    whose property ``where[0]`` equals ``where[1]`` (any value when it is ``None``)."""
+    prop, value = where
+    found = [
+        _pick(d["props"], fields)
+        for nid, d in store.graph.nodes(data=True)
+        if nid[0] == label
+        and (value is None or d["props"].get(prop) == value)
+        and (after is None or nid[1] > after)
+    ]
+    found.sort(key=lambda r: r[fields[0]])
+    return found[: limit + 1]
 
 
 def list_regions(
@@ -426,15 +440,8 @@ def list_regions(
     after = decode_cursor(cursor)
     country = country.upper() if country else None
     if isinstance(store, EmbeddedStore):
-        found = [
-            _pick(d["props"], ("code", "name", "country"))
-            for nid, d in store.graph.nodes(data=True)
-            if nid[0] == Label.REGION
-            and (country is None or d["props"].get("country") == country)
-            and (after is None or nid[1] > after)
-        ]
-        found.sort(key=lambda r: r["code"])
-        rows = found[: limit + 1]
+        fields = ("code", "name", "country")
+        rows = _embedded_nodes(store, Label.REGION, fields, ("country", country), after, limit)
     else:
         rows = _neo4j(store).run_read(
             cypher("lookup_regions"), country=country, after=after, limit=limit + 1

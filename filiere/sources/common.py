@@ -25,7 +25,7 @@ from filiere.errors import DatasetError, DatasetIssue, FiliereError
 from filiere.graph import reference as ref
 from filiere.graph.schema import Kind, Label
 from filiere.graph.store import GraphStore
-from filiere.ingest import LoadReport, RawTable
+from filiere.ingest import LoadReport, RawTable, load_tables
 from filiere.ingest.values import format_number
 
 
@@ -92,6 +92,14 @@ class SourceTables:
 
     def issues(self) -> list[DatasetIssue]:
         return [i for t in self.tables.values() for i in t.issues]
+
+    def load_into(self, store: GraphStore, *, check_only: bool, progress: bool) -> ImportReport:
+        """Merge the tables into ``store`` (all or nothing); the counts give production rows."""
+        report = load_tables(
+            self.tables, store, source=self.source, check_only=check_only, progress=progress
+        )
+        counts = {"production": report.rows.get("production", 0)}
+        return ImportReport(self.source, report, self.warnings, self.notes, counts)
 
 
 @dataclass

@@ -23,7 +23,7 @@ material groupings (``dimension_ScreenedMatGroupings.csv``) found beside it.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from filiere.errors import DatasetIssue
 from filiere.graph import reference as ref
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
-from filiere.ingest import RawTable, load_tables
+from filiere.ingest import RawTable
 from filiere.ingest.validate import SHARE_TOLERANCE
 from filiere.sources.common import (
     ImportReport,
@@ -408,8 +408,4 @@ def import_eu_crm(
 ) -> ImportReport:
     """Read the study's files and merge them into ``store`` (all or nothing)."""
     tables = read_eu_crm(path, store, **options)
-    report = load_tables(
-        tables.tables, store, source=tables.source, check_only=check_only, progress=progress
-    )
-    counts = Counter({"production": report.rows.get("production", 0)})
-    return ImportReport(tables.source, report, tables.warnings, tables.notes, dict(counts))
+    return tables.load_into(store, check_only=check_only, progress=progress)

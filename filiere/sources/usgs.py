@@ -33,7 +33,6 @@ from filiere.errors import DatasetIssue
 from filiere.graph import reference as ref
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
-from filiere.ingest import load_tables
 from filiere.ingest.validate import SHARE_TOLERANCE
 from filiere.sources.common import (
     ImportReport,
@@ -283,13 +282,4 @@ def import_usgs(
 ) -> ImportReport:
     """Read a USGS world production file and merge it into ``store`` (all or nothing)."""
     tables = read_usgs(path, store, year=year)
-    report = load_tables(
-        tables.tables, store, source=tables.source, check_only=check_only, progress=progress
-    )
-    return ImportReport(
-        tables.source,
-        report,
-        tables.warnings,
-        tables.notes,
-        {"production": report.rows.get("production", 0)},
-    )
+    return tables.load_into(store, check_only=check_only, progress=progress)
