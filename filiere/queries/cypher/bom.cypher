@@ -2,8 +2,8 @@
 // BOM children with quantities (a missing quantity counts as 1). filiere sums, over every
 // path from the product, the product of the quantities along the path (`filiere bom`).
 // @param product  id of the product (any item id works)
-MATCH path = ANY SHORTEST (root:Item {id: $product})-[:CONTAINS]->*(x:Item)
-WITH x, length(path) AS depth
+MATCH path = (root:Item {id: $product})-[:CONTAINS*0..]->(x:Item)
+WITH x, min(length(path)) AS depth
 RETURN
   x.id AS item,
   x.kind AS kind,

@@ -4,7 +4,7 @@
 // Used by `filiere routes` to tell whether a substitute is itself at risk.
 // @param roots  list of item ids, e.g. ["ALU", "ACIER"]
 UNWIND $roots AS rootId
-MATCH ANY SHORTEST (root:Item {id: rootId})-[:CONTAINS]->*(x:Item)
+MATCH (root:Item {id: rootId})-[:CONTAINS*0..]->(x:Item)
 WITH DISTINCT rootId, x
 RETURN
   rootId AS root,

@@ -3,8 +3,8 @@
 // production rows of the latest year grouped by (stage, country).
 // filiere turns these rows into the flags of `filiere deps` (docs/analyses.md).
 // @param product  id of the product (any item id works)
-MATCH path = ANY SHORTEST (root:Item {id: $product})-[:CONTAINS]->*(x:Item)
-WITH x, length(path) AS depth
+MATCH path = (root:Item {id: $product})-[:CONTAINS*0..]->(x:Item)
+WITH x, min(length(path)) AS depth
 RETURN
   x.id AS item,
   x.kind AS kind,

@@ -4,7 +4,7 @@
 // production rows (country code and PRODUCES properties).
 // The embedded store builds the same rows from its graph (filiere/viz/data.py).
 // @param product  id of the product (any item id works)
-MATCH ANY SHORTEST (root:Item {id: $product})-[:CONTAINS]->*(x:Item)
+MATCH (root:Item {id: $product})-[:CONTAINS*0..]->(x:Item)
 WITH DISTINCT x
 RETURN
   properties(x) AS props,
