@@ -3,7 +3,7 @@
 Usage::
 
     /work/venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
-        [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000]
+        [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
 
 For each size it generates a CSV dataset (items, bill of materials, suppliers,
 supplies, offers, processes, production) and times each phase -- read, validate,
@@ -91,12 +91,14 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
-def bench_store(label: str, store: GraphStore, folder: Path, rows: int) -> dict[str, float]:
+def bench_store(
+    label: str, store: GraphStore, folder: Path, rows: int, *, atomic: bool = True
+) -> dict[str, float]:
     store.clear()
     tables, t_read = timed(lambda: read_tables(folder))
     dataset, t_val = timed(lambda: validate(tables, store))
     batch, t_build = timed(lambda: build_batch(dataset, source="bench"))
-    _, t_write = timed(lambda: store.write(batch))
+    _, t_write = timed(lambda: store.write(batch, atomic=atomic))
     total = t_read + t_val + t_build + t_write
     print(
         f"  {label:9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build {t_build:6.1f}s  "
@@ -143,6 +145,11 @@ def main() -> None:
     parser.add_argument("--neo4j-home", default="/tmp/neo4j-bench")
     parser.add_argument("--neo4j-heap", default="2g", help="Java heap of the Neo4j server.")
     parser.add_argument("--single-sample", type=int, default=2000)
+    parser.add_argument(
+        "--batched",
+        action="store_true",
+        help="Neo4j: also time the write committed in batches (ingest --batched).",
+    )
     args = parser.parse_args()
     neo4j: GraphStore | None = None
     if not args.no_neo4j:
@@ -163,10 +170,12 @@ def main() -> None:
                 if not args.no_embedded:
                     bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.json"), folder, real)
                 if neo4j is not None:
-                    try:
-                        bench_store("neo4j", neo4j, folder, real)
-                    except StoreError as e:
-                        print(f"  neo4j     FAILED: {e}", flush=True)
+                    modes = [("neo4j", True)] + ([("neo4j/bat", False)] if args.batched else [])
+                    for label, atomic in modes:
+                        try:
+                            bench_store(label, neo4j, folder, real, atomic=atomic)
+                        except StoreError as e:
+                            print(f"  {label:9} FAILED: {e}", flush=True)
         if neo4j is not None:
             print()
             single_vs_batched(neo4j, args.single_sample)

@@ -250,3 +250,14 @@ def test_cli_ingest_and_export(tmp_path: Path) -> None:
     assert (out / "items.csv").is_file() and (out / "production.csv").is_file()
     again = runner.invoke(cli, ["--store", str(tmp_path / "g2.json"), "ingest", str(out)])
     assert again.exit_code == 0, again.output
+
+
+def test_batched_ingest_gives_the_same_graph(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "batch_size", 3, raising=False)  # many commits on Neo4j
+    report = load(EXAMPLE, store, progress=False, atomic=False)
+    assert report.summary is not None and report.summary.created["Item"] == 10
+    reference = EmbeddedStore(tmp_path / "reference.json")
+    load(EXAMPLE, reference, progress=False)
+    assert store.export().canonical() == reference.export().canonical()

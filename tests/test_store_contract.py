@@ -131,7 +131,8 @@ def test_replace_empties_first(store: GraphStore) -> None:
     assert store.counts() == {"Item": 1, "Product": 1}
 
 
-def test_dangling_relationship_writes_nothing(store: GraphStore) -> None:
+@pytest.mark.parametrize("atomic", [True, False], ids=["one write", "batched"])
+def test_dangling_relationship_writes_nothing(store: GraphStore, atomic: bool) -> None:
     store.write(build_batch(sensor_dataset()))
     before = store.export().canonical()
     bad = GraphBatch(
@@ -139,16 +140,17 @@ def test_dangling_relationship_writes_nothing(store: GraphStore) -> None:
         [RelRecord(Rel.CONTAINS, Label.ITEM, "Z", Label.ITEM, "MISSING", {"quantity": 1.0})],
     )
     with pytest.raises(StoreError, match="MISSING"):
-        store.write(bad)
+        store.write(bad, atomic=atomic)
     assert store.export().canonical() == before
 
 
-def test_replace_that_fails_keeps_the_old_graph(store: GraphStore) -> None:
+@pytest.mark.parametrize("atomic", [True, False], ids=["one write", "batched"])
+def test_replace_that_fails_keeps_the_old_graph(store: GraphStore, atomic: bool) -> None:
     store.write(build_batch(sensor_dataset()))
     before = store.export().canonical()
     bad = GraphBatch([], [RelRecord(Rel.CONTAINS, Label.ITEM, "CAPT", Label.ITEM, "AIM")])
     with pytest.raises(StoreError):
-        store.write(bad, replace=True)  # CAPT and AIM are gone once emptied
+        store.write(bad, replace=True, atomic=atomic)  # CAPT and AIM are gone once emptied
     assert store.export().canonical() == before
 
 
@@ -193,3 +195,17 @@ def test_get_nodes_and_relationships_by_type(store: GraphStore) -> None:
     assert found["ND"]["kind"] == "material"
     bom = sorted((r.start, r.end, r.props["quantity"]) for r in store.relationships(Rel.CONTAINS))
     assert bom == [("AIM", "ND", 1.0), ("CAPT", "AIM", 2.0)]
+
+
+def test_batched_writes_give_the_same_graph(
+    store: GraphStore, embedded_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "batch_size", 2, raising=False)  # many small commits on Neo4j
+    batch = build_batch(sensor_dataset(), loaded_at="2026-01-01T00:00:00+00:00")
+    summary = store.write(batch, atomic=False)
+    assert summary.created["Item"] == 3 and summary.created["CONTAINS"] == 2
+    embedded_store.write(batch)
+    assert store.export().canonical() == embedded_store.export().canonical()
+    again = store.write(batch, replace=True, atomic=False)
+    assert sum(again.created.values()) == len(batch)  # emptied first, then all written anew
+    assert store.export().canonical() == embedded_store.export().canonical()

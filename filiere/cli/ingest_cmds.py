@@ -34,6 +34,13 @@ def _print_report(report: LoadReport) -> None:
 @click.option("--replace", is_flag=True, help="Empty the store first (in the same write).")
 @click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
 @click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@click.option(
+    "--batched",
+    is_flag=True,
+    help="Neo4j: commit the validated write in batches (for datasets too large for one "
+    "transaction on the server). A failure mid-write leaves the batches already "
+    "committed; ingesting again completes it.",
+)
 @pass_app
 def ingest(
     app: AppContext,
@@ -42,6 +49,7 @@ def ingest(
     replace: bool,
     source: str | None,
     no_progress: bool,
+    batched: bool,
 ) -> None:
     """Load the dataset at PATH: a folder of CSV files, an .xlsx workbook or a JSON file.
 
@@ -55,6 +63,7 @@ def ingest(
         check_only=check,
         progress=not no_progress,
         source=source,
+        atomic=not batched,
     )
     _print_report(report)
 

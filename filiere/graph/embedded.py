@@ -163,7 +163,9 @@ class EmbeddedStore(GraphStore):
         *,
         replace: bool = False,
         progress: ProgressCallback | None = None,
+        atomic: bool = True,
     ) -> WriteSummary:
+        # Always atomic: the file is replaced whole (``atomic`` matters to Neo4j only).
         with self._locked():
             g = nx.MultiDiGraph() if replace else self._graph
             present = set(g.nodes) | {node_id(n.label, n.key) for n in batch.nodes}

@@ -24,6 +24,9 @@ from filiere.graph.store import GraphStore
 
 T = TypeVar("T")
 
+#: Writes one chunk in the transaction it is given; returns how many it created.
+Step = Callable[[ManagedTransaction | neo4j.Transaction], int]
+
 
 def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(rows), size):
@@ -111,6 +114,7 @@ class Neo4jStore(GraphStore):
         *,
         replace: bool = False,
         progress: ProgressCallback | None = None,
+        atomic: bool = True,
     ) -> WriteSummary:
         self.ensure_schema()
         summary = WriteSummary()
@@ -120,45 +124,89 @@ class Neo4jStore(GraphStore):
         rels: dict[tuple[Rel, Label, Label], list[RelRecord]] = defaultdict(list)
         for r in batch.rels:
             rels[(r.type, r.start_label, r.end_label)].append(r)
+        # One step per chunk: (label or type, rows, write it and return how many were created).
+        steps: list[tuple[str, int, Step]] = []
+        for (label, extra), group in nodes.items():
+            for chunk in _chunks(group, self.batch_size):
+                steps.append((label, len(chunk), self._node_step(label, extra, chunk)))
+        for (rtype, start, end), rgroup in rels.items():
+            for rchunk in _chunks(rgroup, self.batch_size):
+                steps.append((rtype, len(rchunk), self._rel_step(rtype, start, end, rchunk)))
 
-        def work(session: neo4j.Session) -> None:
+        def done(name: str, rows: int, created: int) -> None:
+            summary.created[name] += created
+            summary.updated[name] += rows - created
+            if progress:
+                progress(rows)
+
+        def one_transaction(session: neo4j.Session) -> None:
             with session.begin_transaction() as tx:
                 if replace:
                     tx.run(q.DELETE_ALL).consume()
-                for (label, extra), group in nodes.items():
-                    query = q.merge_nodes(label, extra)
-                    for chunk in _chunks(group, self.batch_size):
-                        rows = [{"key": n.key, "props": dict(n.props)} for n in chunk]
-                        counters = tx.run(query, rows=rows).consume().counters
-                        summary.created[label] += counters.nodes_created
-                        summary.updated[label] += len(chunk) - counters.nodes_created
-                        if progress:
-                            progress(len(chunk))
-                for (rtype, start, end), rgroup in rels.items():
-                    query = q.merge_rels(rtype, start, end)
-                    for rchunk in _chunks(rgroup, self.batch_size):
-                        rrows = [
-                            {"start": r.start, "end": r.end, "props": dict(r.props)} for r in rchunk
-                        ]
-                        result = tx.run(query, rows=rrows)
-                        matched = result.single(strict=True)["n"]
-                        created = result.consume().counters.relationships_created
-                        if matched != len(rchunk):
-                            missing = self._missing_end(tx, start, end, rchunk)
-                            tx.rollback()
-                            raise StoreError(f"{rtype} refers to a missing {missing}")
-                        summary.created[rtype] += created
-                        summary.updated[rtype] += len(rchunk) - created
-                        if progress:
-                            progress(len(rchunk))
+                for name, rows, step in steps:
+                    done(name, rows, step(tx))
                 tx.commit()
 
-        self._call(work)
+        def chunked(session: neo4j.Session) -> None:
+            # Refuse dangling relationships before the first commit, as one
+            # transaction would have: nothing is written then.
+            self._check_ends(batch, replace=replace)
+            if replace:
+                session.run(q.DELETE_ALL_BATCHED).consume()
+            for name, rows, step in steps:
+                done(name, rows, session.execute_write(step))
+
+        self._call(one_transaction if atomic else chunked)
         return summary
 
     @staticmethod
+    def _node_step(label: Label, extra: tuple[Label, ...], chunk: Sequence[NodeRecord]) -> Step:
+        """Upsert one chunk of nodes; returns how many were created."""
+        query = q.merge_nodes(label, extra)
+
+        def step(tx: ManagedTransaction | neo4j.Transaction) -> int:
+            rows = [{"key": n.key, "props": dict(n.props)} for n in chunk]
+            return tx.run(query, rows=rows).consume().counters.nodes_created
+
+        return step
+
+    def _rel_step(self, rtype: Rel, start: Label, end: Label, chunk: Sequence[RelRecord]) -> Step:
+        """Upsert one chunk of relationships; returns how many were created."""
+        query = q.merge_rels(rtype, start, end)
+
+        def step(tx: ManagedTransaction | neo4j.Transaction) -> int:
+            rows = [{"start": r.start, "end": r.end, "props": dict(r.props)} for r in chunk]
+            result = tx.run(query, rows=rows)
+            matched = result.single(strict=True)["n"]
+            created = result.consume().counters.relationships_created
+            if matched != len(chunk):
+                raise StoreError(
+                    f"{rtype} refers to a missing {self._missing_end(tx, start, end, chunk)}"
+                )
+            return created
+
+        return step
+
+    def _check_ends(self, batch: GraphBatch, *, replace: bool) -> None:
+        """Raise :class:`StoreError` when a relationship joins a node that will not exist."""
+        written = {(n.label, n.key) for n in batch.nodes}
+        wanted: dict[Label, set[str]] = defaultdict(set)
+        for r in batch.rels:
+            for label, key in ((r.start_label, r.start), (r.end_label, r.end)):
+                if (label, key) not in written:
+                    wanted[label].add(key)
+        for label, keys in wanted.items():
+            found = set() if replace else set(self.get_nodes(label, keys))
+            missing = sorted(keys - found)
+            if missing:
+                raise StoreError(f"a relationship refers to a missing {label} {missing[0]!r}")
+
+    @staticmethod
     def _missing_end(
-        tx: neo4j.Transaction, start: Label, end: Label, chunk: Sequence[RelRecord]
+        tx: ManagedTransaction | neo4j.Transaction,
+        start: Label,
+        end: Label,
+        chunk: Sequence[RelRecord],
     ) -> str:
         for r in chunk:
             for label, key in ((start, r.start), (end, r.end)):

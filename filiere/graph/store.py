@@ -28,11 +28,18 @@ class GraphStore(ABC):
         *,
         replace: bool = False,
         progress: ProgressCallback | None = None,
+        atomic: bool = True,
     ) -> WriteSummary:
         """Upsert ``batch`` atomically; with ``replace``, empty the store first (same write).
 
         Relationships must join nodes that exist after the write, else nothing is
         written and :class:`~filiere.errors.StoreError` is raised.
+
+        ``atomic=False`` lets a store that holds a transaction in memory (Neo4j) commit
+        the write in batches, for batches too large for one transaction: the checks
+        above still run before anything is written, but a failure during the write
+        (the server going down) leaves the batches already committed. Writes are
+        idempotent, so writing the same batch again completes it.
         """
 
     @abstractmethod

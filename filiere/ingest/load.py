@@ -100,18 +100,22 @@ def load(
     check_only: bool = False,
     progress: bool = True,
     source: str | None = None,
+    atomic: bool = True,
 ) -> LoadReport:
     """Load the dataset at ``path`` (folder of CSVs, xlsx, JSON, zip) into ``store``.
 
     ``source`` (default: the folder name or file stem) is written on every node and
     relationship. A refused dataset raises :class:`~filiere.errors.DatasetError` and
     leaves the store untouched; ``check_only`` validates against the store and writes
-    nothing; ``replace`` empties the store in the same atomic write.
+    nothing; ``replace`` empties the store in the same atomic write. ``atomic=False``
+    lets Neo4j commit the (validated) write in batches, for datasets too large for one
+    transaction on the server (see :meth:`filiere.graph.store.GraphStore.write`).
     """
     with _steps(progress) as steps:
         with steps.step(f"reading {Path(path).name}"):
             tables = read_tables(path)
-        return _load(tables, store, steps, source or dataset_name(path), replace, check_only)
+        name = source or dataset_name(path)
+        return _load(tables, store, steps, name, replace, check_only, atomic)
 
 
 def load_tables(
@@ -122,10 +126,11 @@ def load_tables(
     replace: bool = False,
     check_only: bool = False,
     progress: bool = True,
+    atomic: bool = True,
 ) -> LoadReport:
     """Validate and load tables already read (uploads, real-source adapters)."""
     with _steps(progress) as steps:
-        return _load(tables, store, steps, source, replace, check_only)
+        return _load(tables, store, steps, source, replace, check_only, atomic)
 
 
 def _load(
@@ -135,6 +140,7 @@ def _load(
     source: str,
     replace: bool,
     check_only: bool,
+    atomic: bool,
 ) -> LoadReport:
     with steps.step("validating"):
         # With --replace the store is emptied first: its content does not count.
@@ -147,5 +153,5 @@ def _load(
     with steps.step("building the graph"):
         batch = build_batch(dataset, source=source)
     with steps.step(f"writing to {store.kind} store", total=len(batch)) as advance:
-        report.summary = store.write(batch, replace=replace, progress=advance)
+        report.summary = store.write(batch, replace=replace, progress=advance, atomic=atomic)
     return report
