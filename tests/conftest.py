@@ -89,3 +89,18 @@ def store(request: pytest.FixtureRequest) -> GraphStore:
 def both_stores(embedded_store: EmbeddedStore, neo4j_store: GraphStore) -> list[GraphStore]:
     """Both stores at once, for tests that compare them."""
     return [embedded_store, neo4j_store]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how the tests against the real Neo4j went, so a skipped Neo4j cannot hide."""
+    outcomes: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "neo4j" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                if outcome == "passed" and report.when == "setup":
+                    continue  # counted at "call"
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if outcomes:
+        uri = os.environ.get("NEO4J_URI", "the launcher's server")
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        terminalreporter.write_line(f"Neo4j-marked tests against {uri}: {counts}")
