@@ -40,6 +40,10 @@ REFUSED = [
     "MATCH (i:Item) WITH i LIMIT 1 MERGE (i)-[:CONTAINS]->(i) RETURN i",
     "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
     "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10 ROWS",
+    # Server commands planned as reads: server paths, other users' queries, kill switch.
+    "SHOW SETTINGS YIELD name, value WHERE name STARTS WITH 'server.directories' RETURN *",
+    "SHOW TRANSACTIONS",
+    "TERMINATE TRANSACTIONS 'neo4j-transaction-1'",
 ]
 
 

@@ -62,6 +62,11 @@ def test_rows_are_limited(neo: GraphStore) -> None:
         ("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row", "LoadCSV"),
         ("CALL dbms.components() YIELD name RETURN name", "refused"),
         ("CALL db.index.fulltext.queryNodes('x', 'y') YIELD node RETURN node", "procedure"),
+        # Server commands that Neo4j plans as read-only queries.
+        ("SHOW SETTINGS YIELD name, value RETURN name, value", "ShowSettings"),
+        ("SHOW TRANSACTIONS", "ShowTransactions"),
+        ("TERMINATE TRANSACTIONS 'neo4j-transaction-1'", "TerminateTransactions"),
+        ("SHOW PROCEDURES", "ShowProcedures"),
     ],
 )
 def test_writes_and_escapes_are_refused(neo: GraphStore, query: str, why: str) -> None:
@@ -69,6 +74,32 @@ def test_writes_and_escapes_are_refused(neo: GraphStore, query: str, why: str) -
     with pytest.raises(CypherRefused, match=why):
         run_readonly(neo, query, {})
     assert neo.export().canonical() == before
+
+
+@pytest.mark.neo4j
+def test_schema_listings_are_allowed(neo: GraphStore) -> None:
+    indexes = run_readonly(neo, "SHOW INDEXES YIELD name RETURN name", {})
+    constraints = run_readonly(neo, "SHOW CONSTRAINTS YIELD name RETURN name", {})
+    assert {"name": "item_id"} in constraints.rows
+    assert indexes.rows  # the constraints' own indexes
+
+
+@pytest.mark.neo4j
+def test_terminate_cannot_kill_another_session(neo: GraphStore) -> None:
+    from filiere.graph.neo4j_store import Neo4jStore
+
+    assert isinstance(neo, Neo4jStore)
+    with neo.driver.session() as other, other.begin_transaction() as tx:
+        tx.run("MATCH (n:Item {id: 'A'}) SET n.touched = true").consume()
+        tx_id = neo.run_read(
+            "SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+            "WHERE currentQuery CONTAINS 'touched' RETURN transactionId"
+        )
+        assert tx_id, "the other session's transaction should be listed"
+        query = "TERMINATE TRANSACTIONS $ids"
+        with pytest.raises(CypherRefused):
+            run_readonly(neo, query, {"ids": [r["transactionId"] for r in tx_id]})
+        tx.rollback()  # it was still alive: rolling it back works
 
 
 @pytest.mark.neo4j

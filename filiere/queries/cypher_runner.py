@@ -1,9 +1,11 @@
 """Run an analyst's Cypher query on Neo4j, read-only, with a timeout and a row limit.
 
 The query is first planned with ``EXPLAIN``: it is refused when Neo4j says it writes
-(query type other than read-only), when its plan loads files or URLs (``LOAD CSV``) or
-calls a procedure outside a short read-only allow-list, or when it cannot be planned
-(admin commands, syntax errors). It then runs in a READ transaction with a server-side
+(query type other than read-only), when its plan loads files or URLs (``LOAD CSV``),
+calls a procedure outside a short read-only allow-list or runs a server command
+(``SHOW SETTINGS``, ``SHOW TRANSACTIONS``, ``TERMINATE TRANSACTIONS``...: only
+``SHOW INDEXES`` and ``SHOW CONSTRAINTS`` pass), or when it cannot be planned (admin
+commands, syntax errors). It then runs in a READ transaction with a server-side
 timeout, and at most ``limit`` rows are returned.
 """
 
@@ -33,6 +35,12 @@ ALLOWED_PROCEDURES = frozenset(
 )
 #: Plan operators that reach outside the graph or change it.
 REFUSED_OPERATORS = frozenset({"LoadCSV", "TransactionForeach", "TransactionApply"})
+#: Server commands that Neo4j plans as read-only queries. ``SHOW SETTINGS`` reveals the
+#: server's paths, ``SHOW TRANSACTIONS`` other users' queries, ``TERMINATE TRANSACTIONS``
+#: kills them: every ``Show*`` and ``Terminate*`` operator is refused but these two,
+#: which only describe the graph's schema.
+ALLOWED_COMMANDS = frozenset({"ShowIndexes", "ShowConstraints"})
+COMMAND_PREFIXES = ("Show", "Terminate")
 
 
 class CypherResult(BaseModel):
@@ -64,6 +72,11 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
         name = str(op.get("operatorType", "")).split("@", 1)[0]
         if name in REFUSED_OPERATORS:
             raise CypherRefused(f"query refused: {name} is not allowed here")
+        if name.startswith(COMMAND_PREFIXES) and name not in ALLOWED_COMMANDS:
+            raise CypherRefused(
+                f"query refused: server commands ({name}) are not allowed here; "
+                "SHOW INDEXES and SHOW CONSTRAINTS are"
+            )
         if name == "ProcedureCall" and _procedure(op) not in ALLOWED_PROCEDURES:
             raise CypherRefused(
                 f"query refused: procedure {_procedure(op)!r} is not allowed "
