@@ -32,6 +32,10 @@ class FiliereGroup(click.Group):
         except FiliereError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(1)
+        except OSError as e:  # a file or folder the user named cannot be read or written
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=FiliereGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -94,7 +94,9 @@ def make_settings(
 
 
 #: Columns that may wrap in tables; the others (ids, kinds, numbers) stay on one line.
-WRAPPING = frozenset({"why", "suppliers", "path", "partly lost", "cut at source", "answers"})
+WRAPPING = frozenset(
+    {"why", "suppliers", "path", "partly lost", "cut at source", "answers", "parameters"}
+)
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -103,7 +105,8 @@ def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
     table = Table(show_lines=False)
     for c in columns:
-        table.add_column(c, no_wrap=c not in WRAPPING, overflow="fold")
+        wraps = c in WRAPPING
+        table.add_column(c, no_wrap=not wraps, overflow="fold", min_width=16 if wraps else None)
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in columns))
     console().print(table)

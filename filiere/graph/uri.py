@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
 from filiere.settings import Settings, get_settings
 
@@ -22,6 +23,12 @@ def open_store(uri: str | None = None, settings: Settings | None = None) -> Grap
     """
     settings = settings or get_settings()
     uri = uri or settings.store
+    scheme = uri.split("://", 1)[0] if "://" in uri else None
+    if scheme is not None and not is_neo4j_uri(uri) and scheme != "file":
+        raise ConfigError(
+            f"unknown store URI scheme {scheme!r} in {uri!r}: give a file path, file://, "
+            "or a Neo4j URI (bolt://, neo4j://, neo4j+s://...)"
+        )
     if is_neo4j_uri(uri):
         from filiere.graph.neo4j_store import Neo4jStore
 

@@ -372,6 +372,10 @@ def read_tables(path: str | Path) -> dict[str, RawTable]:
 
 
 def dataset_name(path: str | Path) -> str:
-    """The default source name of a dataset: the folder name or the file's stem."""
-    p = Path(path)
+    """The default source name of a dataset: the folder name or the file's stem.
+
+    >>> dataset_name("examples/capteur/"), dataset_name("data/usine.xlsx")
+    ('capteur', 'usine')
+    """
+    p = Path(path).resolve()  # "." names the current folder
     return p.name if p.is_dir() else p.stem
