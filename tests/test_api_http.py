@@ -238,3 +238,17 @@ def test_replace_needs_admin(api: Api) -> None:
         r = c.post("/datasets", files={"file": ("seul.zip", data)}, data={"replace": "true"})
         assert r.status_code == 201 and r.json()["replaced"] is True
         assert [i["id"] for i in c.get("/items").json()["items"]] == ["SEUL"]
+
+
+def test_docs_pages_load_nothing_from_outside(api: Api) -> None:
+    import re
+
+    with api.client() as c:
+        for page in ("/docs", "/redoc"):
+            html = c.get(page)
+            assert html.status_code == 200, page
+            urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*["']([^"']+)["']""", html.text)
+            assert urls, page
+            assert [u for u in urls if u.startswith(("http:", "https:", "//"))] == [], page
+            for asset in (u for u in urls if u.startswith("/static")):
+                assert c.get(asset).status_code == 200, asset

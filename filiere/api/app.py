@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from filiere.api import heap, problems
 from filiere.api.limits import LimitsMiddleware
@@ -134,7 +135,8 @@ def create_app(
             if own:
                 app.state.store.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served from the package, not a CDN: CCI networks may be closed.
+    app = FastAPIOffline(
         title="filiere",
         version="1",
         summary="Industrial supply-chain knowledge graph",

@@ -92,7 +92,9 @@ def render_report(
     out.append(
         f'<p class="meta">Generated {esc(now)} by filiere from the store <code>{esc(store_uri)}'
         f"</code>. Home country {esc(s.home)}. Workbook: "
-        f'<a href="{esc(workbook)}">{esc(workbook)}</a> (one sheet per analysis).</p>'
+        f'<a href="{esc(workbook)}">{esc(workbook)}</a> (one sheet per analysis). '
+        "The interactive views are separate pages in this folder: forward the whole "
+        "folder (or a zip of it), not this page alone.</p>"
     )
 
     # -- summary
