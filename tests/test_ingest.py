@@ -139,6 +139,105 @@ def test_production_for_a_stored_component_is_refused(store: GraphStore, tmp_pat
     ]
 
 
+UNDATED_NOTE = (
+    ", more than 1, counting {undated} from rows without a year (rows without a year count"
+    " as the latest year); give those rows a year or fix the shares"
+)
+
+
+def _production(share_of: dict[tuple[str, str, str], float]) -> str:
+    """production.csv text from ``{(country, stage, year): share}`` rows for GA."""
+    lines = [f"GA,{c},{v},{st},{y}" for (c, st, y), v in share_of.items()]
+    return "material,country,share,stage,year\n" + "\n".join(lines) + "\n"
+
+
+def _processing_shares(store: GraphStore, material: str) -> dict[tuple[str, int | None], float]:
+    return {
+        (r.start, r.props.get("year")): r.props["share"]
+        for r in store.relationships(Rel.PRODUCES)
+        if r.end == material and r.props["stage"] == "processing"
+    }
+
+
+def test_dated_rows_with_undated_ones_in_the_store_are_summed(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # The example holds GA,CN,0.9,processing without a year: the analyses count it with
+    # the latest year's rows, so 0.938 more for 2023 would make 184 % of world processing.
+    load(EXAMPLE, store, progress=False)
+    before = store.export()
+    items = "id,name,kind\nGA,Gallium,material\n"
+    bad = _write(
+        tmp_path / "crm",
+        {"items.csv": items, "production.csv": _production({("CN", "processing", "2023"): 0.938})},
+    )
+    with pytest.raises(DatasetError) as err:
+        load(bad, store, progress=False)
+    assert [str(i) for i in err.value.issues] == [
+        "crm/production.csv:2: the production shares of 'GA' (processing, 2023) sum to 1.838 "
+        "(line 2 and 0.9 already in the store)" + UNDATED_NOTE.format(undated=0.9)
+    ]
+    assert store.export() == before
+    # Giving the stored row a new share (same country, stage and no year) replaces it:
+    # 0.05 + 0.938 fits.
+    fixed = _write(
+        tmp_path / "crm-corrige",
+        {
+            "items.csv": items,
+            "production.csv": _production(
+                {("CN", "processing", "2023"): 0.938, ("CN", "processing", ""): 0.05}
+            ),
+        },
+    )
+    load(fixed, store, progress=False)
+    assert _processing_shares(store, "GA") == {("CN", 2023): 0.938, ("CN", None): 0.05}
+    # With --replace the store's rows do not count.
+    load(bad, store, replace=True, progress=False)
+    assert _processing_shares(store, "GA") == {("CN", 2023): 0.938}
+
+
+def test_undated_rows_with_dated_ones_in_the_store_are_summed(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # The example's neodymium extraction for 2022: CN 0.6 + US 0.15.
+    load(EXAMPLE, store, progress=False)
+    before = store.export()
+    bad = _write(
+        tmp_path / "sans-annee",
+        {
+            "items.csv": "id,name,kind\nX,Autre,material\n",
+            "production.csv": "material,country,share\nX,CN,0.5\nND,Australie,0.3\n",
+        },
+    )
+    with pytest.raises(DatasetError) as err:
+        load(bad, store, progress=False)
+    assert [str(i) for i in err.value.issues] == [
+        "sans-annee/production.csv:3: the production shares of 'ND' (extraction, 2022) sum to "
+        "1.05 (line 3 and 0.75 already in the store)" + UNDATED_NOTE.format(undated=0.3)
+    ]
+    assert store.export() == before
+
+
+def test_a_new_year_counts_apart_from_the_previous_ones(store: GraphStore, tmp_path: Path) -> None:
+    # 2022 (in the store, 0.75) and 2024 (0.9) add up to 1.65, but the analyses only ever
+    # count one year: accepted.
+    load(EXAMPLE, store, progress=False)
+    newer = _write(
+        tmp_path / "2024",
+        {
+            "items.csv": "id,name,kind\nND,Néodyme,material\n",
+            "production.csv": "material,country,share,year\nND,CN,0.7,2024\nND,US,0.2,2024\n",
+        },
+    )
+    load(newer, store, progress=False)
+    years = {
+        (r.start, r.props.get("year")): r.props["share"]
+        for r in store.relationships(Rel.PRODUCES)
+        if r.end == "ND" and r.props["stage"] == "extraction"
+    }
+    assert years == {("CN", 2022): 0.6, ("US", 2022): 0.15, ("CN", 2024): 0.7, ("US", 2024): 0.2}
+
+
 def test_replace_empties_the_store_first(store: GraphStore, tmp_path: Path) -> None:
     load(EXAMPLE, store, progress=False)
     small = _write(tmp_path / "petit", {"items.csv": "id,name,kind\nZ,Zinc,material\n"})

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from filiere.errors import DatasetError, DatasetIssue
 from filiere.graph import reference as ref
-from filiere.graph.model import TABLES, Dataset, Row
+from filiere.graph.model import TABLES, Dataset, Production, Row
 from filiere.graph.schema import Kind, Label, Rel
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import process_id
@@ -255,8 +255,9 @@ def validate(
 
     With ``store``, references to items and suppliers already in the store are valid,
     a production row may name a material already in the store, and BOM cycles are
-    looked for through the store's ``CONTAINS`` relationships. Share sums only add up
-    the dataset's own rows.
+    looked for through the store's ``CONTAINS`` relationships. Supply share sums only
+    add up the dataset's own rows; production share sums count the store's
+    ``PRODUCES`` rows too (see :func:`_check_production_sums`).
     """
     state = _State()
     for table in tables.values():
@@ -285,7 +286,7 @@ def validate(
     _check_references(state, by_name, items, suppliers, store)
     _check_duplicates(state, by_name)
     _check_bom(state, by_name.get("bom"), store)
-    _check_share_sums(state, by_name)
+    _check_share_sums(state, by_name, store)
     if state.issues:
         raise DatasetError(sorted(state.issues, key=lambda i: (i.file, i.line or 0)))
     models = {t: [c.model for c in rows if c.model is not None] for t, rows in state.rows.items()}
@@ -416,25 +417,90 @@ def _check_bom(state: _State, table: RawTable | None, store: GraphStore | None) 
         state.add(table, line, "cycle in the bill of materials: " + " -> ".join(cycle))
 
 
-def _check_share_sums(state: _State, tables: Mapping[str, RawTable]) -> None:
-    groups: dict[tuple[str, tuple[Any, ...]], list[tuple[int, float]]] = defaultdict(list)
-    for tname, cols in (("supplies", ("item",)), ("production", ("material", "stage", "year"))):
-        for row in state.rows.get(tname, []):
-            share = getattr(row.model, "share", None) if row.model is not None else None
-            if share is not None:
-                groups[(tname, tuple(getattr(row.model, c) for c in cols))].append(
-                    (row.line, share)
-                )
-    for (tname, key), rows in groups.items():
+def _check_share_sums(
+    state: _State, tables: Mapping[str, RawTable], store: GraphStore | None
+) -> None:
+    """Supply shares per item; production shares as the analyses add them up."""
+    supplies: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for row in state.rows.get("supplies", []):
+        share = getattr(row.model, "share", None) if row.model is not None else None
+        if share is not None:
+            supplies[row.values["item"]].append((row.line, share))
+    for item, rows in supplies.items():
         total = sum(s for _, s in rows)
-        if total <= 1 + SHARE_TOLERANCE:
-            continue
-        lines = ", ".join(str(ln) for ln, _ in rows)
-        if tname == "supplies":
-            what = f"the supply shares of item {key[0]!r}"
-        else:
-            year = "" if key[2] is None else f", {key[2]}"
-            what = f"the production shares of {key[0]!r} ({key[1]}{year})"
-        state.add(
-            tables[tname], rows[0][0], f"{what} sum to {total:.4g} (lines {lines}), more than 1"
+        if total > 1 + SHARE_TOLERANCE:
+            lines = ", ".join(str(ln) for ln, _ in rows)
+            state.add(
+                tables["supplies"],
+                rows[0][0],
+                f"the supply shares of item {item!r} sum to {total:.4g} (lines {lines}), "
+                "more than 1",
+            )
+    if "production" in tables:
+        _check_production_sums(state, tables["production"], store)
+
+
+@dataclass(frozen=True)
+class _Share:
+    """One production row counted in a sum: its year, share and line (``None``: stored)."""
+
+    year: int | None
+    share: float
+    line: int | None
+
+
+def _check_production_sums(state: _State, table: RawTable, store: GraphStore | None) -> None:
+    """Shares of one material and stage, for each year: that year's rows plus undated rows.
+
+    The analyses count a material's rows of the latest year and its rows without a year
+    together, so those are what must not exceed 1. The rows are those the store will
+    hold after the write: the store's ``PRODUCES`` rows, unless the dataset has a row
+    with the same country, material, stage and year, and the dataset's rows.
+    """
+    groups: dict[tuple[str, str], list[_Share]] = defaultdict(list)
+    ids: set[tuple[str, str, str, int | None]] = set()
+    for row in state.rows.get("production", []):
+        p = row.model
+        if isinstance(p, Production):
+            groups[(p.material, p.stage)].append(_Share(p.year, p.share, row.line))
+            ids.add((p.country, p.material, p.stage, p.year))
+    if store is not None and groups:
+        for r in store.relationships(Rel.PRODUCES):
+            stage, year, share = r.props.get("stage"), r.props.get("year"), r.props.get("share")
+            key = (r.end, str(stage))
+            if key in groups and share is not None and (r.start, *key, year) not in ids:
+                groups[key].append(_Share(year, float(share), None))
+    for (material, stage), shares in groups.items():
+        undated = [s for s in shares if s.year is None]
+        dated = sorted({s.year for s in shares if s.year is not None})
+        years: list[int | None] = [*dated] if dated else [None]
+        for year in years:
+            counted = undated + [s for s in shares if year is not None and s.year == year]
+            message = _production_excess(material, stage, year, counted)
+            lines = [s.line for s in counted if s.line is not None]
+            if message and lines:
+                state.add(table, min(lines), message)
+
+
+def _production_excess(
+    material: str, stage: str, year: int | None, counted: list[_Share]
+) -> str | None:
+    """What is wrong with the shares counted for one year, or ``None`` when they fit."""
+    total = sum(s.share for s in counted)
+    if total <= 1 + SHARE_TOLERANCE:
+        return None
+    lines = sorted(s.line for s in counted if s.line is not None)
+    where = ("lines " if len(lines) > 1 else "line ") + ", ".join(str(ln) for ln in lines)
+    stored = sum(s.share for s in counted if s.line is None)
+    if stored:
+        where += f" and {stored:.4g} already in the store"
+    label = f"{stage}" if year is None else f"{stage}, {year}"
+    message = f"the production shares of {material!r} ({label}) sum to {total:.4g} ({where})"
+    message += ", more than 1"
+    undated = sum(s.share for s in counted if s.year is None)
+    if year is not None and undated:
+        message += (
+            f", counting {undated:.4g} from rows without a year (rows without a year count"
+            " as the latest year); give those rows a year or fix the shares"
         )
+    return message
