@@ -21,6 +21,7 @@ from filiere.sources.sirene import import_sirene, read_naf_table
 DATA = Path(__file__).parent / "data" / "sources"
 STOCK = DATA / "sirene" / "StockEtablissement_utf8.csv"
 UNITS = DATA / "sirene" / "StockUniteLegale_utf8.csv"
+BELFORT = DATA / "sirene_belfort" / "StockEtablissement_utf8.csv"
 NAME = STOCK.name
 
 
@@ -58,9 +59,28 @@ def test_active_establishments_become_located_suppliers(embedded_store: GraphSto
     assert _name(embedded_store, "siret:30194021900029") == "INSTRUMENTS DE BOURGOGNE SAS"
     # capabilities are canonical process ids (the NAF table's process column)
     masters = _masters(embedded_store)
-    assert masters["siret:55210055400017"] == {"machining", "welding", "grinding"}
-    assert masters["siret:38012986600046"] == {"casting", "iron casting"}
-    assert masters["siret:43276694700011"] == {"electric motors", "winding"}
+    assert masters["siret:55210055400017"] == {
+        "machining",
+        "turning",
+        "milling",
+        "5-axis machining",
+        "grinding",
+        "welding",
+    }
+    assert masters["siret:38012986600046"] == {
+        "casting",
+        "iron casting",
+        "ductile iron casting",
+        "sand casting",
+        "heat treatment",
+        "machining",
+    }
+    assert masters["siret:43276694700011"] == {
+        "electric motors",
+        "winding",
+        "impregnation",
+        "magnetisation",
+    }
     assert masters["siret:41020123400018"] == {"heat treatment", "surface treatment", "coating"}
     assert masters["siret:30194021900029"] == {"measuring instruments", "sensors"}
     usinage = embedded_store.get_node(Label.PROCESS, "machining")
@@ -147,7 +167,12 @@ def test_suppliers_show_up_as_capability_routes(store: GraphStore) -> None:
     found = {(r.supplier, r.kind, r.tier, r.region) for r in routes}
     assert ("siret:55210055400017", "capability", 1, "FR-BFC") in found  # Montbéliard
     assert ("siret:77568476400012", "capability", 2, "FR-ARA") in found  # Lyon
-    assert {r.supplier for r in routes} == {"siret:55210055400017", "siret:77568476400012"}
+    assert ("siret:38012986600046", "capability", 1, "FR-BFC") in found  # a foundry machines
+    assert {r.supplier for r in routes} == {
+        "siret:55210055400017",
+        "siret:77568476400012",
+        "siret:38012986600046",
+    }
 
 
 def test_custom_naf_table_in_french_gives_canonical_ids(tmp_path: Path) -> None:
@@ -170,7 +195,14 @@ def test_the_shipped_naf_table_holds_canonical_ids_and_their_french_labels() -> 
     for r in rows:
         assert r["process"] in vocab.processes, r
         assert r["process_fr"] == vocab.processes[r["process"]].name_fr, r
-    assert read_naf_table().processes("25.62B") == ("grinding", "machining", "welding")
+    assert read_naf_table().processes("25.62B") == (
+        "5-axis machining",
+        "grinding",
+        "machining",
+        "milling",
+        "turning",
+        "welding",
+    )
 
 
 def test_sirene_firms_are_capability_routes_for_demo_items(store: GraphStore) -> None:
@@ -195,6 +227,62 @@ def test_sirene_firms_are_capability_routes_for_demo_items(store: GraphStore) ->
     mastered = {r.end for r in store.relationships(Rel.MASTERS) if r.start.startswith("siret:")}
     assert {"machining", "grinding", "welding"} <= required & mastered
     assert store.get_node(Label.PROCESS, "usinage") is None
+
+
+def test_shipped_naf_table_is_documented_and_covers_the_demo() -> None:
+    """Each row says why the NAF activity implies the process; no row is repeated."""
+    import csv
+    from importlib.resources import files
+
+    from filiere.sources.sirene import default_naf_table_path
+
+    with default_naf_table_path().open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == ["naf", "process", "process_fr", "naf_label", "note"]
+        rows = list(reader)
+    assert all(r["note"].strip() and r["naf_label"].strip() for r in rows)
+    pairs = [(r["naf"], r["process"]) for r in rows]
+    assert len(pairs) == len(set(pairs))
+    # every process a demo item requires comes from some NAF code, except the magnet-making
+    # steps that no NAF activity implies (magnet makers sit in catch-all classes)
+    with (files("filiere") / "data" / "demo" / "processes.csv").open(encoding="utf-8") as f:
+        required = {r["process"] for r in csv.DictReader(f)}
+    mapped = {r["process"] for r in rows}
+    assert required - mapped == {"strip casting", "jet milling", "field pressing"}
+
+
+def test_specialised_processes_come_from_the_naf_code() -> None:
+    table = read_naf_table()
+    assert {"ductile iron casting", "heat treatment", "machining"} <= set(table.processes("24.51Z"))
+    assert {"steel casting", "centrifugal casting"} <= set(table.processes("24.52Z"))
+    assert "die casting" in table.processes("24.53Z")
+    assert "bar turning" in table.processes("25.62A")
+    assert {"winding", "impregnation", "magnetisation"} <= set(table.processes("27.11Z"))
+    assert "non-destructive testing" in table.processes("71.20B")
+    assert table.processes("70.10Z") == ()  # a holding implies no process
+
+
+def test_a_belfort_iron_foundry_is_a_local_route_for_the_demo_bearing_housing(
+    store: GraphStore,
+) -> None:
+    """An active 24.51Z foundry in Belfort (90010) can cast the demo's ductile-iron housing."""
+    from importlib.resources import as_file, files
+
+    from filiere.ingest import load
+
+    with as_file(files("filiere") / "data" / "demo") as demo:
+        load(demo, store, progress=False)
+    before = {r.supplier for r in q.routes(store, "C-BEARING-HOUSING", region="FR-BFC").routes}
+    import_sirene(BELFORT, store, progress=False)
+    routes = q.routes(store, "C-BEARING-HOUSING", region="FR-BFC").routes
+    found = {(r.supplier, r.kind, r.via, r.tier, r.region) for r in routes}
+    foundry = ("siret:52345678100014", "capability", "C-BEARING-HOUSING", 1, "FR-BFC")
+    assert foundry in found
+    new = {r.supplier for r in routes} - before
+    # not its closed site, nor a machine shop that cannot cast
+    assert new == {"siret:52345678100014"}
+    node = store.get_node(Label.SUPPLIER, "siret:52345678100014")
+    assert node is not None and (node["name"], node["city"]) == ("FONDERIE DU LION", "Belfort")
 
 
 def test_cli(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def normalize_naf(code: str) -> str:
 
 @dataclass(frozen=True)
 class NafTable:
-    """NAF codes or prefixes -> process names, read from a CSV (``naf,process[,naf_label]``)."""
+    """NAF codes or prefixes -> process names, from a CSV (``naf,process``, others ignored)."""
 
     entries: tuple[tuple[str, str], ...]
     file: str
