@@ -65,6 +65,15 @@ def _write(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+def refused(store: GraphStore, dataset: Path) -> list[str]:
+    """Load ``dataset``, which must be refused; check the store is unchanged; the errors."""
+    before = store.export()
+    with pytest.raises(DatasetError) as err:
+        load(dataset, store, progress=False)
+    assert store.export() == before
+    return [str(i) for i in err.value.issues]
+
+
 def test_second_dataset_merges_by_id(store: GraphStore, tmp_path: Path) -> None:
     load(EXAMPLE, store, progress=False)
     extra = _write(
@@ -93,7 +102,6 @@ def test_second_dataset_merges_by_id(store: GraphStore, tmp_path: Path) -> None:
 
 def test_cycle_through_the_store_is_refused(store: GraphStore, tmp_path: Path) -> None:
     load(EXAMPLE, store, progress=False)
-    before = store.export()
     bad = _write(
         tmp_path / "boucle",
         {
@@ -101,13 +109,10 @@ def test_cycle_through_the_store_is_refused(store: GraphStore, tmp_path: Path) -
             "bom.csv": "parent,child\nBOIT-INOX,SOUS\nSOUS,CAPT-DEB\n",
         },
     )
-    with pytest.raises(DatasetError) as err:
-        load(bad, store, progress=False)
-    assert [str(i) for i in err.value.issues] == [
+    assert refused(store, bad) == [
         "boucle/bom.csv:2: cycle in the bill of materials: "
         "BOIT-INOX -> SOUS -> CAPT-DEB -> BOIT-INOX"
     ]
-    assert store.export() == before
     # With --replace, the store's content does not count: its items are unknown, its
     # bill of materials cannot close a cycle.
     with pytest.raises(DatasetError, match="unknown item 'CAPT-DEB'"):
@@ -130,9 +135,7 @@ def test_production_for_a_stored_component_is_refused(store: GraphStore, tmp_pat
             "production.csv": "material,country,share\nAIM-NDFEB,CN,0.5\nINCONNU,CN,0.5\n",
         },
     )
-    with pytest.raises(DatasetError) as err:
-        load(bad, store, progress=False)
-    assert [str(i) for i in err.value.issues] == [
+    assert refused(store, bad) == [
         "prod/production.csv:2: production rows are for materials, "
         "and item 'AIM-NDFEB' is a component",
         "prod/production.csv:3: unknown item 'INCONNU' in column material",
@@ -165,19 +168,15 @@ def test_dated_rows_with_undated_ones_in_the_store_are_summed(
     # The example holds GA,CN,0.9,processing without a year: the analyses count it with
     # the latest year's rows, so 0.938 more for 2023 would make 184 % of world processing.
     load(EXAMPLE, store, progress=False)
-    before = store.export()
     items = "id,name,kind\nGA,Gallium,material\n"
     bad = _write(
         tmp_path / "crm",
         {"items.csv": items, "production.csv": _production({("CN", "processing", "2023"): 0.938})},
     )
-    with pytest.raises(DatasetError) as err:
-        load(bad, store, progress=False)
-    assert [str(i) for i in err.value.issues] == [
+    assert refused(store, bad) == [
         "crm/production.csv:2: the production shares of 'GA' (processing, 2023) sum to 1.838 "
         "(line 2 and 0.9 already in the store)" + UNDATED_NOTE.format(undated=0.9)
     ]
-    assert store.export() == before
     # Giving the stored row a new share (same country, stage and no year) replaces it:
     # 0.05 + 0.938 fits.
     fixed = _write(
@@ -201,7 +200,6 @@ def test_undated_rows_with_dated_ones_in_the_store_are_summed(
 ) -> None:
     # The example's neodymium extraction for 2022: CN 0.6 + US 0.15.
     load(EXAMPLE, store, progress=False)
-    before = store.export()
     bad = _write(
         tmp_path / "sans-annee",
         {
@@ -209,13 +207,10 @@ def test_undated_rows_with_dated_ones_in_the_store_are_summed(
             "production.csv": "material,country,share\nX,CN,0.5\nND,Australie,0.3\n",
         },
     )
-    with pytest.raises(DatasetError) as err:
-        load(bad, store, progress=False)
-    assert [str(i) for i in err.value.issues] == [
+    assert refused(store, bad) == [
         "sans-annee/production.csv:3: the production shares of 'ND' (extraction, 2022) sum to "
         "1.05 (line 3 and 0.75 already in the store)" + UNDATED_NOTE.format(undated=0.3)
     ]
-    assert store.export() == before
 
 
 def test_a_new_year_counts_apart_from_the_previous_ones(store: GraphStore, tmp_path: Path) -> None:
