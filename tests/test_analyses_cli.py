@@ -52,6 +52,8 @@ def test_deps_table_tells_what_depends_on_what(run: Run) -> None:
     assert code == 0, out
     line_a = next(line for line in out.splitlines() if "│ A " in line)
     assert "AT RISK" in line_a and "single country CN" in line_a and "P > A" in line_a
+    line_b = next(line for line in out.splitlines() if "│ B " in line)
+    assert "S-CN2 (CN)" in line_b and "S-DE (DE)" in line_b and "S-FR1 (FR)" in line_b
     line_m1 = next(line for line in out.splitlines() if "│ M1 " in line)
     assert "upstream AU 70%" in line_m1 and "(+1 more)" in line_m1
     assert "unmapped" in out and "G" in out.splitlines()[-1]

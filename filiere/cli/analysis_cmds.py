@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from filiere import queries
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
+from filiere.graph.schema import Label
 from filiere.queries.models import (
     AnalysisSettings,
     BomResult,
@@ -137,7 +138,13 @@ def why(d: Dependency) -> str:
     return "; ".join(reasons)
 
 
-def deps_rows(result: DepsResult) -> list[dict[str, Any]]:
+def deps_rows(result: DepsResult, countries: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Table rows; ``countries`` (supplier id -> country) shows where each supplier is."""
+    where = countries or {}
+
+    def supplier(s: str) -> str:
+        return f"{s} ({where[s]})" if s in where else s
+
     rows = []
     for d in result.dependencies:
         more = len(d.paths) - 1
@@ -148,7 +155,7 @@ def deps_rows(result: DepsResult) -> list[dict[str, Any]]:
                 "kind": d.kind,
                 "depth": d.depth,
                 "why": why(d),
-                "suppliers": ", ".join(d.suppliers),
+                "suppliers": ", ".join(supplier(s) for s in d.suppliers),
                 "path": (path_text(d.paths[0]) if d.paths else "")
                 + (f"  (+{more} more)" if more > 0 else ""),
             }
@@ -195,8 +202,12 @@ def deps(
         f"upstream >= {pct(settings.upstream_share)})"
     )
     if result.dependencies:
+        ids = {s for d in result.dependencies for s in d.suppliers}
+        found = app.store.get_nodes(Label.SUPPLIER, ids)
+        countries = {k: str(v["country"]) for k, v in found.items() if v.get("country")}
         print_table(
-            deps_rows(result), ["risk", "item", "kind", "depth", "why", "suppliers", "path"]
+            deps_rows(result, countries),
+            ["risk", "item", "kind", "depth", "why", "suppliers", "path"],
         )
     if result.gaps:
         click.echo(f"unmapped (no supplier, no BOM, no production): {', '.join(result.gaps)}")
