@@ -96,9 +96,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     outcomes: dict[str, int] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
-            if "neo4j" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
-                if outcome == "passed" and report.when == "setup":
-                    continue  # counted at "call"
+            # A test is counted once: by its call, or by its setup when that did not pass.
+            counted = report.when == "call" or (report.when == "setup" and outcome != "passed")
+            if counted and "neo4j" in getattr(report, "keywords", {}):
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if outcomes:
         uri = os.environ.get("NEO4J_URI", "the launcher's server")
