@@ -33,6 +33,16 @@ def shop(store: GraphStore) -> GraphStore:
     return store
 
 
+#: The name fields of a shock result, checked apart from its ids.
+NAMES: Any = {
+    "country_names": True,
+    "impacted_products": {
+        "__all__": {"product_name": True, "cut_item_names": True, "partial": {"__all__": {"name"}}}
+    },
+    "cut_items": {"__all__": {"name", "recoverable_via_names"}},
+}
+
+
 def by_item(result: DepsResult) -> dict[str, dict[str, Any]]:
     return {d["item"]: d for d in result.model_dump()["dependencies"]}
 
@@ -60,6 +70,11 @@ def test_deps_reports_concentrated_items_with_paths_in_order(shop: GraphStore) -
         "at_risk": True,
         "suppliers": ["S-CN1"],
         "paths": [["P", "A"]],
+        "upstream_stage": None,
+        "name": "Article A",  # names beside the ids (country names in French)
+        "country_name": "Chine",
+        "upstream_country_name": None,
+        "supplier_names": ["Ningbo Magnets"],
     }
     assert d["B"]["hhi"] == 0.44 and not d["B"]["single_country"] and not d["B"]["at_risk"]
     assert d["B"]["suppliers"] == ["S-CN2", "S-DE", "S-FR1"]
@@ -192,7 +207,7 @@ def test_critical_counts_products_per_item(shop: GraphStore) -> None:
 
 def test_shock_on_china(shop: GraphStore) -> None:
     result = shock(shop, ["CN"])
-    assert result.model_dump() == {
+    assert result.model_dump(exclude=NAMES) == {
         "countries": ["CN"],
         "impacted_products": [
             {
@@ -221,6 +236,15 @@ def test_shock_on_china(shop: GraphStore) -> None:
             {"item": "A4", "recoverable_via": []},
         ],
     }
+    # The names beside the ids.
+    assert result.country_names == ["Chine"]
+    p = result.impacted_products[0]
+    assert (p.product_name, p.cut_item_names, p.partial[0].name) == (
+        "Article P",
+        ["Article A"],
+        "Article B",
+    )
+    assert result.cut_items[0].recoverable_via_names == ["Article A2"]
 
 
 def test_shock_on_several_countries(shop: GraphStore) -> None:

@@ -38,11 +38,15 @@ def test_deps_json_shape(run: Run) -> None:
     code, out = run("deps", "P", "--format", "json")
     assert code == 0, out
     data = json.loads(out)
-    assert list(data) == ["product", "home_country", "dependencies", "gaps"]
+    # The contract: the original fields first, unchanged; the names are added after them.
+    assert list(data) == [
+        "product", "home_country", "dependencies", "gaps", "product_name", "gap_names"
+    ]  # fmt: skip
     assert list(data["dependencies"][0]) == [
         "item", "kind", "depth", "single_source", "single_country", "country", "hhi",
         "upstream_concentrated", "upstream_country", "upstream_share", "at_risk", "suppliers",
-        "paths",
+        "paths", "upstream_stage", "name", "country_name", "upstream_country_name",
+        "supplier_names",
     ]  # fmt: skip
     assert data["gaps"] == ["G"]
 
@@ -71,22 +75,34 @@ def test_settings_are_checked(run: Run) -> None:
 
 
 def test_other_commands_json_shapes(run: Run) -> None:
+    """The original fields first and unchanged; the names are added fields after them."""
     _, out = run("routes", "A", "--region", "FR-BFC", "--format", "json")
     data = json.loads(out)
-    assert list(data) == ["item", "region", "home_country", "routes"]
+    assert list(data) == ["item", "region", "home_country", "routes", *ROUTES_NAMES]
     assert list(data["routes"][0]) == [
         "supplier", "kind", "via", "tier", "country", "region", "compatibility",
         "substitute_at_risk", "distance_km",
+        "supplier_name", "city", "country_name", "region_name", "via_name",
     ]  # fmt: skip
+    assert data["region_name"] == "Bourgogne-Franche-Comté"
     data = json.loads(run("shock", "--country", "CN", "--format", "json")[1])
-    assert list(data) == ["countries", "impacted_products", "cut_items"]
-    assert list(data["impacted_products"][0]) == ["product", "cut", "cut_items", "partial"]
-    assert list(data["impacted_products"][0]["partial"][0]) == ["item", "lost_share"]
-    assert list(data["cut_items"][0]) == ["item", "recoverable_via"]
+    assert list(data) == ["countries", "impacted_products", "cut_items", "country_names"]
+    assert list(data["impacted_products"][0]) == [
+        "product", "cut", "cut_items", "partial", "product_name", "cut_item_names"
+    ]  # fmt: skip
+    assert list(data["impacted_products"][0]["partial"][0]) == ["item", "lost_share", "name"]
+    assert list(data["cut_items"][0]) == [
+        "item", "recoverable_via", "name", "recoverable_via_names"
+    ]  # fmt: skip
     data = json.loads(run("critical", "--format", "json")[1])
-    assert data["items"][0] == {"item": "B", "dependent_products": 2}
+    assert data["items"][0] == {"item": "B", "dependent_products": 2, "name": "Article B"}
     data = json.loads(run("bom", "P", "--format", "json")[1])
-    assert data["lines"][0] == {"item": "A", "kind": "component", "depth": 1, "quantity": 2.0}
+    assert data["lines"][0] == {
+        "item": "A", "kind": "component", "depth": 1, "quantity": 2.0, "name": "Article A"
+    }  # fmt: skip
+
+
+ROUTES_NAMES = ["item_name", "region_name", "home_country_name"]
 
 
 def test_csv_outputs(run: Run) -> None:

@@ -37,6 +37,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.queries.names import with_names
 
 __all__ = [
     "AnalysisSettings",
@@ -74,7 +75,7 @@ def deps(store: GraphStore, product: str, settings: AnalysisSettings = _DEFAULT)
         from filiere.queries import neo4j
 
         result = neo4j.deps(store, product, settings)  # type: ignore[arg-type]
-    return _with_trade(store, result)
+    return with_names(store, _with_trade(store, result))
 
 
 def _with_trade(store: GraphStore, result: DepsResult) -> DepsResult:
@@ -99,10 +100,12 @@ def routes(
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        return embedded.routes(store, item, region, settings)  # type: ignore[arg-type]
-    from filiere.queries import neo4j
+        found = embedded.routes(store, item, region, settings)  # type: ignore[arg-type]
+    else:
+        from filiere.queries import neo4j
 
-    return neo4j.routes(store, item, region, settings)  # type: ignore[arg-type]
+        found = neo4j.routes(store, item, region, settings)  # type: ignore[arg-type]
+    return with_names(store, found)
 
 
 def shock(
@@ -113,10 +116,12 @@ def shock(
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        return embedded.shock(store, codes)  # type: ignore[arg-type]
-    from filiere.queries import neo4j
+        found = embedded.shock(store, codes)  # type: ignore[arg-type]
+    else:
+        from filiere.queries import neo4j
 
-    return neo4j.shock(store, codes)  # type: ignore[arg-type]
+        found = neo4j.shock(store, codes)  # type: ignore[arg-type]
+    return with_names(store, found)
 
 
 def critical(store: GraphStore) -> CriticalResult:
@@ -124,10 +129,12 @@ def critical(store: GraphStore) -> CriticalResult:
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        return embedded.critical(store)  # type: ignore[arg-type]
-    from filiere.queries import neo4j
+        found = embedded.critical(store)  # type: ignore[arg-type]
+    else:
+        from filiere.queries import neo4j
 
-    return neo4j.critical(store)  # type: ignore[arg-type]
+        found = neo4j.critical(store)  # type: ignore[arg-type]
+    return with_names(store, found)
 
 
 def bom(store: GraphStore, product: str) -> BomResult:
@@ -135,10 +142,12 @@ def bom(store: GraphStore, product: str) -> BomResult:
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        return embedded.bom(store, product)  # type: ignore[arg-type]
-    from filiere.queries import neo4j
+        found = embedded.bom(store, product)  # type: ignore[arg-type]
+    else:
+        from filiere.queries import neo4j
 
-    return neo4j.bom(store, product)  # type: ignore[arg-type]
+        found = neo4j.bom(store, product)  # type: ignore[arg-type]
+    return with_names(store, found)
 
 
 def normalize_countries(countries: Iterable[str]) -> list[str]:

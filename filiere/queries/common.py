@@ -114,6 +114,7 @@ class Risk:
     upstream_country: str | None
     upstream_share: float | None
     at_risk: bool
+    upstream_stage: str | None = None
 
     @property
     def dependency(self) -> bool:
@@ -142,6 +143,7 @@ def assess(facts: ItemFacts, settings: AnalysisSettings) -> Risk:
         upstream_share=up_share,
         at_risk=(single_country and country != settings.home)
         or (upstream and up_country != settings.home),
+        upstream_stage=top.stage if upstream and top else None,
     )
 
 
@@ -200,6 +202,7 @@ def deps_result(
                 at_risk=risk.at_risk,
                 suppliers=list(c.facts.suppliers),
                 paths=[list(p) for p in paths.get(item, ())],
+                upstream_stage=risk.upstream_stage,
             )
         )
     deps.sort(key=lambda d: (not d.at_risk, d.depth, d.item))

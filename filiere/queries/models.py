@@ -83,6 +83,13 @@ class Dependency(_Model):
     at_risk: bool
     suppliers: list[str]
     paths: list[list[str]]
+    #: Stage (``extraction``, ``processing``...) of the concentrated world production.
+    upstream_stage: str | None = None
+    #: Names beside the ids (filled by :func:`filiere.queries.names.with_names`).
+    name: str | None = None
+    country_name: str | None = None
+    upstream_country_name: str | None = None
+    supplier_names: list[str] = Field(default_factory=list)
     #: Trade dependency of the item's HS code (``filiere import baci``); left out when none.
     trade: TradeDependency | None = Field(None, exclude_if=lambda v: v is None)
 
@@ -94,6 +101,8 @@ class DepsResult(_Model):
     home_country: str
     dependencies: list[Dependency]
     gaps: list[str]
+    product_name: str | None = None
+    gap_names: list[str] = Field(default_factory=list)
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -111,6 +120,11 @@ class Route(_Model):
     compatibility: Rounded
     substitute_at_risk: bool | None
     distance_km: Km | None
+    supplier_name: str | None = None
+    city: str | None = None
+    country_name: str | None = None
+    region_name: str | None = None
+    via_name: str | None = None
 
 
 class RoutesResult(_Model):
@@ -120,6 +134,9 @@ class RoutesResult(_Model):
     region: str | None
     home_country: str
     routes: list[Route]
+    item_name: str | None = None
+    region_name: str | None = None
+    home_country_name: str | None = None
 
 
 # -- shock -----------------------------------------------------------------------------------
@@ -130,6 +147,7 @@ class PartialItem(_Model):
 
     item: str
     lost_share: Rounded
+    name: str | None = None
 
 
 class ImpactedProduct(_Model):
@@ -139,6 +157,8 @@ class ImpactedProduct(_Model):
     cut: bool
     cut_items: list[str]
     partial: list[PartialItem]
+    product_name: str | None = None
+    cut_item_names: list[str] = Field(default_factory=list)
 
 
 class CutItem(_Model):
@@ -146,6 +166,8 @@ class CutItem(_Model):
 
     item: str
     recoverable_via: list[str]
+    name: str | None = None
+    recoverable_via_names: list[str] = Field(default_factory=list)
 
 
 class ShockResult(_Model):
@@ -154,6 +176,7 @@ class ShockResult(_Model):
     countries: list[str]
     impacted_products: list[ImpactedProduct]
     cut_items: list[CutItem]
+    country_names: list[str] = Field(default_factory=list)
 
 
 # -- critical --------------------------------------------------------------------------------
@@ -164,6 +187,7 @@ class CriticalItem(_Model):
 
     item: str
     dependent_products: int
+    name: str | None = None
 
 
 class CriticalResult(_Model):
@@ -182,6 +206,7 @@ class BomLine(_Model):
     kind: str
     depth: int
     quantity: Rounded
+    name: str | None = None
 
 
 class BomResult(_Model):
@@ -189,3 +214,4 @@ class BomResult(_Model):
 
     product: str
     lines: list[BomLine]
+    product_name: str | None = None
