@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from filiere.api import heap, problems
+from filiere.api.language import LanguageMiddleware
 from filiere.api.limits import LimitsMiddleware
 from filiere.api.problems import MEDIA_TYPE, Problem
 from filiere.api.routers import (
@@ -161,6 +162,7 @@ def create_app(
         upload_timeout_s=api_settings.upload_timeout_s,
         upload_paths=(datasets.PATH,),
     )
+    app.add_middleware(LanguageMiddleware)  # outside the limits: their problems are translated
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if api_settings.cors_origins:
         app.add_middleware(

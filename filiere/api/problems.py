@@ -28,6 +28,7 @@ from filiere.errors import (
     NotFoundError,
     StoreError,
 )
+from filiere.i18n import N_, _, ngettext
 
 log = logging.getLogger("filiere.api")
 
@@ -102,11 +103,35 @@ def problem_response(
     )
 
 
+#: The HTTP reason phrases the API answers with, marked for the catalogs.
+_PHRASES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    406: N_("Not Acceptable"),
+    408: N_("Request Timeout"),
+    409: N_("Conflict"),
+    411: N_("Length Required"),
+    413: N_("Content Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Content"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+    504: N_("Gateway Timeout"),
+}
+
+
 def _phrase(status: int) -> str:
+    """The reason phrase of ``status`` in the request's language."""
+    if status in _PHRASES:
+        return _(_PHRASES[status])
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return _("Error")
 
 
 def _slug_type(slug: str) -> str:
@@ -129,13 +154,16 @@ def filiere_problem(exc: FiliereError, instance: str | None) -> JSONResponse:
         return problem_response(
             503,
             type_=_slug_type("store-unavailable"),
-            detail="the graph store did not answer; try again later",
+            detail=_("the graph store did not answer; try again later"),
             instance=instance,
         )
     if isinstance(exc, ConfigError):
         log.error("configuration error on %s: %s", instance, exc)
         return problem_response(
-            500, type_=_slug_type("configuration"), detail="server misconfigured", instance=instance
+            500,
+            type_=_slug_type("configuration"),
+            detail=_("server misconfigured"),
+            instance=instance,
         )
     for cls, status, slug in _FILIERE:
         if isinstance(exc, cls):
@@ -144,7 +172,12 @@ def filiere_problem(exc: FiliereError, instance: str | None) -> JSONResponse:
                 errors = [
                     ProblemItem(file=i.file, line=i.line, message=i.message) for i in exc.issues
                 ]
-                detail = f"dataset refused: {len(exc.issues)} error(s); nothing was written"
+                n = len(exc.issues)
+                detail = ngettext(
+                    "dataset refused: {n} error; nothing was written",
+                    "dataset refused: {n} errors; nothing was written",
+                    n,
+                ).format(n=n)
             else:
                 detail = str(exc)
             return problem_response(
@@ -165,7 +198,9 @@ def unexpected_response(path: str, exc: BaseException) -> JSONResponse:
     log.error("incident %s on %s", incident, path, exc_info=exc)
     return problem_response(
         500,
-        detail=f"unexpected error (incident {incident}); the server log has the details",
+        detail=_("unexpected error (incident {incident}); the server log has the details").format(
+            incident=incident
+        ),
         instance=path,
     )
 
@@ -188,6 +223,8 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if detail in _PHRASES.values():  # Starlette's default detail is the reason phrase
+            detail = _(detail)
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(app, request))
@@ -216,7 +253,9 @@ def install(app: FastAPI) -> None:
         return problem_response(
             422,
             type_=_slug_type("validation"),
-            detail=f"{len(items)} invalid field(s) in the request",
+            detail=ngettext(
+                "{n} invalid field in the request", "{n} invalid fields in the request", len(items)
+            ).format(n=len(items)),
             instance=request.url.path,
             errors=items,
         )

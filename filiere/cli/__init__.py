@@ -13,6 +13,7 @@ import click
 
 from filiere.cli.context import AppContext
 from filiere.errors import DatasetError, FiliereError
+from filiere.i18n import LANGUAGES, _, ngettext, set_language
 from filiere.settings import Settings
 
 
@@ -25,16 +26,22 @@ class FiliereGroup(click.Group):
         except DatasetError as e:
             for issue in e.issues:
                 click.echo(str(issue), err=True)
+            n = len(e.issues)
             click.echo(
-                f"error: dataset refused ({len(e.issues)} error(s)); nothing was written", err=True
+                ngettext(
+                    "error: dataset refused ({n} error); nothing was written",
+                    "error: dataset refused ({n} errors); nothing was written",
+                    n,
+                ).format(n=n),
+                err=True,
             )
             sys.exit(1)
         except FiliereError as e:
-            click.echo(f"error: {e}", err=True)
+            click.echo(_("error: {message}").format(message=e), err=True)
             sys.exit(1)
         except OSError as e:  # a file or folder the user named cannot be read or written
             where = f"{e.filename}: " if e.filename else ""
-            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            click.echo(_("error: {message}").format(message=f"{where}{e.strerror or e}"), err=True)
             sys.exit(1)
 
 
@@ -45,14 +52,22 @@ class FiliereGroup(click.Group):
     help="File path (embedded store, the default: ~/.local/share/filiere/graph.json) "
     "or bolt:// / neo4j:// URI. Env: FILIERE_STORE.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the messages, tables, report and workbook (default: fr). "
+    "Env: FILIERE_LANG. JSON output does not change with it.",
+)
 @click.version_option(package_name="filiere")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, lang: str | None) -> None:
     """filiere: the supply-chain knowledge graph of the CCI relocation accelerator.
 
     Load products, components, materials and suppliers, then find single-country
     dependencies and local sourcing routes.
     """
+    set_language(lang)  # None: FILIERE_LANG, else French
     settings = Settings()
     if store:
         settings = settings.model_copy(update={"store": store})

@@ -14,10 +14,11 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from filiere import queries
+from filiere import queries, wording
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
-from filiere.graph.schema import Label
+from filiere.i18n import _, ngettext
+from filiere.names import country_name, region_name
 from filiere.queries.models import (
     AnalysisSettings,
     BomResult,
@@ -94,27 +95,26 @@ def make_settings(
         raise click.BadParameter(problems) from None
 
 
-#: Columns that may wrap in tables; the others (ids, kinds, numbers) stay on one line.
-WRAPPING = frozenset(
-    {"why", "suppliers", "path", "partly lost", "cut at source", "answers", "parameters"}
-)
+#: Columns kept on one line while the terminal has room (ids, kinds, numbers).
+NARROW = frozenset({"risk", "kind", "depth", "tier", "km", "compat", "status", "n"})
 
 
-def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """A rich table whose id and number columns never wrap."""
+def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
+    """A rich table that fits the terminal: every column wraps rather than disappearing.
+
+    ``columns`` are ``(key, header)`` pairs; BOM paths wrap on their `` > `` separators.
+    """
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for c in columns:
-        wraps = c in WRAPPING
-        table.add_column(c, no_wrap=not wraps, overflow="fold", min_width=16 if wraps else None)
+    for key, header in columns:
+        narrow = key in NARROW
+        table.add_column(
+            header, overflow="fold", min_width=4 if narrow else 8, ratio=None if narrow else 1
+        )
     for row in rows:
-        table.add_row(*(cell(row.get(c)) for c in columns))
+        table.add_row(*(cell(row.get(key)) for key, _h in columns))
     console().print(table)
-
-
-def pct(x: float | None) -> str:
-    return "" if x is None else f"{x:.0%}"
 
 
 def path_text(path: list[str]) -> str:
@@ -124,51 +124,43 @@ def path_text(path: list[str]) -> str:
 # -- deps ------------------------------------------------------------------------------------
 
 
-def why(d: Dependency) -> str:
-    """Why an item is reported, in an analyst's words."""
-    reasons = []
-    if d.single_country:
-        reasons.append(f"single country {d.country}")
-    elif d.hhi is not None:
-        reasons.append(f"HHI {d.hhi:.2f}")
-    if d.single_source:
-        reasons.append("single source")
-    if d.upstream_concentrated:
-        reasons.append(f"upstream {d.upstream_country} {pct(d.upstream_share)}")
-    return "; ".join(reasons)
-
-
-def deps_rows(result: DepsResult, countries: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Table rows; ``countries`` (supplier id -> country) shows where each supplier is."""
-    where = countries or {}
-
-    def supplier(s: str) -> str:
-        return f"{s} ({where[s]})" if s in where else s
-
+def deps_rows(result: DepsResult) -> list[dict[str, Any]]:
+    """Table rows: names beside the ids, the reason in words, suppliers with their country."""
     rows = []
     for d in result.dependencies:
         more = len(d.paths) - 1
         rows.append(
             {
-                "risk": "AT RISK" if d.at_risk else "",
-                "item": d.item,
-                "kind": d.kind,
+                "risk": _("AT RISK") if d.at_risk else "",
+                "item": wording.named(d.name, d.item),
+                "kind": wording.kind(d.kind),
                 "depth": d.depth,
-                "why": why(d),
-                "suppliers": ", ".join(supplier(s) for s in d.suppliers),
+                "why": wording.why(d),
                 "path": (path_text(d.paths[0]) if d.paths else "")
-                + (f"  (+{more} more)" if more > 0 else ""),
+                + (" " + _("(+{n} more)").format(n=more) if more > 0 else ""),
             }
         )
     return rows
 
 
+def deps_columns() -> list[tuple[str, str]]:
+    return [
+        ("risk", _("risk")),
+        ("item", _("item")),
+        ("kind", _("kind")),
+        ("depth", _("depth")),
+        ("why", _("why")),
+        ("path", _("BOM path")),
+    ]
+
+
 def deps_csv_rows(result: DepsResult) -> list[dict[str, Any]]:
     return [
         {
-            **d.model_dump(exclude={"suppliers", "paths"}),
+            **d.model_dump(exclude={"suppliers", "paths", "supplier_names", "trade"}),
             "suppliers": " ".join(d.suppliers),
             "paths": " | ".join(path_text(p) for p in d.paths),
+            "supplier_names": " | ".join(d.supplier_names),
         }
         for d in result.dependencies
     ]
@@ -196,21 +188,31 @@ def deps(
         print_rows(deps_csv_rows(result), columns, fmt)
         return
     at_risk = sum(d.at_risk for d in result.dependencies)
+    n = len(result.dependencies)
     click.echo(
-        f"{result.product}: {len(result.dependencies)} concentrated dependencies, "
-        f"{at_risk} at risk (home country {result.home_country}, HHI >= {settings.hhi:g}, "
-        f"upstream >= {pct(settings.upstream_share)})"
+        ngettext(
+            "{product}: {n} concentrated dependency, {at_risk} at risk",
+            "{product}: {n} concentrated dependencies, {at_risk} at risk",
+            n,
+        ).format(product=wording.named(result.product_name, result.product), n=n, at_risk=at_risk)
+        + " "
+        + _("(home country {home}, HHI >= {hhi}, upstream >= {share})").format(
+            home=country_name(result.home_country),
+            hhi=wording.decimal(settings.hhi),
+            share=wording.pct(settings.upstream_share),
+        )
     )
     if result.dependencies:
-        ids = {s for d in result.dependencies for s in d.suppliers}
-        found = app.store.get_nodes(Label.SUPPLIER, ids)
-        countries = {k: str(v["country"]) for k, v in found.items() if v.get("country")}
-        print_table(
-            deps_rows(result, countries),
-            ["risk", "item", "kind", "depth", "why", "suppliers", "path"],
-        )
+        print_table(deps_rows(result), deps_columns())
     if result.gaps:
-        click.echo(f"unmapped (no supplier, no BOM, no production): {', '.join(result.gaps)}")
+        click.echo(
+            _("unmapped (no supplier, no BOM, no production): {items}").format(
+                items=", ".join(
+                    wording.named(n, g)
+                    for n, g in zip(result.gap_names or result.gaps, result.gaps, strict=True)
+                )
+            )
+        )
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -240,13 +242,37 @@ def routes(
     if fmt == "csv":
         print_rows([r.model_dump() for r in result.routes], list(ROUTE_FIELDS), fmt)
         return
-    where = f" near {result.region}" if result.region else ""
-    click.echo(
-        f"{result.item}: {len(result.routes)} routes{where} "
-        f"(tier 1 region, 2 {result.home_country}, 3 EU)"
-    )
+    click.echo(routes_heading(result))
     if rows:
-        print_table(rows, ["tier", "kind", "supplier", "country", "region", "via", "compat.", "km"])
+        print_table(rows, routes_columns())
+    else:
+        click.echo(_("No local route: {what}.").format(what=wording.looked_for(result)))
+
+
+def routes_heading(result: RoutesResult) -> str:
+    """``Aimant (C-MAG): 3 routes (tier 1 Bourgogne-Franche-Comté, 2 France, 3 EU)``."""
+    n = len(result.routes)
+    tiers = [country_name(result.home_country) or result.home_country, _("EU")]
+    if result.region:
+        tiers.insert(0, region_name(result.region) or result.region)
+    return ngettext("{item}: {n} route ({tiers})", "{item}: {n} routes ({tiers})", n).format(
+        item=wording.named(result.item_name, result.item),
+        n=n,
+        tiers=_("tiers: {tiers}").format(
+            tiers=", ".join(f"{i} {t}" for i, t in enumerate(tiers, 1 if result.region else 2))
+        ),
+    )
+
+
+def routes_columns() -> list[tuple[str, str]]:
+    return [
+        ("tier", _("tier")),
+        ("supplier", _("supplier")),
+        ("place", _("place")),
+        ("via", _("route")),
+        ("compat", _("compat.")),
+        ("km", _("km")),
+    ]
 
 
 ROUTE_FIELDS = (
@@ -263,24 +289,17 @@ ROUTE_FIELDS = (
 
 
 def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
-    rows = []
-    for r in result.routes:
-        via = r.via if r.kind == "substitute" else ""
-        if r.substitute_at_risk:
-            via += " (at risk)"
-        rows.append(
-            {
-                "tier": r.tier,
-                "kind": r.kind,
-                "supplier": r.supplier,
-                "country": r.country,
-                "region": r.region,
-                "via": via,
-                "compat.": pct(r.compatibility),
-                "km": "" if r.distance_km is None else f"{r.distance_km:.0f}",
-            }
-        )
-    return rows
+    return [
+        {
+            "tier": r.tier,
+            "supplier": wording.named(r.supplier_name, r.supplier),
+            "place": wording.route_place(r),
+            "via": wording.route_via(r, result.item),
+            "compat": wording.pct(r.compatibility),
+            "km": "" if r.distance_km is None else f"{r.distance_km:.0f}",
+        }
+        for r in result.routes
+    ]
 
 
 # -- shock -----------------------------------------------------------------------------------
@@ -300,29 +319,68 @@ def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:
     if fmt == "csv":
         print_rows(shock_csv_rows(result), SHOCK_CSV, fmt)
         return
-    names = ", ".join(result.countries)
-    cut = sum(p.cut for p in result.impacted_products)
-    click.echo(
-        f"shock {names}: {len(result.impacted_products)} products hit, {cut} cut; "
-        f"{len(result.cut_items)} items cut at source"
-    )
+    for line in shock_lines(result):
+        click.echo(line)
     if result.impacted_products:
         rows = [
             {
-                "product": p.product,
-                "status": "CUT" if p.cut else "partial",
-                "cut at source": ", ".join(p.cut_items),
-                "partly lost": ", ".join(f"{x.item} ({pct(x.lost_share)})" for x in p.partial),
+                "product": wording.named(p.product_name, p.product),
+                "status": _("CUT") if p.cut else _("dented"),
+                "cut": ", ".join(
+                    wording.named(n, i)
+                    for n, i in zip(p.cut_item_names or p.cut_items, p.cut_items, strict=True)
+                ),
+                "partial": ", ".join(
+                    f"{wording.named(x.name, x.item)} ({wording.pct(x.lost_share)})"
+                    for x in p.partial
+                ),
             }
             for p in result.impacted_products
         ]
-        print_table(rows, ["product", "status", "cut at source", "partly lost"])
+        print_table(
+            rows,
+            [
+                ("product", _("product")),
+                ("status", _("effect")),
+                ("cut", _("cut at the source")),
+                ("partial", _("partly lost")),
+            ],
+        )
     if result.cut_items:
         rows = [
-            {"item cut at source": c.item, "recoverable via": ", ".join(c.recoverable_via)}
+            {
+                "item": wording.named(c.name, c.item),
+                "via": ", ".join(
+                    wording.named(n, v)
+                    for n, v in zip(
+                        c.recoverable_via_names or c.recoverable_via, c.recoverable_via, strict=True
+                    )
+                ),
+            }
             for c in result.cut_items
         ]
-        print_table(rows, ["item cut at source", "recoverable via"])
+        print_table(
+            rows, [("item", _("item cut at the source")), ("via", _("substitutes not cut"))]
+        )
+
+
+def shock_lines(result: ShockResult) -> list[str]:
+    """The shock's headline in words."""
+    names = wording.countries_text(result.countries)
+    hit = len(result.impacted_products)
+    cut = sum(p.cut for p in result.impacted_products)
+    items = len(result.cut_items)
+    return [
+        _("Supply stop in {countries}:").format(countries=names)
+        + " "
+        + ngettext("{n} product hit", "{n} products hit", hit).format(n=hit)
+        + ", "
+        + ngettext("{n} cut", "{n} cut", cut).format(n=cut)
+        + "; "
+        + ngettext("{n} item cut at the source", "{n} items cut at the source", items).format(
+            n=items
+        )
+    ]
 
 
 SHOCK_CSV = ["section", "product", "cut", "item", "lost_share", "recoverable_via"]
@@ -372,8 +430,11 @@ def critical(app: AppContext, top: int | None, fmt: str) -> None:
         print_json(result)
         return
     items = result.items[:top] if top is not None else result.items
-    rows = [i.model_dump() for i in items]
-    print_rows(rows, ["item", "dependent_products"], fmt)
+    if fmt == "csv":
+        print_rows([i.model_dump() for i in items], ["item", "name", "dependent_products"], fmt)
+        return
+    rows = [{"item": i.item, "name": i.name, "n": i.dependent_products} for i in items]
+    print_table(rows, [("item", _("item")), ("name", _("name")), ("n", _("products"))])
 
 
 @click.command()
@@ -388,20 +449,37 @@ def bom(app: AppContext, product: str, fmt: str) -> None:
         return
     if fmt == "csv":
         print_rows(
-            [x.model_dump() for x in result.lines], ["item", "kind", "depth", "quantity"], fmt
+            [x.model_dump() for x in result.lines],
+            ["item", "name", "kind", "depth", "quantity"],
+            fmt,
         )
         return
-    click.echo(f"{result.product}: {len(result.lines)} items")
+    n = len(result.lines)
+    click.echo(
+        ngettext("{product}: {n} item", "{product}: {n} items", n).format(
+            product=wording.named(result.product_name, result.product), n=n
+        )
+    )
     rows = [
         {
             "depth": x.depth,
-            "item": "  " * (x.depth - 1) + x.item,
-            "kind": x.kind,
-            "quantity": f"{x.quantity:g}",
+            "item": "  " * (x.depth - 1) + wording.named(x.name, x.item),
+            "kind": wording.kind(x.kind),
+            "quantity": wording.decimal(x.quantity, 0)
+            if x.quantity == int(x.quantity)
+            else f"{x.quantity:g}",
         }
         for x in result.lines
     ]
-    print_rows(rows, ["depth", "item", "kind", "quantity"], fmt)
+    print_table(
+        rows,
+        [
+            ("depth", _("depth")),
+            ("item", _("item")),
+            ("kind", _("kind")),
+            ("quantity", _("quantity")),
+        ],
+    )
 
 
 # -- Cypher ----------------------------------------------------------------------------------
@@ -426,7 +504,10 @@ def list_queries(fmt: str) -> None:
     if fmt == "csv":
         print_rows(rows, ["name", "answers", "parameters"], fmt)
     else:
-        print_table(rows, ["name", "answers", "parameters"])
+        print_table(
+            rows,
+            [("name", _("name")), ("answers", _("answers")), ("parameters", _("parameters"))],
+        )
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -440,7 +521,8 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         if not sep:
             raise click.BadParameter(
-                f"{pair!r}: expected key=value or key:=json", param_hint="--param"
+                _("{pair}: expected key=value or key:=json").format(pair=repr(pair)),
+                param_hint="--param",
             )
         if key.endswith(":"):
             key = key[:-1]
@@ -448,13 +530,16 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
                 value: Any = json.loads(raw)
             except ValueError:
                 raise click.BadParameter(
-                    f"{pair!r}: the value after := must be JSON", param_hint="--param"
+                    _("{pair}: the value after := must be JSON").format(pair=repr(pair)),
+                    param_hint="--param",
                 ) from None
         else:
             value = raw
         key = key.strip()
         if not key.isidentifier():
-            raise click.BadParameter(f"{key!r} is not a parameter name", param_hint="--param")
+            raise click.BadParameter(
+                _("{key} is not a parameter name").format(key=repr(key)), param_hint="--param"
+            )
         params[key] = value
     return params
 
@@ -485,7 +570,9 @@ def cypher(
         missing = sorted(set(load(query).params) - set(params))
         if missing:
             raise click.UsageError(
-                f"query {query!r} needs " + ", ".join(f"--param {m}=..." for m in missing)
+                _("query {query} needs {params}").format(
+                    query=repr(query), params=", ".join(f"--param {m}=..." for m in missing)
+                )
             )
     result = run_readonly(app.store, text, params, timeout_s=timeout, limit=limit)
     if fmt == "json":
@@ -494,7 +581,9 @@ def cypher(
     rows = [{c: _cell(r[c]) for c in result.columns} for r in result.rows]
     print_rows(rows, result.columns, fmt)
     if result.truncated and fmt == "table":
-        console().print(f"(first {limit} rows only; raise --limit to see more)")
+        console().print(
+            _("(first {n} rows only; raise --limit to see more)").format(n=limit), markup=False
+        )
 
 
 def _cell(value: Any) -> Any:

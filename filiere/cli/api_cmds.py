@@ -10,6 +10,7 @@ from filiere.api.security import KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import format_option, print_json, print_rows
+from filiere.i18n import _
 
 
 @click.command()
@@ -41,8 +42,9 @@ def serve(app: AppContext, host: str, port: int, workers: int, log_level: str) -
     # Workers build their own app from the environment: hand them the --store option.
     os.environ["FILIERE_STORE"] = app.settings.store
     click.echo(
-        f"filiere API on http://{host}:{port} (docs: /docs), store {app.settings.store}, "
-        f"keys {settings.keys_file}",
+        _("filiere API on http://{host}:{port} (docs: /docs), store {store}, keys {keys}").format(
+            host=host, port=port, store=app.settings.store, keys=settings.keys_file
+        ),
         err=True,
     )
     uvicorn.run(
@@ -77,8 +79,13 @@ def apikey_create(role: str, name: str) -> None:
     """Create a key and print it once (only its hash is kept)."""
     keys = _keys()
     record, token = keys.create(Role(role), name=name)
-    click.echo(f"created key {record.id} ({record.role.value}) in {keys.path}", err=True)
-    click.echo("store it now, it cannot be shown again:", err=True)
+    click.echo(
+        _("created key {id} ({role}) in {path}").format(
+            id=record.id, role=record.role.value, path=keys.path
+        ),
+        err=True,
+    )
+    click.echo(_("store it now, it cannot be shown again:"), err=True)
     click.echo(token)
 
 
@@ -99,7 +106,11 @@ def apikey_list(fmt: str) -> None:
 def apikey_revoke(key_id: str) -> None:
     """Revoke a key at once (running servers see it on their next request)."""
     record = _keys().revoke(key_id)
-    click.echo(f"revoked key {record.id} ({record.role.value}) at {record.revoked_at}")
+    click.echo(
+        _("revoked key {id} ({role}) at {when}").format(
+            id=record.id, role=record.role.value, when=record.revoked_at
+        )
+    )
 
 
 COMMANDS = [serve, apikey]

@@ -13,6 +13,7 @@ import click
 
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, format_option, print_json, print_rows, summary_table
+from filiere.i18n import _, ngettext
 from filiere.sources.baci import TradeSettings, import_baci
 from filiere.sources.common import ImportReport
 from filiere.sources.eu_crm import import_eu_crm
@@ -31,16 +32,23 @@ def _print_report(report: ImportReport, fmt: str = "table") -> None:
         return
     out = console()
     for w in report.warnings:
-        out.print(f"warning: {w}", markup=False)
+        out.print(_("warning: {message}").format(message=w), markup=False)
     for n in report.notes:
         out.print(n, markup=False)
     load = report.load
     if load is None or load.summary is None:
-        where = f" (checked against {load.store})" if load is not None else ""
-        out.print(f"source OK, nothing written{where}", markup=False)
+        where = (
+            " " + _("(checked against {store})").format(store=load.store)
+            if load is not None
+            else ""
+        )
+        out.print(_("source OK, nothing written") + where, markup=False)
         return
-    out.print(summary_table(load.summary, f"written from {report.source}"))
-    out.print(f"merged into {load.store} ({load.store_kind} store)", markup=False)
+    out.print(summary_table(load.summary, _("written from {source}").format(source=report.source)))
+    out.print(
+        _("merged into {store} ({kind} store)").format(store=load.store, kind=load.store_kind),
+        markup=False,
+    )
 
 
 @click.group(name="import")
@@ -311,7 +319,11 @@ def trade_deps_cmd(
         {**p.model_dump(), "extra_eu_imports": round(p.extra_eu_imports)} for p in result.products
     ]
     columns = TRADE_COLUMNS if fmt == "table" else [*TRADE_COLUMNS, "description", "year"]
-    title = f"trade dependencies of {result.importer} ({result.year}), {len(rows)} product(s)"
+    title = ngettext(
+        "trade dependencies of {importer} ({year}), {n} product",
+        "trade dependencies of {importer} ({year}), {n} products",
+        len(rows),
+    ).format(importer=result.importer, year=result.year, n=len(rows))
     print_rows(rows, columns, fmt, title=title)
 
 

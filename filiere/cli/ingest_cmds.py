@@ -5,27 +5,70 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, summary_table
+from filiere.i18n import _, ngettext
 from filiere.ingest import LoadReport, export_dataset, load
 
 
-def _print_report(report: LoadReport) -> None:
+def table_words(table: str, n: int) -> str:
+    """``104 articles (produits, composants, matières)`` for the ``items`` table."""
+    words = {
+        "items": lambda: ngettext(
+            "{n} item (product, component or material)",
+            "{n} items (products, components, materials)",
+            n,
+        ),
+        "bom": lambda: ngettext("{n} bill-of-materials link", "{n} bill-of-materials links", n),
+        "suppliers": lambda: ngettext("{n} supplier", "{n} suppliers", n),
+        "supplies": lambda: ngettext("{n} current supply", "{n} current supplies", n),
+        "offers": lambda: ngettext(
+            "{n} offer (who can deliver an item)", "{n} offers (who can deliver an item)", n
+        ),
+        "substitutes": lambda: ngettext("{n} substitute", "{n} substitutes", n),
+        "processes": lambda: ngettext(
+            "{n} process needed by an item", "{n} processes needed by items", n
+        ),
+        "capabilities": lambda: ngettext(
+            "{n} supplier capability", "{n} supplier capabilities", n
+        ),
+        "production": lambda: ngettext(
+            "{n} world production figure", "{n} world production figures", n
+        ),
+    }
+    text = words[table]() if table in words else "{n} " + table
+    return text.format(n=n)
+
+
+def _print_report(report: LoadReport, verbose: bool = False) -> None:
     out = console()
-    rows = Table(title=f"dataset {report.source!r}")
-    rows.add_column("table")
-    rows.add_column("rows", justify="right")
-    for name, n in report.rows.items():
-        rows.add_row(name, str(n))
-    out.print(rows)
+    lines = [table_words(name, n) for name, n in report.rows.items() if n]
     if report.summary is None:
-        out.print(f"dataset OK, nothing written (checked against {report.store})")
-        return
-    out.print(summary_table(report.summary, "written"))
-    how = "replaced the content of" if report.replaced else "loaded into"
-    out.print(f"{how} {report.store} ({report.store_kind} store)")
+        out.print(
+            _("Dataset {source} is valid, nothing written (checked against {store}):").format(
+                source=repr(report.source), store=report.store
+            ),
+            markup=False,
+        )
+    elif report.replaced:
+        out.print(
+            _("Dataset {source} replaced the content of {store}:").format(
+                source=repr(report.source), store=report.store
+            ),
+            markup=False,
+        )
+    else:
+        out.print(
+            _("Dataset {source} loaded into {store}:").format(
+                source=repr(report.source), store=report.store
+            ),
+            markup=False,
+        )
+    for line in lines:
+        out.print("  " + line, markup=False)
+    if verbose and report.summary is not None:
+        out.print(summary_table(report.summary, _("graph nodes and relationships written")))
 
 
 @click.command()
@@ -34,6 +77,9 @@ def _print_report(report: LoadReport) -> None:
 @click.option("--replace", is_flag=True, help="Empty the store first (in the same write).")
 @click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
 @click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show the graph's node and relationship counts."
+)
 @click.option(
     "--batched",
     is_flag=True,
@@ -49,6 +95,7 @@ def ingest(
     replace: bool,
     source: str | None,
     no_progress: bool,
+    verbose: bool,
     batched: bool,
 ) -> None:
     """Load the dataset at PATH: a folder of CSV files, an .xlsx workbook or a JSON file.
@@ -65,7 +112,7 @@ def ingest(
         source=source,
         atomic=not batched,
     )
-    _print_report(report)
+    _print_report(report, verbose)
 
 
 @click.command()
@@ -76,7 +123,13 @@ def export(app: AppContext, directory: Path) -> None:
     files = export_dataset(app.store, directory)
     for f in files:
         click.echo(str(f))
-    click.echo(f"exported {len(files)} table(s) from {app.store.uri} to {directory}")
+    click.echo(
+        ngettext(
+            "exported {n} table from {store} to {folder}",
+            "exported {n} tables from {store} to {folder}",
+            len(files),
+        ).format(n=len(files), store=app.store.uri, folder=directory)
+    )
 
 
 COMMANDS = [ingest, export]

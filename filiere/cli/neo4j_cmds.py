@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from filiere.i18n import _
 from filiere.neo4j_local import default_home
 
 home_option = click.option(
@@ -53,9 +54,17 @@ def start(home: Path, port: int, heap: str, pagecache: str, password: str) -> No
     server = start_server(
         home, port=port or None, heap=heap, pagecache=pagecache, password=password
     )
-    click.echo(f"Neo4j is ready at {server.uri} (user {server.user}, pid {server.pid})")
-    click.echo(f"logs: {home / 'neo4j.log'}")
-    click.echo(f"use it: export FILIERE_STORE={server.uri} NEO4J_PASSWORD=<password>")
+    click.echo(
+        _("Neo4j is ready at {uri} (user {user}, pid {pid})").format(
+            uri=server.uri, user=server.user, pid=server.pid
+        )
+    )
+    click.echo(_("logs: {path}").format(path=home / "neo4j.log"))
+    click.echo(
+        _("use it: {command}").format(
+            command=f"export FILIERE_STORE={server.uri} NEO4J_PASSWORD=<password>"
+        )
+    )
 
 
 @neo4j.command()
@@ -64,7 +73,7 @@ def stop(home: Path) -> None:
     """Stop the server cleanly."""
     from filiere.neo4j_local import stop as stop_server
 
-    click.echo("stopped" if stop_server(home) else "not running")
+    click.echo(_("stopped") if stop_server(home) else _("not running"))
 
 
 @neo4j.command()
@@ -75,9 +84,9 @@ def status(home: Path) -> None:
 
     server = server_status(home)
     if server is None:
-        click.echo("not running")
+        click.echo(_("not running"))
         raise SystemExit(3)
-    click.echo(f"running at {server.uri} (pid {server.pid})")
+    click.echo(_("running at {uri} (pid {pid})").format(uri=server.uri, pid=server.pid))
 
 
 COMMANDS = [neo4j]

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from filiere.graph.records import WriteSummary
+from filiere.i18n import _
 
 FORMATS = ("table", "json", "csv")
 
@@ -32,16 +33,22 @@ def console() -> Console:
     return Console(soft_wrap=False, highlight=False)
 
 
-def cell(value: Any) -> str:
-    """A value as one table or CSV cell (lists joined, floats trimmed)."""
+def cell(value: Any, *, words: bool = True) -> str:
+    """A value as one table or CSV cell (lists joined, floats trimmed).
+
+    Booleans are words of the language in a table; in CSV (``words=False``), which
+    tools read, they stay ``yes``/``no`` whatever the language.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        if not words:
+            return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list | tuple):
-        return ", ".join(cell(v) for v in value)
+        return ", ".join(cell(v, words=words) for v in value)
     return str(value)
 
 
@@ -66,7 +73,7 @@ def print_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
+            writer.writerow([cell(row.get(c), words=False) for c in columns])
         return
     if fmt == "json":
         print_json([{c: row.get(c) for c in columns} for row in rows])
@@ -82,9 +89,9 @@ def print_rows(
 def summary_table(summary: WriteSummary, title: str) -> Table:
     """What a write created and updated, per label or relationship type."""
     table = Table(title=title)
-    table.add_column("label or type")
-    table.add_column("created", justify="right")
-    table.add_column("updated", justify="right")
+    table.add_column(_("label or type"))
+    table.add_column(_("created"), justify="right")
+    table.add_column(_("updated"), justify="right")
     for name, created, updated in summary.rows():
         table.add_row(str(name), str(created), str(updated))
     return table

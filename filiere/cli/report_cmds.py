@@ -20,13 +20,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from filiere import wording
 from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console
 from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
 from filiere.graph.uri import open_store
+from filiere.i18n import _, ngettext
 from filiere.ingest import load
+from filiere.names import country_name
 from filiere.queries import normalize_countries, normalize_region
 from filiere.queries.models import AnalysisSettings
 from filiere.report import ReportPaths, build_report, compute_findings
@@ -42,7 +45,9 @@ def demo_dataset() -> Iterator[Path]:
     """The folder of the bundled demo dataset (``filiere/data/demo``)."""
     with as_file(files("filiere") / "data" / "demo") as path:
         if not (path / "items.csv").is_file():
-            raise ConfigError(f"the demo dataset is missing from the installation ({path})")
+            raise ConfigError(
+                _("the demo dataset is missing from the installation ({path})").format(path=path)
+            )
         yield path
 
 
@@ -69,72 +74,136 @@ def next_commands(store_uri: str, f: Findings) -> list[str]:
 
 
 def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None:
-    """The headline findings, with where to look next."""
+    """The headline findings in words, with where to look next."""
     out = console()
-    n = len(f.at_risk)
+    out.print()
+    out.print(f"[bold]{escape(headline(f))}[/bold]")
+    out.print(", ".join(wording.named(f.name(p), p) for p in f.products), markup=False)
     out.print(
-        f"\n[bold]{len(f.products)} product(s) analysed: {n} at-risk "
-        f"dependenc{'y' if n == 1 else 'ies'}[/bold] (home country {f.settings.home}, "
-        f"HHI >= {f.settings.hhi:g}, upstream share >= {f.settings.upstream_share:g})"
+        _("(home country {home}, HHI >= {hhi}, upstream share >= {share})").format(
+            home=country_name(f.settings.home),
+            hhi=wording.decimal(f.settings.hhi),
+            share=wording.pct(f.settings.upstream_share),
+        ),
+        markup=False,
     )
     if f.at_risk:
-        table = Table(title="At-risk dependencies", title_justify="left")
-        for col in ("item", "name", "risk countries", "in products", "BOM path"):
-            table.add_column(col)
+        table = Table(title=_("At-risk dependencies"), title_justify="left")
+        for header in (_("item"), _("why"), _("in products"), _("BOM path")):
+            table.add_column(header, overflow="fold", ratio=1)
         for a in f.at_risk:
             bom_paths = a.dependency.paths
-            more = f" (+{len(bom_paths) - 1} more)" if len(bom_paths) > 1 else ""
-            cells = (
-                a.item,
-                a.name,
-                ", ".join(a.countries),
+            more = len(bom_paths) - 1
+            cells: tuple[str, ...] = (
+                wording.named(a.name, a.item),
+                wording.why(a.dependency),
                 ", ".join(a.products),
-                (path_text(bom_paths[0]) if bom_paths else "") + more,
+                (path_text(bom_paths[0]) if bom_paths else "")
+                + (" " + _("(+{n} more)").format(n=more) if more > 0 else ""),
             )
             table.add_row(*(escape(c) for c in cells))
         out.print(table)
     for item in f.route_items:
         r = f.routes[item]
-        where = f"in {r.region}, " if r.region else "in "
-        title = f"Best local routes for {f.name(item)} ({item}) {where}{r.home_country}, EU"
-        out.print(f"\n[bold]{escape(title)}[/bold]", highlight=False)
+        title = _("Best local routes for {item}").format(item=wording.named(f.name(item), item))
+        out.print(f"\n[bold]{escape(title)}[/bold] " + escape(wording.tiers_text(r)))
         table = Table()
-        for col in ("tier", "supplier", "route", "place", "km"):
-            table.add_column(col)
+        for header in (_("tier"), _("supplier"), _("place"), _("route"), _("km")):
+            table.add_column(header, overflow="fold")
         for x in r.routes[:3]:
-            via = f" via {x.via}" if x.via != item else ""
             km = f"{x.distance_km:.0f}" if x.distance_km is not None else ""
-            cells = (str(x.tier), x.supplier, f"{x.kind}{via}", x.region or x.country, km)
+            cells = (
+                str(x.tier),
+                wording.named(x.supplier_name, x.supplier),
+                wording.route_place(x),
+                wording.route_via(x, item),
+                km,
+            )
             table.add_row(*(escape(c) for c in cells))
         out.print(table)
         if len(r.routes) > 3:
-            out.print(f"  ... and {len(r.routes) - 3} more route(s) in the report")
+            more = len(r.routes) - 3
+            out.print(
+                ngettext(
+                    "  ... and {n} more route in the report",
+                    "  ... and {n} more routes in the report",
+                    more,
+                ).format(n=more),
+                markup=False,
+            )
     if f.no_route:
-        out.print(f"No local route for: {', '.join(f.no_route)}", markup=False)
-    if f.shock is not None:
-        cut = [p.product for p in f.shock.impacted_products if p.cut]
-        dented = [p.product for p in f.shock.impacted_products if not p.cut]
+        out.print()
         out.print(
-            f"\n[bold]Supply stop in {', '.join(f.shock.countries)}[/bold] (the country "
-            f"supplying the most at-risk items): cuts {len(cut)} product(s)"
-            f"{': ' + ', '.join(cut) if cut else ''}; dents {len(dented)}"
-            f"{': ' + ', '.join(dented) if dented else ''}."
+            _("No local route for {items}: {what}.").format(
+                items=", ".join(wording.named(f.name(i), i) for i in f.no_route),
+                what=wording.looked_for(f.routes[f.no_route[0]]),
+            ),
+            markup=False,
         )
-        for cut_item in f.shock.cut_items:
-            subs = cut_item.recoverable_via
-            rec = f" (recoverable via {', '.join(subs)})" if subs else ""
-            text = f"  cut at the source: {cut_item.item} {f.name(cut_item.item)}{rec}"
-            out.print(text, markup=False)
-    out.print("\n[bold]Where to look next[/bold]")
-    out.print(f"  report:   {paths.html.resolve()}")
-    out.print(f"  workbook: {paths.xlsx.resolve()}")
+    if f.shock is not None:
+        out.print()
+        for line in shock_sentences(f):
+            out.print(line, markup=False)
+    out.print("\n[bold]" + escape(_("Where to look next")) + "[/bold]")
+    out.print("  " + _("report: {path}").format(path=paths.html.resolve()), markup=False)
+    out.print("  " + _("workbook: {path}").format(path=paths.xlsx.resolve()), markup=False)
     out.print(
-        f"  views:    {len(paths.views)} interactive pages in {paths.dir.resolve()} "
-        "(deps-*.html, routes-*.html, shock-*.html)"
+        "  "
+        + ngettext(
+            "views: {n} interactive page in {folder}",
+            "views: {n} interactive pages in {folder}",
+            len(paths.views),
+        ).format(n=len(paths.views), folder=paths.dir.resolve())
+        + " (deps-*.html, routes-*.html, shock-*.html)",
+        markup=False,
     )
-    out.print("  dig further:")
+    out.print("  " + _("dig further:"), markup=False)
     for c in commands:
         out.print(f"    {c}", markup=False)
+
+
+def headline(f: Findings) -> str:
+    """``7 produits analysés : 9 dépendances à risque``."""
+    n, k = len(f.products), len(f.at_risk)
+    return (
+        ngettext("{n} product analysed", "{n} products analysed", n).format(n=n)
+        + _(": ")
+        + ngettext("{n} at-risk dependency", "{n} at-risk dependencies", k).format(n=k)
+    )
+
+
+def shock_sentences(f: Findings) -> list[str]:
+    """The shock in sentences: what it cuts and dents, and what could replace the cut items."""
+    assert f.shock is not None
+    cut = [wording.named(p.product_name, p.product) for p in f.shock.impacted_products if p.cut]
+    dented = [
+        wording.named(p.product_name, p.product) for p in f.shock.impacted_products if not p.cut
+    ]
+    countries = wording.countries_text(f.shock.countries)
+    lines = [
+        _(
+            "Supply stop in {countries} (the country supplying the most at-risk items): "
+            "{cut}; {dented}."
+        ).format(
+            countries=countries,
+            cut=ngettext("cuts {n} product", "cuts {n} products", len(cut)).format(n=len(cut))
+            + (": " + ", ".join(cut) if cut else ""),
+            dented=ngettext("dents {n}", "dents {n}", len(dented)).format(n=len(dented))
+            + (": " + ", ".join(dented) if dented else ""),
+        )
+    ]
+    for c in f.shock.cut_items:
+        text = "  " + _("cut at the source: {item}").format(item=wording.named(c.name, c.item))
+        if c.recoverable_via:
+            subs = ", ".join(
+                wording.named(n, v)
+                for n, v in zip(
+                    c.recoverable_via_names or c.recoverable_via, c.recoverable_via, strict=True
+                )
+            )
+            text += " " + _("(substitutes not cut: {subs})").format(subs=subs)
+        lines.append(text)
+    return lines
 
 
 def _report(
@@ -146,10 +215,10 @@ def _report(
     countries: list[str] | None,
     max_nodes: int,
 ) -> tuple[ReportPaths, list[str]]:
-    with _status("running the analyses"):
+    with _status(_("running the analyses")):
         f = compute_findings(store, products, settings, region=region, shock_countries=countries)
     commands = next_commands(store.uri, f)
-    with _status("writing the report, the workbook and the views"):
+    with _status(_("writing the report, the workbook and the views")):
         paths = build_report(
             store,
             f.products,
@@ -259,17 +328,25 @@ def demo(
     try:
         if not own and not replace and store.counts():
             raise ConfigError(
-                f"{uri} is not empty: pass --replace to empty it, or choose another --store"
+                _(
+                    "{uri} is not empty: pass --replace to empty it, or choose another --store"
+                ).format(uri=uri)
             )
         out = console()
-        out.print(f"filiere demo: loading the demo dataset into {store.kind} store {uri}")
+        out.print(
+            _("filiere demo: loading the demo dataset into the {kind} store {uri}").format(
+                kind=store.kind, uri=uri
+            ),
+            markup=False,
+        )
         with demo_dataset() as path:
             load(path, store, replace=True, progress=not no_progress, source="demo")
         paths, commands = _report(store, None, output, settings, region, None, max_nodes)
         print_findings(paths.findings, paths, commands)
     finally:
         store.close()
-    out.print(f"\ndone in {time.monotonic() - start:.1f} s")
+    out.print()
+    out.print(_("done in {seconds} s").format(seconds=wording.decimal(time.monotonic() - start, 1)))
 
 
 COMMANDS = [report, demo]

@@ -6,6 +6,7 @@ import click
 
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import format_option, print_json, print_rows
+from filiere.i18n import _
 
 
 @click.command()
@@ -18,9 +19,13 @@ def info(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         print_json({"store": store.uri, "kind": store.kind, "counts": counts})
         return
-    click.echo(f"store: {store.uri} ({store.kind})")
-    rows = [{"label or type": k, "count": v} for k, v in sorted(counts.items())]
-    print_rows(rows, ["label or type", "count"], fmt)
+    click.echo(_("store: {uri} ({kind})").format(uri=store.uri, kind=store.kind))
+    rows = [{"label or type": k, "count": v} for k, v in sorted(counts.items())]  # CSV keys
+    if fmt == "csv":
+        print_rows(rows, ["label or type", "count"], fmt)
+        return
+    header = [_("label or type"), _("count")]
+    print_rows([dict(zip(header, r.values(), strict=True)) for r in rows], header, fmt)
 
 
 @click.command()
@@ -29,9 +34,9 @@ def info(app: AppContext, fmt: str) -> None:
 def clear(app: AppContext, yes: bool) -> None:
     """Remove every node and relationship from the store."""
     if not yes:
-        click.confirm(f"Empty {app.store.uri}?", abort=True)
+        click.confirm(_("Empty {uri}?").format(uri=app.store.uri), abort=True)
     app.store.clear()
-    click.echo(f"emptied {app.store.uri}")
+    click.echo(_("emptied {uri}").format(uri=app.store.uri))
 
 
 COMMANDS = [info, clear]

@@ -15,6 +15,7 @@ import click
 from filiere.cli.analysis_cmds import settings_options, shocked_countries_option
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console
+from filiere.i18n import _
 from filiere.queries.models import AnalysisSettings
 from filiere.report.run import safe_name
 from filiere.viz import DEFAULT_MAX_NODES, View, deps_view, routes_view, shock_view
@@ -51,10 +52,15 @@ def view_options(fn: F) -> F:
 def _written(view: View, path: Path) -> None:
     view.write(path)
     out = console()
-    out.print(f"wrote {path} ({view.node_count} nodes, {view.edge_count} links)")
+    out.print(
+        _("wrote {path} ({nodes} nodes, {links} links)").format(
+            path=path, nodes=view.node_count, links=view.edge_count
+        ),
+        markup=False,
+    )
     for note in view.notes:
-        out.print(f"note: {note}")
-    out.print(f"open it in a browser: file://{path.resolve()}")
+        out.print(_("note: {note}").format(note=note), markup=False)
+    out.print(_("open it in a browser: {url}").format(url=path.resolve().as_uri()), markup=False)
 
 
 @click.group()

@@ -8,13 +8,14 @@ supply stop in the country that supplies the most at-risk items.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from filiere import queries
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
-from filiere.queries.lookups import list_items
+from filiere.queries.lookups import SupplierDetail, get_supplier, list_items
 from filiere.queries.models import (
     AnalysisSettings,
     BomResult,
@@ -79,6 +80,8 @@ class Findings:
     shock: ShockResult | None
     sources: list[Source] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: The suppliers the findings name (current ones and those of the routes), by id.
+    suppliers: dict[str, SupplierDetail] = field(default_factory=dict)
 
     def name(self, item: str) -> str:
         return self.names.get(item, item)
@@ -196,7 +199,17 @@ def compute_findings(
         shock=shock,
         sources=_sources(trees.values()),
         counts=store.counts(),
+        suppliers=_suppliers(store, trees.values(), routes.values()),
     )
+
+
+def _suppliers(
+    store: GraphStore, trees: Iterable[SupplyTree], routes: Iterable[RoutesResult]
+) -> dict[str, SupplierDetail]:
+    """The details (town, region, SIREN, NAF, processes) of every supplier the findings name."""
+    ids = {s for tree in trees for s in tree.suppliers}
+    ids |= {x.supplier for r in routes for x in r.routes}
+    return {s: get_supplier(store, s) for s in sorted(ids)}
 
 
 def _sources(trees: Any) -> list[Source]:

@@ -11,7 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from filiere.queries.models import AnalysisSettings
+from filiere import wording
+from filiere.i18n import _, get_language, ngettext
+from filiere.names import country_name, region_name
+from filiere.queries.models import AnalysisSettings, RoutesResult
 from filiere.report.findings import Findings
 from filiere.report.xlsx import path_text
 
@@ -31,6 +34,8 @@ iframe { width: 100%; height: 620px; border: 1px solid #d4dbe3; border-radius: 4
 .headline { background: #fff4d6; border: 1px solid #f0c36d; border-radius: 4px;
   padding: 8px 14px; } .headline li { margin: 4px 0; }
 code { background: #eef2f6; padding: 1px 4px; border-radius: 3px; }
+.finding { font-weight: 600; margin: 6px 0; }
+.toc ol { columns: 2; font-size: 14px; } details { margin: 8px 0; }
 """
 
 
@@ -51,7 +56,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, raw: Sequence
         cells = "".join(f"<td>{v if i in raw else esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     if not body:
-        return "<p><em>Nothing to show.</em></p>"
+        return f"<p><em>{esc(_('Nothing to show.'))}</em></p>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -60,19 +65,68 @@ def _paths(paths: Sequence[Sequence[str]]) -> str:
 
 
 def _frame(file: str, title: str) -> str:
+    label = _("Open “{title}” full screen").format(title=title)
     return (
-        f'<p><a href="{esc(file)}">Open “{esc(title)}” full screen</a></p>'
+        f'<p><a href="{esc(file)}">{esc(label)}</a></p>'
         f'<iframe src="{esc(file)}" title="{esc(title)}" loading="eager"></iframe>'
     )
 
 
+def _say(text: str) -> str:
+    """The one sentence that states a finding, before its table."""
+    return f'<p class="finding">{esc(text)}</p>'
+
+
 def _settings_table(settings: AnalysisSettings, region: str | None) -> str:
+    meanings = {
+        "home": _("Home country (ISO 3166-1 alpha-2)."),
+        "hhi": _("Concentration (HHI) at or above which an item is concentrated."),
+        "upstream_share": _(
+            "Share of world production at or above which a material is concentrated upstream."
+        ),
+        "max_paths": _("BOM paths reported per dependency."),
+    }
     rows: list[list[Any]] = [
-        [name, getattr(settings, name), info.description or ""]
+        [name, getattr(settings, name), meanings.get(name, info.description or "")]
         for name, info in AnalysisSettings.model_fields.items()
     ]
-    rows.append(["region", region or "(none)", "Region of the routes' first tier (ISO 3166-2)."])
-    return table(["threshold", "value", "meaning"], rows)
+    rows.append(
+        [
+            "region",
+            region_name(region) or _("(none)"),
+            _("Region of the routes' first tier (ISO 3166-2)."),
+        ]
+    )
+    return table([_("threshold"), _("value"), _("meaning")], rows)
+
+
+def title(f: Findings) -> str:
+    """``Dépendances et voies de relocalisation : 7 produits``."""
+    n = len(f.products)
+    return _("Dependencies and relocation routes: {products}").format(
+        products=ngettext("{n} product", "{n} products", n).format(n=n)
+    )
+
+
+def _toc(sections: Sequence[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in sections)
+    return f'<nav class="toc"><h2 id="contents">{esc(_("Contents"))}</h2><ol>{items}</ol></nav>'
+
+
+def _route_rows(r: RoutesResult) -> list[list[Any]]:
+    return [
+        [
+            i + 1,
+            wording.named(x.supplier_name, x.supplier),
+            wording.route_place(x),
+            wording.route_kind(x.kind),
+            wording.route_via(x, r.item),
+            wording.tier(x.tier, r.home_country),
+            wording.pct(x.compatibility),
+            "" if x.distance_km is None else f"{x.distance_km:.0f}",
+        ]
+        for i, x in enumerate(r.routes)
+    ]
 
 
 def render_report(
@@ -88,160 +142,222 @@ def render_report(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     s = f.settings
     out: list[str] = []
-    out.append(f"<h1>Supply-chain findings: {esc(', '.join(f.products))}</h1>")
+    sections = [("summary", _("Summary")), ("at-risk", _("At-risk dependencies"))]
+    sections += [(f"deps-{p}", wording.named(f.name(p), p)) for p in f.products]
+    sections += [
+        ("routes", _("Local routes for the at-risk items")),
+        ("shock", _("Shock scenario")),
+        ("critical", _("Critical items")),
+        ("provenance", _("Data provenance")),
+        ("thresholds", _("Thresholds used")),
+    ]
+    if commands:
+        sections.append(("next", _("Dig further")))
+    out.append(f"<h1>{esc(title(f))}</h1>")
     out.append(
-        f'<p class="meta">Generated {esc(now)} by filiere from the store <code>{esc(store_uri)}'
-        f"</code>. Home country {esc(s.home)}. Workbook: "
-        f'<a href="{esc(workbook)}">{esc(workbook)}</a> (one sheet per analysis). '
-        "The interactive views are separate pages in this folder: forward the whole "
-        "folder (or a zip of it), not this page alone.</p>"
+        '<p class="meta">'
+        + esc(
+            _(
+                "Generated {when} by filiere from the store {store}. Home country: {home}. "
+                "Workbook: {workbook} (one sheet per analysis). The interactive views are "
+                "separate pages in this folder: forward the whole folder (or a zip of it), "
+                "not this page alone."
+            ).format(when=now, store=store_uri, home=country_name(s.home), workbook=workbook)
+        )
+        + f' <a href="{esc(workbook)}">{esc(workbook)}</a></p>'
     )
+    out.append(_toc(sections))
 
     # -- summary
     heads = []
     if f.at_risk:
         heads.append(
-            f"<li><b>{len(f.at_risk)} at-risk dependenc{'y' if len(f.at_risk) == 1 else 'ies'}"
-            "</b>: "
+            "<li><b>"
+            + esc(
+                ngettext(
+                    "{n} at-risk dependency", "{n} at-risk dependencies", len(f.at_risk)
+                ).format(n=len(f.at_risk))
+            )
+            + "</b>: "
             + "; ".join(
-                f'<span class="risk">{esc(a.name)}</span> ({esc(a.item)}, '
-                f"{esc(', '.join(a.countries))})"
+                f'<span class="risk">{esc(wording.named(a.name, a.item))}</span> '
+                f"({esc(wording.why(a.dependency))})"
                 for a in f.at_risk
             )
             + ".</li>"
         )
     else:
-        heads.append("<li>No at-risk dependency under these thresholds.</li>")
+        heads.append(f"<li>{esc(_('No at-risk dependency under these thresholds.'))}</li>")
     for item in f.route_items:
         r = f.routes[item]
         best = r.routes[0]
         heads.append(
-            f"<li>Best route for {esc(f.name(item))}: {esc(best.supplier)} "
-            f"({esc(best.kind)} via {esc(best.via)}, tier {best.tier}, "
-            f"{esc(best.region or best.country)}); {len(r.routes)} route(s) in all.</li>"
+            "<li>"
+            + esc(
+                ngettext(
+                    "Best route for {item}: {supplier} ({place}), {how}; {n} route in all.",
+                    "Best route for {item}: {supplier} ({place}), {how}; {n} routes in all.",
+                    len(r.routes),
+                ).format(
+                    item=wording.named(f.name(item), item),
+                    supplier=wording.named(best.supplier_name, best.supplier),
+                    place=wording.route_place(best),
+                    how=wording.route_via(best, item),
+                    n=len(r.routes),
+                )
+            )
+            + "</li>"
         )
     if f.no_route:
-        heads.append(
-            "<li>No local route (no other supplier, substitute or capable firm in "
-            f"{esc(f.region or f.settings.home)}, {esc(f.settings.home)} or the EU) for: "
-            f"{esc(', '.join(f.no_route))}.</li>"
-        )
+        heads.append(f"<li>{esc(_no_route(f))}</li>")
     if f.shock is not None:
-        cut = [p.product for p in f.shock.impacted_products if p.cut]
-        dented = [p.product for p in f.shock.impacted_products if not p.cut]
-        heads.append(
-            f"<li>A supply stop in {esc(', '.join(f.shock.countries))} cuts "
-            f"{len(cut)} product(s) ({esc(', '.join(cut) or 'none')}) and dents "
-            f"{len(dented)} ({esc(', '.join(dented) or 'none')}).</li>"
-        )
-    out.append('<h2 id="summary">Summary</h2>')
+        heads.append(f"<li>{esc(shock_sentence(f))}</li>")
+    out.append(f'<h2 id="summary">{esc(_("Summary"))}</h2>')
     out.append(f'<ul class="headline">{"".join(heads)}</ul>')
 
     # -- at-risk dependencies across products
-    out.append('<h2 id="at-risk">At-risk dependencies</h2>')
+    out.append(f'<h2 id="at-risk">{esc(_("At-risk dependencies"))}</h2>')
+    out.append(
+        _say(
+            ngettext(
+                "{n} item is at risk across the products analysed; each row says why.",
+                "{n} items are at risk across the products analysed; each row says why.",
+                len(f.at_risk),
+            ).format(n=len(f.at_risk))
+        )
+    )
     out.append(
         table(
-            ["item", "name", "kind", "countries", "supplier countries", "products", "BOM paths"],
+            [_("item"), _("kind"), _("why"), _("products"), _("BOM paths")],
             [
                 [
-                    a.item,
-                    a.name,
-                    a.kind,
-                    ", ".join(a.countries),
-                    ", ".join(a.supplier_countries),
-                    ", ".join(a.products),
+                    wording.named(a.name, a.item),
+                    wording.kind(a.kind),
+                    wording.why(a.dependency),
+                    ", ".join(wording.named(f.name(p), p) for p in a.products),
                     _paths(a.dependency.paths),
                 ]
                 for a in f.at_risk
             ],
-            raw=(6,),
+            raw=(4,),
         )
     )
 
     # -- per product
     for p in f.products:
         d = f.deps[p]
-        out.append(f'<h2 id="deps-{esc(p)}">Dependencies of {esc(f.name(p))} ({esc(p)})</h2>')
+        risky = sum(x.at_risk for x in d.dependencies)
+        out.append(
+            f'<h2 id="deps-{esc(p)}">'
+            + esc(_("Dependencies of {product}").format(product=wording.named(f.name(p), p)))
+            + "</h2>"
+        )
+        out.append(
+            _say(
+                ngettext(
+                    "{n} concentrated dependency, {k} of them at risk.",
+                    "{n} concentrated dependencies, {k} of them at risk.",
+                    len(d.dependencies),
+                ).format(n=len(d.dependencies), k=risky)
+            )
+        )
         out.append(
             table(
-                ["risk", "item", "name", "kind", "depth", "country / HHI", "upstream", "paths"],
+                [_("risk"), _("item"), _("kind"), _("depth"), _("why"), _("paths")],
                 [
                     [
-                        '<span class="risk">AT RISK</span>' if x.at_risk else "concentrated",
-                        x.item,
-                        f.name(x.item),
-                        x.kind,
+                        f'<span class="risk">{esc(_("AT RISK"))}</span>'
+                        if x.at_risk
+                        else esc(_("concentrated")),
+                        wording.named(x.name, x.item),
+                        wording.kind(x.kind),
                         x.depth,
-                        x.country if x.single_country else x.hhi,
-                        f"{x.upstream_country} {x.upstream_share:.0%}"
-                        if x.upstream_country and x.upstream_share is not None
-                        else "",
+                        wording.why(x),
                         _paths(x.paths),
                     ]
                     for x in d.dependencies
                 ],
-                raw=(0, 7),
+                raw=(0, 5),
             )
         )
         if d.gaps:
+            gaps = ", ".join(
+                wording.named(n, g) for n, g in zip(d.gap_names or d.gaps, d.gaps, strict=True)
+            )
             out.append(
-                "<p>Mapping gaps (no supplier, no component, no production data): "
-                f"{esc(', '.join(d.gaps))}.</p>"
+                "<p>"
+                + esc(
+                    _(
+                        "Mapping gaps (no supplier, no component, no production data): {items}."
+                    ).format(items=gaps)
+                )
+                + "</p>"
             )
         if f"deps:{p}" in views:
-            out.append(_frame(views[f"deps:{p}"], f"Supply tree of {p}"))
+            out.append(_frame(views[f"deps:{p}"], _("Supply tree of {product}").format(product=p)))
 
     # -- routes
-    out.append('<h2 id="routes">Local routes for the at-risk items</h2>')
+    out.append(f'<h2 id="routes">{esc(_("Local routes for the at-risk items"))}</h2>')
     if not f.routes:
-        out.append("<p>No at-risk item, so no route was searched.</p>")
+        out.append(_say(_("No at-risk item, so no route was searched.")))
     if f.no_route:
-        out.append(f"<p>No local route for: {esc(', '.join(f.no_route))}.</p>")
+        out.append(_say(_no_route(f)))
     others = [i for i, r in f.routes.items() if r.routes and i not in f.route_items]
     for item in [*f.route_items, *others]:
         r = f.routes[item]
-        where = f" (region {r.region})" if r.region else ""
-        out.append(f"<h3>{esc(f.name(item))} ({esc(item)}){esc(where)}</h3>")
+        out.append(f"<h3>{esc(wording.named(f.name(item), item))}</h3>")
+        warned = sum(1 for x in r.routes if x.substitute_at_risk)
+        sentence = ngettext("{n} route {tiers}.", "{n} routes {tiers}.", len(r.routes)).format(
+            n=len(r.routes), tiers=wording.tiers_text(r)
+        )
+        if warned:
+            sentence += " " + ngettext(
+                "{k} of them goes through a substitute that is itself at risk.",
+                "{k} of them go through a substitute that is itself at risk.",
+                warned,
+            ).format(k=warned)
+        out.append(_say(sentence))
         out.append(
             table(
-                ["#", "supplier", "kind", "via", "tier", "country", "region", "compat.", "km"],
                 [
-                    [
-                        i + 1,
-                        x.supplier,
-                        x.kind,
-                        x.via,
-                        x.tier,
-                        x.country,
-                        x.region,
-                        x.compatibility,
-                        x.distance_km,
-                    ]
-                    for i, x in enumerate(r.routes)
+                    "#",
+                    _("supplier"),
+                    _("place"),
+                    _("kind"),
+                    _("route"),
+                    _("tier"),
+                    _("compat."),
+                    _("km"),
                 ],
+                _route_rows(r),
             )
         )
         if f"routes:{item}" in views:
-            out.append(_frame(views[f"routes:{item}"], f"Routes for {item}"))
+            out.append(_frame(views[f"routes:{item}"], _("Routes for {item}").format(item=item)))
 
     # -- shock
-    out.append('<h2 id="shock">Shock scenario</h2>')
+    out.append(f'<h2 id="shock">{esc(_("Shock scenario"))}</h2>')
     if f.shock is None:
-        out.append("<p>No foreign country supplies an at-risk item: no shock was run.</p>")
+        out.append(_say(_("No foreign country supplies an at-risk item: no shock was run.")))
     else:
-        out.append(
-            f"<p>Every supplier in {esc(', '.join(f.shock.countries))} stops delivering.</p>"
-        )
+        out.append(_say(shock_sentence(f)))
         out.append(
             table(
-                ["product", "name", "effect", "cut items", "dented items (lost share)"],
+                [_("product"), _("effect"), _("cut items"), _("dented items (lost share)")],
                 [
                     [
-                        x.product,
-                        f.name(x.product),
-                        "CUT" if x.cut else "dented",
-                        ", ".join(x.cut_items),
-                        ", ".join(f"{y.item} ({y.lost_share:.0%})" for y in x.partial),
+                        wording.named(x.product_name, x.product),
+                        _("CUT") if x.cut else _("dented"),
+                        ", ".join(
+                            wording.named(n, i)
+                            for n, i in zip(
+                                x.cut_item_names or x.cut_items, x.cut_items, strict=True
+                            )
+                        ),
+                        ", ".join(
+                            f"{wording.named(y.name, y.item)} ({wording.pct(y.lost_share)})"
+                            for y in x.partial
+                        ),
                     ]
                     for x in f.shock.impacted_products
                 ],
@@ -249,47 +365,123 @@ def render_report(
         )
         out.append(
             table(
-                ["cut item", "name", "recoverable via"],
-                [[c.item, f.name(c.item), ", ".join(c.recoverable_via)] for c in f.shock.cut_items],
+                [_("item cut at the source"), _("substitutes not cut")],
+                [
+                    [
+                        wording.named(c.name, c.item),
+                        ", ".join(
+                            wording.named(n, v)
+                            for n, v in zip(
+                                c.recoverable_via_names or c.recoverable_via,
+                                c.recoverable_via,
+                                strict=True,
+                            )
+                        ),
+                    ]
+                    for c in f.shock.cut_items
+                ],
             )
         )
         if "shock" in views:
-            out.append(_frame(views["shock"], "Shock scenario"))
+            out.append(_frame(views["shock"], _("Shock scenario")))
 
     # -- critical
-    out.append('<h2 id="critical">Critical items (most shared across products)</h2>')
+    out.append(f'<h2 id="critical">{esc(_("Critical items"))}</h2>')
+    out.append(_say(_("The components and materials shared by the most products come first.")))
     out.append(
         table(
-            ["item", "name", "dependent products"],
-            [[c.item, f.name(c.item), c.dependent_products] for c in f.critical.items[:30]],
+            [_("item"), _("dependent products")],
+            [[wording.named(c.name, c.item), c.dependent_products] for c in f.critical.items[:30]],
         )
     )
     if len(f.critical.items) > 30:
-        out.append(f"<p>{len(f.critical.items) - 30} more in the workbook.</p>")
+        more = len(f.critical.items) - 30
+        out.append(
+            "<p>"
+            + esc(
+                ngettext("{n} more in the workbook.", "{n} more in the workbook.", more).format(
+                    n=more
+                )
+            )
+            + "</p>"
+        )
 
     # -- provenance and thresholds
-    out.append('<h2 id="provenance">Data provenance</h2>')
+    out.append(f'<h2 id="provenance">{esc(_("Data provenance"))}</h2>')
+    out.append(_say(_("The findings rest on these sources, one line each.")))
+    out.append(
+        "<ul>"
+        + "".join(
+            "<li>"
+            + esc(
+                _("{source}: {n} facts used, loaded {when}").format(
+                    source=x.source, n=x.count, when=_loaded(x.first_loaded, x.last_loaded)
+                )
+            )
+            + "</li>"
+            for x in f.sources
+        )
+        + "</ul>"
+    )
+    out.append(
+        f"<details><summary>{esc(_('Details: facts per source and store content'))}</summary>"
+    )
     out.append(
         table(
-            ["source", "nodes and links used", "first loaded", "last loaded"],
+            [_("source"), _("nodes and links used"), _("first loaded"), _("last loaded")],
             [[x.source, x.count, x.first_loaded, x.last_loaded] for x in f.sources],
         )
     )
     out.append(
-        "<p>Store content: "
-        + esc(", ".join(f"{k} {v}" for k, v in sorted(f.counts.items())))
-        + ".</p>"
+        "<p>"
+        + esc(
+            _("Store content: {counts}.").format(
+                counts=", ".join(f"{k} {v}" for k, v in sorted(f.counts.items()))
+            )
+        )
+        + "</p></details>"
     )
-    out.append('<h2 id="thresholds">Thresholds used</h2>')
+    out.append(f'<h2 id="thresholds">{esc(_("Thresholds used"))}</h2>')
     out.append(_settings_table(s, f.region))
     if commands:
-        out.append('<h2 id="next">Dig further</h2><ul>')
+        out.append(f'<h2 id="next">{esc(_("Dig further"))}</h2><ul>')
         out.extend(f"<li><code>{esc(c)}</code></li>" for c in commands)
         out.append("</ul>")
     body = "\n".join(out)
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{get_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>filiere report: {esc(', '.join(f.products))}</title>"
+        f"<title>{esc(title(f))}</title>"
         f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def _no_route(f: Findings) -> str:
+    return _("No local route for {items}: {what}.").format(
+        items=", ".join(wording.named(f.name(i), i) for i in f.no_route),
+        what=wording.looked_for(f.routes[f.no_route[0]]),
+    )
+
+
+def _loaded(first: str | None, last: str | None) -> str:
+    """The load date(s) of a source, as dates."""
+    if not first:
+        return _("(date unknown)")
+    a, b = first[:10], (last or first)[:10]
+    return a if a == b else _("{first} to {last}").format(first=a, last=b)
+
+
+def shock_sentence(f: Findings) -> str:
+    """One sentence: what the supply stop cuts and dents."""
+    assert f.shock is not None
+    cut = [wording.named(p.product_name, p.product) for p in f.shock.impacted_products if p.cut]
+    dented = [
+        wording.named(p.product_name, p.product) for p in f.shock.impacted_products if not p.cut
+    ]
+    return _("A supply stop in {countries} cuts {cut} and dents {dented}.").format(
+        countries=wording.countries_text(f.shock.countries),
+        cut=ngettext("{n} product", "{n} products", len(cut)).format(n=len(cut))
+        + (" (" + ", ".join(cut) + ")" if cut else ""),
+        dented=ngettext("{n} product", "{n} products", len(dented)).format(n=len(dented))
+        + (" (" + ", ".join(dented) + ")" if dented else ""),
     )

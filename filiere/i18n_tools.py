@@ -1,0 +1,195 @@
+"""Catalog tooling (``scripts/i18n``): extract with Babel, fold fragments, update, compile, check.
+
+The source texts are English message ids in the code. ``filiere/locale/filiere.pot`` is
+extracted from the package; ``fr`` and ``en`` catalogs are updated from it (the English
+one translates each id to itself). Other branches put the French of the messages they add
+in ``filiere/locale/fragments/<branch>.po``; :func:`fold` moves those translations into
+the French catalog and deletes the fragments. The compiled ``.mo`` files are committed
+beside the ``.po`` files, so loading costs one small file read; :func:`check` fails when
+a message lacks a translation or a ``.mo`` is older than its ``.po``.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from filiere.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+
+PACKAGE_DIR = LOCALE_DIR.parent
+POT = LOCALE_DIR / f"{DOMAIN}.pot"
+FRAGMENTS = LOCALE_DIR / "fragments"
+KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+_PLACEHOLDER = re.compile(r"\{[a-z_0-9]*(?::[^}]*)?\}")
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return po_path(lang).with_suffix(".mo")
+
+
+def extract() -> Catalog:
+    """Every message of the package's Python code (Babel's extractor)."""
+    catalog = Catalog(project="filiere", domain=DOMAIN, charset="utf-8")
+    found = extract_from_dir(
+        PACKAGE_DIR,
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+    )
+    for filename, lineno, message, comments, context in found:
+        path = f"filiere/{Path(filename).as_posix()}"
+        catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f, locale=locale, domain=DOMAIN)
+
+
+def write(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False)
+    path.write_bytes(buf.getvalue())
+
+
+def mo_bytes(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def _identity(message: Message) -> str | tuple[str, ...]:
+    if isinstance(message.id, tuple | list):
+        return tuple(message.id)
+    return str(message.id)
+
+
+def update(template: Catalog, fragments: Iterable[Catalog] = ()) -> dict[str, Catalog]:
+    """The ``fr`` and ``en`` catalogs brought up to ``template``; ``fragments`` add French."""
+    out: dict[str, Catalog] = {}
+    extra: dict[tuple[str | tuple[str, ...], str | None], Message] = {}
+    for frag in fragments:
+        for m in frag:
+            if m.id and m.string and (not isinstance(m.string, tuple | list) or all(m.string)):
+                extra[(_key(m.id), m.context)] = m
+    for lang in LANGUAGES:
+        path = po_path(lang)
+        catalog = read(path, lang) if path.exists() else Catalog(locale=lang, domain=DOMAIN)
+        catalog.project, catalog.version = "filiere", ""
+        catalog.copyright_holder, catalog.msgid_bugs_address = "filiere contributors", ""
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
+        if lang == "fr":  # gettext's French rule (0 and 1 singular), not CLDR's three forms
+            catalog._num_plurals, catalog._plural_expr = 2, "(n > 1)"  # type: ignore[assignment]
+        catalog.obsolete.clear()
+        for m in catalog:
+            if not m.id:
+                continue
+            if lang == "en":
+                m.string = _identity(m)
+            elif (_key(m.id), m.context) in extra:
+                m.string = extra[(_key(m.id), m.context)].string
+            m.flags.discard("fuzzy")
+        out[lang] = catalog
+    return out
+
+
+def _key(mid: object) -> str:
+    return mid[0] if isinstance(mid, tuple | list) else str(mid)
+
+
+def missing(catalog: Catalog, template: Catalog) -> list[str]:
+    """The messages of ``template`` that ``catalog`` does not translate (or translates badly)."""
+    problems = []
+    for m in template:
+        if not m.id:
+            continue
+        got = catalog.get(m.id, context=m.context)
+        label = _key(m.id)
+        if got is None:
+            problems.append(f"{catalog.locale}: missing {label!r}")
+            continue
+        strings = got.string if isinstance(got.string, tuple | list) else (got.string,)
+        if not all(strings) or "fuzzy" in got.flags:
+            problems.append(f"{catalog.locale}: untranslated {label!r}")
+            continue
+        ids = m.id if isinstance(m.id, tuple | list) else (m.id,)
+        wanted = {p for i in ids for p in _PLACEHOLDER.findall(i)}
+        for s in strings:
+            if set(_PLACEHOLDER.findall(str(s))) - wanted:
+                problems.append(f"{catalog.locale}: placeholders of {label!r} differ: {s!r}")
+    return problems
+
+
+def check() -> list[str]:
+    """Every problem of the catalogs: missing or fuzzy messages, stale ``.mo``, fragments left."""
+    template = extract()
+    problems = []
+    for lang in LANGUAGES:
+        path = po_path(lang)
+        if not path.exists():
+            problems.append(f"{path}: missing (run scripts/i18n)")
+            continue
+        catalog = read(path, lang)
+        problems += missing(catalog, template)
+        mo = mo_path(lang)
+        if not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
+            problems.append(f"{mo}: not compiled from the current .po (run scripts/i18n compile)")
+    problems += [
+        f"{p}: fragment not folded (run scripts/i18n)" for p in sorted(FRAGMENTS.glob("*.po"))
+    ]
+    return problems
+
+
+def compile_all() -> None:
+    for lang in LANGUAGES:
+        mo_path(lang).write_bytes(mo_bytes(read(po_path(lang), lang)))
+
+
+def run_all() -> list[str]:
+    """Extract, fold the fragments, update both catalogs, compile; the problems left."""
+    template = extract()
+    write(template, POT)
+    fragments = sorted(FRAGMENTS.glob("*.po"))
+    catalogs = update(template, [read(p, "fr") for p in fragments])
+    for lang, catalog in catalogs.items():
+        write(catalog, po_path(lang))
+    compile_all()
+    for p in fragments:
+        p.unlink()
+    return check()
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "all"
+    if cmd == "all":
+        problems = run_all()
+    elif cmd == "compile":
+        compile_all()
+        problems = check()
+    elif cmd == "check":
+        problems = check()
+    else:
+        print("usage: scripts/i18n [all|compile|check]", file=sys.stderr)
+        return 2
+    for p in problems:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
