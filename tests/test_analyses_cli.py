@@ -52,15 +52,19 @@ def test_deps_json_shape(run: Run) -> None:
 
 
 def test_deps_table_tells_what_depends_on_what(run: Run) -> None:
-    code, out = run("deps", "P", "--max-paths", "2")
+    code, out = run("--lang", "en", "deps", "P", "--max-paths", "2")
     assert code == 0, out
-    line_a = next(line for line in out.splitlines() if "│ A " in line)
-    assert "AT RISK" in line_a and "single country CN" in line_a and "P > A" in line_a
-    line_b = next(line for line in out.splitlines() if "│ B " in line)
-    assert "S-CN2 (CN)" in line_b and "S-DE (DE)" in line_b and "S-FR1 (FR)" in line_b
-    line_m1 = next(line for line in out.splitlines() if "│ M1 " in line)
-    assert "upstream AU 70%" in line_m1 and "(+1 more)" in line_m1
-    assert "unmapped" in out and "G" in out.splitlines()[-1]
+    lines = out.splitlines()
+    line_a = next(line for line in lines if "│ Article A (A) " in line)
+    assert "AT RISK" in line_a and "single country: China" in line_a and "P > A" in line_a
+    assert "Ningbo Magnets" in line_a  # the supplier by name, not its id
+    m1 = "\n".join(lines[lines.index(next(x for x in lines if "(M1)" in x)) :][:3])
+    assert "upstream: Australia, 70%" in m1 and "(+1 more)" in m1
+    assert "unmapped" in out and "(G)" in out.splitlines()[-1]
+    # In French: the same reasons in the glossary's words.
+    code, out = run("--lang", "fr", "deps", "P", "--max-paths", "2")
+    line_a = next(line for line in out.splitlines() if "│ Article A (A) " in line)
+    assert "À RISQUE" in line_a and "pays unique\u00a0: Chine" in line_a
 
 
 def test_settings_are_checked(run: Run) -> None:
@@ -114,7 +118,7 @@ def test_csv_outputs(run: Run) -> None:
     assert "product,P,yes,A,1," in lines and "product,Q,no,B,0.2," in lines
     assert "cut_item,,,A,,A2" in lines
     lines = run("bom", "P", "--format", "csv")[1].splitlines()
-    assert lines[:2] == ["item,kind,depth,quantity", "A,component,1,2"]
+    assert lines[:2] == ["item,kind,depth,quantity,name", "A,component,1,2,Article A"]
 
 
 def test_queries_lists_the_library(run: Run) -> None:

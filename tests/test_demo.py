@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -108,31 +109,33 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
     assert not (tmp_path / "not-used.json").exists()
 
     wb = load_workbook(folder / "findings.xlsx")
-    deps = list(wb["Dependencies"].iter_rows(min_row=2, values_only=True))
+    deps = rows_of(wb["Dependencies"])
     for product, (n_items, n_risk) in e.deps.items():
-        rows = [r for r in deps if r[0] == product]
+        rows = [r for r in deps if r["product"] == product]
         assert len(rows) == n_items, product
-        assert sum(1 for r in rows if r[5] == "yes") == n_risk, product
-    at_risk = {str(r[1]) for r in deps if r[5] == "yes"}
+        assert sum(1 for r in rows if r["at risk"] is True) == n_risk, product
+    at_risk = {str(r["item"]) for r in deps if r["at risk"] is True}
     # Every at-risk item is printed at the terminal with a BOM path.
     for item in at_risk:
         assert item in out
     assert "C-MAG-NDFEB-S" in at_risk and "M-NB" in at_risk
 
     # The shock on the top supplying country of at-risk items: CN, as FINDINGS.md says.
-    assert "Supply stop in CN" in out
-    shock = {str(r[1]): r[3] for r in wb["Shock"].iter_rows(min_row=2, values_only=True)}
-    assert sorted(p for p, how in shock.items() if how == "cut") == sorted(e.cut)
-    assert sorted(p for p, how in shock.items() if how == "dented") == sorted(e.dented)
+    assert "Supply stop in China" in out
+    shock: dict[str, bool] = {}
+    for r in rows_of(wb["Shock"]):
+        shock[str(r["product"])] = bool(r["product cut"])
+    assert sorted(p for p, cut in shock.items() if cut) == sorted(e.cut)
+    assert sorted(p for p, cut in shock.items() if not cut) == sorted(e.dented)
     for p in e.untouched:
         assert p not in shock
 
     # The local routes in FR-BFC of the at-risk items: tier 1 as the routes table says.
-    routes = list(wb["Routes"].iter_rows(min_row=2, values_only=True))
+    routes = rows_of(wb["Routes"])
     checked = 0
     for item, suppliers in e.tier1.items():
         if item in at_risk:
-            got = sorted(str(r[3]) for r in routes if r[0] == item and r[6] == 1)
+            got = sorted(str(r["supplier"]) for r in routes if r["item"] == item and r["tier"] == 1)
             assert got == sorted(suppliers), item
             checked += 1
     assert checked >= 3
@@ -140,6 +143,23 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
     assert printed and "C-BEARING-HOUSING" in printed
     assert "SUP-FCH" in out and "SUP-MICRO-BFC" in out
 
-    # The gap is reported.
+    # The routes of the NdFeB magnet through the SmCo substitute carry its at-risk warning
+    # in every surface: terminal, workbook, report.
+    warning = "(WARNING: the substitute is itself at risk)"
+    smco = [r for r in routes if r["item"] == "C-MAG-NDFEB-S" and r["via"] == "C-MAG-SMCO"]
+    assert smco and all(r["substitute at risk"] is True and r["warning"] for r in smco)
+    block = out.split("Best local routes for", 2)[1]
+    assert "C-MAG-NDFEB-S" in block.splitlines()[0]
+    assert "WARNING: the substitute is itself at risk" in " ".join(block.split())
     page = (folder / "report.html").read_text(encoding="utf-8")
+    section = page.split("(C-MAG-NDFEB-S)</h3>", 1)[1].split("<h3>", 1)[0]
+    assert "C-MAG-SMCO" in section and warning in section
+
+    # The gap is reported.
     assert e.gap in page
+
+
+def rows_of(ws: Any) -> list[dict[str, Any]]:
+    """A sheet's rows as dicts keyed by its header."""
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]

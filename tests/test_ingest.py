@@ -335,7 +335,17 @@ def test_cli_ingest_and_export(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["--store", str(graph), "ingest", "--no-progress", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "CONTAINS" in result.output and str(graph) in result.output
+    # The analyst's words; the graph's own counts only with --verbose.
+    assert "bill-of-materials links" in result.output and str(graph) in result.output
+    assert "CONTAINS" not in result.output
+    again = runner.invoke(
+        cli, ["--store", str(graph), "ingest", "--no-progress", "--verbose", str(EXAMPLE)]
+    )
+    assert again.exit_code == 0 and "CONTAINS" in again.output
+    fr = runner.invoke(
+        cli, ["--lang", "fr", "--store", str(graph), "ingest", "--check", str(EXAMPLE)]
+    )
+    assert "liens de nomenclature" in fr.output and "fournisseurs" in fr.output
     check = runner.invoke(cli, ["--store", str(graph), "ingest", "--check", str(EXCEL_TWIN)])
     assert check.exit_code == 0 and "nothing written" in check.output
     out = tmp_path / "export"

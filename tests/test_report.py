@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -12,11 +14,12 @@ from filiere.cli import cli
 from filiere.cli.report_cmds import demo_dataset
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.ingest import load
 from filiere.queries.models import AnalysisSettings
 from filiere.report import build_report, compute_findings
 from filiere.report.findings import Findings
-from filiere.report.xlsx import SHEETS
+from filiere.report.xlsx import SHEETS, sheet_title
 
 
 def test_report_writes_page_workbook_and_views(embedded_store: GraphStore, tmp_path: Path) -> None:
@@ -40,23 +43,55 @@ def test_report_writes_page_workbook_and_views(embedded_store: GraphStore, tmp_p
     assert 'src="deps-P.html"' in page
 
     wb = load_workbook(paths.xlsx)
-    assert wb.sheetnames == list(SHEETS)
-    deps = wb["Dependencies"]
-    assert deps.freeze_panes == "A2"
-    assert deps["A1"].font.bold
-    header = [c.value for c in deps[1]]
-    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in deps.iter_rows(min_row=2)]
-    by_item = {r["item"]: r for r in rows}
+    assert wb.sheetnames == [sheet_title(k) for k in SHEETS]
+    deps = rows_of(wb["Dependencies"])
+    assert wb["Dependencies"].freeze_panes == "A2"
+    assert wb["Dependencies"]["A1"].font.bold
+    by_item = {r["item"]: r for r in deps}
     assert set(by_item) == {"C1", "C2", "M1"}
     assert by_item["M1"]["BOM paths"] == "P > C1 > M1"
-    assert by_item["C1"]["at risk"] == "yes" and by_item["C2"]["at risk"] == "no"
-    assert by_item["M1"]["upstream country"] == "CN"
-    routes = list(wb["Routes"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[3], r[6]) for r in routes] == [("C1", "S-BFC", 1), ("C1", "S-DE", 3)]
-    shock = list(wb["Shock"].iter_rows(min_row=2, values_only=True))
-    assert shock == [("CN", "P", "Pompe à chaleur", "cut", "C1", None)]  # empty cell
+    # Real booleans, names beside ids, shares as percentages, reasons in words.
+    assert by_item["C1"]["at risk"] is True and by_item["C2"]["at risk"] is False
+    assert by_item["M1"]["upstream country"] == "China"
+    assert "single country: China" in by_item["C1"]["why"]
+    assert by_item["C1"]["name"] == "Aimant </script><b>NdFeB</b>"
+    routes = rows_of(wb["Routes"])
+    assert [(r["item"], r["supplier"], r["tier"]) for r in routes] == [
+        ("C1", "S-BFC", 1),
+        ("C1", "S-DE", 3),
+    ]
+    assert all(r["supplier name"] for r in routes)
+    # One row per fact: each item a shock hits is a row of its own.
+    shock = rows_of(wb["Shock"])
+    assert [(r["product"], r["product cut"], r["item"], r["cut at the source"]) for r in shock] == [
+        ("P", True, "C1", True)
+    ]
+    assert wb["Shock"].cell(row=2, column=8).number_format == "0%"
     assert wb["Critical items"]["A1"].value == "item"
-    assert {r[0] for r in wb["Sources"].iter_rows(min_row=2, values_only=True)} >= {"mini"}
+    sources = wb["Sources"]
+    assert {r["source"] for r in rows_of(sources)} >= {"mini"}
+    assert isinstance(sources.cell(row=2, column=3).value, datetime)
+    suppliers = {r["supplier"]: r for r in rows_of(wb["Suppliers"])}
+    assert suppliers["S-BFC"]["country"] == "France" and suppliers["S-BFC"]["name"]
+
+
+def rows_of(ws: Any) -> list[dict[str, Any]]:
+    """A sheet's rows as dicts keyed by its header."""
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_workbook_headers_follow_the_language(embedded_store: GraphStore, tmp_path: Path) -> None:
+    load_mini(embedded_store)
+    with language("fr"):
+        paths = build_report(embedded_store, None, tmp_path / "fr", AnalysisSettings())
+    wb = load_workbook(paths.xlsx)
+    assert wb.sheetnames[:3] == ["Synthèse", "Dépendances", "Voies"]
+    header = [c.value for c in wb["Dépendances"][1]]
+    assert "article" in header and "à risque" in header and "pourquoi" in header
+    page = paths.html.read_text(encoding="utf-8")
+    assert "<h1>Dépendances et voies de relocalisation\u00a0: 1 produit</h1>" in page
+    assert '<html lang="fr">' in page and 'href="#at-risk"' in page  # a table of contents
 
 
 def test_report_command(embedded_store: GraphStore, tmp_path: Path) -> None:

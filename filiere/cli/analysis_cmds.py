@@ -431,7 +431,7 @@ def critical(app: AppContext, top: int | None, fmt: str) -> None:
         return
     items = result.items[:top] if top is not None else result.items
     if fmt == "csv":
-        print_rows([i.model_dump() for i in items], ["item", "name", "dependent_products"], fmt)
+        print_rows([i.model_dump() for i in items], ["item", "dependent_products", "name"], fmt)
         return
     rows = [{"item": i.item, "name": i.name, "n": i.dependent_products} for i in items]
     print_table(rows, [("item", _("item")), ("name", _("name")), ("n", _("products"))])
@@ -450,7 +450,7 @@ def bom(app: AppContext, product: str, fmt: str) -> None:
     if fmt == "csv":
         print_rows(
             [x.model_dump() for x in result.lines],
-            ["item", "name", "kind", "depth", "quantity"],
+            ["item", "kind", "depth", "quantity", "name"],
             fmt,
         )
         return

@@ -30,9 +30,7 @@ def table_words(table: str, n: int) -> str:
         "processes": lambda: ngettext(
             "{n} process needed by an item", "{n} processes needed by items", n
         ),
-        "capabilities": lambda: ngettext(
-            "{n} supplier capability", "{n} supplier capabilities", n
-        ),
+        "capabilities": lambda: ngettext("{n} supplier capability", "{n} supplier capabilities", n),
         "production": lambda: ngettext(
             "{n} world production figure", "{n} world production figures", n
         ),
