@@ -48,7 +48,7 @@ def _allowed(rel: str, text: str) -> bool:
 
 def bypasses(path: Path) -> list[str]:
     """``file:line: text`` for every worded literal of ``path`` outside the language layer."""
-    rel = path.relative_to(ROOT).as_posix()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skip: set[int] = set()
     for node in ast.walk(tree):
@@ -83,7 +83,7 @@ def bypasses(path: Path) -> list[str]:
         text = _TAG.sub(" ", node.value)
         if _WORDS.search(text) and not _allowed(rel, node.value):
             found.append(f"{rel}:{node.lineno}: {node.value[:60]!r}")
-    return found
+    return sorted(found, key=lambda hit: int(hit.split(":")[1]))
 
 
 def all_bypasses() -> list[str]:

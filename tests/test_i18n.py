@@ -1,0 +1,171 @@
+"""The language layer: complete catalogs, no text around them, French by default, English on demand.
+
+The demo checks compare the output with the catalogs themselves: a French run must hold
+no English text of any message, an English run no French text of any message (the data's
+own names are French and may appear in both).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from i18n_scan import all_bypasses, bypasses
+
+from filiere import i18n_tools
+from filiere.api.app import create_app
+from filiere.api.settings import ApiSettings
+from filiere.cli import cli
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.store import GraphStore
+from filiere.i18n import _, language, ngettext
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_catalogs_are_complete_and_compiled() -> None:
+    """Every message of the code is translated in fr and en, and the .mo match the .po."""
+    assert i18n_tools.check() == []
+
+
+def test_a_missing_message_is_reported() -> None:
+    template = Catalog(locale="fr")
+    template.add("a message nobody translated")
+    template.add(("{n} thing", "{n} things"))
+    catalog = i18n_tools.read(i18n_tools.po_path("fr"), "fr")
+    problems = i18n_tools.missing(catalog, template)
+    assert problems == [
+        "fr: missing 'a message nobody translated'",
+        "fr: missing '{n} thing'",
+    ]
+
+
+def test_no_user_facing_text_bypasses_the_layer() -> None:
+    assert all_bypasses() == []
+
+
+def test_the_scan_finds_a_bare_text(tmp_path: Path) -> None:
+    module = tmp_path / "bad.py"
+    module.write_text(
+        'import click\n\ndef f(n):\n    """Docstrings are fine."""\n'
+        '    click.echo(_("{n} items loaded").format(n=n))\n'
+        '    click.echo(f"{n} items written to the store")\n'
+        '    table.add_column("label or type")\n',
+        encoding="utf-8",
+    )
+    found = bypasses(module)
+    assert found == [
+        "bad.py:6: ' items written to the store'",
+        "bad.py:7: 'label or type'",
+    ]
+
+
+def test_french_is_the_default_with_its_plural_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FILIERE_LANG")
+    assert _("at risk") == "à risque"
+    forms = [ngettext("{n} product", "{n} products", n).format(n=n) for n in (0, 1, 2)]
+    assert forms == ["0 produit", "1 produit", "2 produits"]  # French: 0 is singular
+    with language("en"):
+        forms = [ngettext("{n} product", "{n} products", n).format(n=n) for n in (0, 1, 2)]
+    assert forms == ["0 products", "1 product", "2 products"]
+
+
+def _fragments(text: str) -> list[str]:
+    """The literal parts of a message around its placeholders that hold two words or more."""
+    parts = re.split(r"\{[^}]*\}", text)
+    return [p.strip(" :;,.()") for p in parts if len(re.findall(r"[^\W\d_]{2,}", p)) >= 2]
+
+
+def _texts(lang: str) -> tuple[set[str], set[str]]:
+    """(fragments of the English ids, fragments of the French translations)."""
+    catalog = i18n_tools.read(i18n_tools.po_path("fr"), "fr")
+    english, french = set(), set()
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        english |= {f for i in ids for f in _fragments(i)}
+        french |= {f for s in strings for f in _fragments(s)}
+    del lang
+    return english - french, french - english
+
+
+def _source_names(graph: Path) -> set[str]:
+    """The provenance names of the data (titles of the sources, written by their authors)."""
+    store = EmbeddedStore(str(graph))
+    try:
+        batch = store.export()
+    finally:
+        store.close()
+    records = [*batch.nodes, *batch.rels]
+    return {str(r.props["source"]) for r in records if r.props.get("source")}
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The terminal output and the report text of the demo, in French and in English."""
+    out = {}
+    for lang in ("fr", "en"):
+        folder = tmp_path_factory.mktemp(lang) / "demo"
+        result = CliRunner().invoke(
+            cli,
+            ["--lang", lang, "demo", "--no-progress", "-o", str(folder)],
+            env={"COLUMNS": "200", "FILIERE_LANG": None},
+        )
+        assert result.exit_code == 0, result.output
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+        text = " ".join((result.output + "\n" + html.unescape(page)).split())
+        for name in _source_names(folder / "graph.json"):  # the data's own titles
+            text = text.replace(name, " ")
+        out[lang] = text
+    return out
+
+
+def test_a_french_demo_holds_no_english_sentence(demo_runs: dict[str, str]) -> None:
+    english, _french = _texts("fr")
+    text = demo_runs["fr"]
+    assert "Dépendances et voies de relocalisation" in text
+    found = sorted(f for f in english if f in text)
+    assert found == []
+
+
+def test_an_english_demo_holds_no_french_sentence(demo_runs: dict[str, str]) -> None:
+    _english, french = _texts("en")
+    text = demo_runs["en"]
+    assert "Dependencies and relocation routes" in text
+    found = sorted(f for f in french if f in text)
+    assert found == []
+
+
+def test_the_layer_is_chosen_per_command(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = ["--store", str(tmp_path / "g.json")]
+    fr = runner.invoke(cli, [*store, "--lang", "fr", "deps", "NOPE"])
+    en = runner.invoke(cli, [*store, "--lang", "en", "deps", "NOPE"])
+    assert fr.output.startswith("erreur") and en.output.startswith("error")
+    env = runner.invoke(cli, [*store, "deps", "NOPE"], env={"FILIERE_LANG": "fr"})
+    assert env.output.startswith("erreur")
+    bad = runner.invoke(cli, [*store, "--lang", "de", "deps", "NOPE"])
+    assert bad.exit_code == 2
+
+
+def test_problem_details_follow_accept_language(
+    embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    app = create_app(ApiSettings(keys_file=tmp_path / "keys.json"), store=embedded_store)
+    with TestClient(app) as c:
+        default = c.get("/items/NOPE").json()
+        english = c.get("/items/NOPE", headers={"Accept-Language": "en-GB,en;q=0.9"}).json()
+        french = c.get("/items/NOPE", headers={"Accept-Language": "de, fr;q=0.5"}).json()
+    assert default["title"] == french["title"] == "Non authentifié"
+    assert english["title"] == "Unauthorized"
+    # The contract does not move: same fields, same type, same status.
+    assert set(default) == set(english) and default["type"] == english["type"]
+    assert default["status"] == english["status"] == 401
