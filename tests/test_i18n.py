@@ -90,8 +90,8 @@ def _texts(lang: str) -> tuple[set[str], set[str]]:
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
-        english |= {f for i in ids for f in _fragments(i)}
-        french |= {f for s in strings for f in _fragments(s)}
+        english |= {f for i in ids for f in _fragments(str(i))}
+        french |= {f for s in strings for f in _fragments(str(s or ""))}
     del lang
     return english - french, french - english
 
@@ -103,8 +103,8 @@ def _source_names(graph: Path) -> set[str]:
         batch = store.export()
     finally:
         store.close()
-    records = [*batch.nodes, *batch.rels]
-    return {str(r.props["source"]) for r in records if r.props.get("source")}
+    props = [n.props for n in batch.nodes] + [r.props for r in batch.rels]
+    return {str(p["source"]) for p in props if p.get("source")}
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +156,7 @@ def test_the_layer_is_chosen_per_command(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
-def test_problem_details_follow_accept_language(
-    embedded_store: GraphStore, tmp_path: Path
-) -> None:
+def test_problem_details_follow_accept_language(embedded_store: GraphStore, tmp_path: Path) -> None:
     app = create_app(ApiSettings(keys_file=tmp_path / "keys.json"), store=embedded_store)
     with TestClient(app) as c:
         default = c.get("/items/NOPE").json()
