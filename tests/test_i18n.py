@@ -21,6 +21,8 @@ from filiere import i18n_tools
 from filiere.api.app import create_app
 from filiere.api.settings import ApiSettings
 from filiere.cli import cli
+from filiere.cli.analysis_cmds import deps_columns
+from filiere.cli.report_cmds import demo_dataset
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
 from filiere.i18n import _, language, ngettext
@@ -167,3 +169,25 @@ def test_problem_details_follow_accept_language(embedded_store: GraphStore, tmp_
     # The contract does not move: same fields, same type, same status.
     assert set(default) == set(english) and default["type"] == english["type"]
     assert default["status"] == english["status"] == 401
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_deps_fits_80_columns_with_every_column(lang: str, tmp_path: Path) -> None:
+    """``filiere deps P-KAPLAN`` at COLUMNS=80: no line wider, no column dropped, paths kept."""
+    runner = CliRunner()
+    store = ["--store", str(tmp_path / "g.json")]
+    with demo_dataset() as path:
+        loaded = runner.invoke(cli, [*store, "ingest", "--no-progress", str(path)])
+    assert loaded.exit_code == 0, loaded.output
+    result = runner.invoke(cli, [*store, "--lang", lang, "deps", "P-KAPLAN"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    with language(lang):
+        headers = [h for _k, h in deps_columns()]
+    header = next(line for line in lines if line.startswith("┃"))
+    assert [c.strip() for c in header.strip("┃").split("┃")] == headers
+    # Each of the 26 dependencies has its BOM path, starting at the product, in the last column.
+    rows = [line for line in lines if line.startswith("│") and line.split("│")[4].strip()]
+    assert len(rows) == 26
+    assert all(row.split("│")[-2].strip().startswith("P-KAPLAN >") for row in rows)

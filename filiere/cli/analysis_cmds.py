@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from filiere import queries, wording
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
-from filiere.i18n import _, ngettext
+from filiere.i18n import _, ngettext, pgettext
 from filiere.names import country_name, region_name
 from filiere.queries.models import (
     AnalysisSettings,
@@ -95,8 +95,10 @@ def make_settings(
         raise click.BadParameter(problems) from None
 
 
-#: Columns kept on one line while the terminal has room (ids, kinds, numbers).
-NARROW = frozenset({"risk", "kind", "depth", "tier", "km", "compat", "status", "n"})
+#: Columns kept at their natural width (short words, numbers); the others share the rest.
+NARROW = frozenset({"risk", "kind", "depth", "tier", "km", "compat", "status", "n", "quantity"})
+#: Relative widths of the wide columns (the reasons and paths get the most room).
+RATIOS = {"item": 3, "why": 3, "path": 3, "partial": 3, "via": 3, "answers": 4}
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
@@ -106,15 +108,23 @@ def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> N
     """
     from rich.table import Table
 
-    table = Table(show_lines=False)
+    table = Table(show_lines=False, expand=True)
     for key, header in columns:
         narrow = key in NARROW
         table.add_column(
-            header, overflow="fold", min_width=4 if narrow else 8, ratio=None if narrow else 1
+            header,
+            overflow="fold",
+            min_width=None if narrow else 8,
+            ratio=None if narrow else RATIOS.get(key, 2),
         )
     for row in rows:
         table.add_row(*(cell(row.get(key)) for key, _h in columns))
     console().print(table)
+
+
+def echo(text: str) -> None:
+    """A line of text, wrapped to the terminal's width."""
+    console().print(text, markup=False, highlight=False, soft_wrap=False)
 
 
 def path_text(path: list[str]) -> str:
@@ -137,7 +147,11 @@ def deps_rows(result: DepsResult) -> list[dict[str, Any]]:
                 "depth": d.depth,
                 "why": wording.why(d),
                 "path": (path_text(d.paths[0]) if d.paths else "")
-                + (" " + _("(+{n} more)").format(n=more) if more > 0 else ""),
+                + (
+                    " " + ngettext("(+{n} more)", "(+{n} more)", more).format(n=more)
+                    if more > 0
+                    else ""
+                ),
             }
         )
     return rows
@@ -148,9 +162,9 @@ def deps_columns() -> list[tuple[str, str]]:
         ("risk", _("risk")),
         ("item", _("item")),
         ("kind", _("kind")),
-        ("depth", _("depth")),
+        ("depth", pgettext("short", "depth")),
         ("why", _("why")),
-        ("path", _("BOM path")),
+        ("path", pgettext("short", "BOM path")),
     ]
 
 
@@ -189,7 +203,7 @@ def deps(
         return
     at_risk = sum(d.at_risk for d in result.dependencies)
     n = len(result.dependencies)
-    click.echo(
+    echo(
         ngettext(
             "{product}: {n} concentrated dependency, {at_risk} at risk",
             "{product}: {n} concentrated dependencies, {at_risk} at risk",
@@ -205,7 +219,7 @@ def deps(
     if result.dependencies:
         print_table(deps_rows(result), deps_columns())
     if result.gaps:
-        click.echo(
+        echo(
             _("unmapped (no supplier, no BOM, no production): {items}").format(
                 items=", ".join(
                     wording.named(n, g)
@@ -242,11 +256,11 @@ def routes(
     if fmt == "csv":
         print_rows([r.model_dump() for r in result.routes], list(ROUTE_FIELDS), fmt)
         return
-    click.echo(routes_heading(result))
+    echo(routes_heading(result))
     if rows:
         print_table(rows, routes_columns())
     else:
-        click.echo(_("No local route: {what}.").format(what=wording.looked_for(result)))
+        echo(_("No local route: {what}.").format(what=wording.looked_for(result)))
 
 
 def routes_heading(result: RoutesResult) -> str:
@@ -320,7 +334,7 @@ def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:
         print_rows(shock_csv_rows(result), SHOCK_CSV, fmt)
         return
     for line in shock_lines(result):
-        click.echo(line)
+        echo(line)
     if result.impacted_products:
         rows = [
             {

@@ -99,7 +99,11 @@ def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None
                 wording.why(a.dependency),
                 ", ".join(a.products),
                 (path_text(bom_paths[0]) if bom_paths else "")
-                + (" " + _("(+{n} more)").format(n=more) if more > 0 else ""),
+                + (
+                    " " + ngettext("(+{n} more)", "(+{n} more)", more).format(n=more)
+                    if more > 0
+                    else ""
+                ),
             )
             table.add_row(*(escape(c) for c in cells))
         out.print(table)
