@@ -18,7 +18,7 @@ from filiere import queries, wording
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
 from filiere.i18n import _, ngettext, pgettext
-from filiere.names import country_name, region_name
+from filiere.names import country_name
 from filiere.queries.models import (
     AnalysisSettings,
     BomResult,
@@ -264,17 +264,10 @@ def routes(
 
 
 def routes_heading(result: RoutesResult) -> str:
-    """``Aimant (C-MAG): 3 routes (tier 1 Bourgogne-Franche-Comté, 2 France, 3 EU)``."""
+    """``Aimant (C-MAG): 3 routes (1 Bourgogne-Franche-Comté, 2 France, 3 EU)``."""
     n = len(result.routes)
-    tiers = [country_name(result.home_country) or result.home_country, _("EU")]
-    if result.region:
-        tiers.insert(0, region_name(result.region) or result.region)
-    return ngettext("{item}: {n} route ({tiers})", "{item}: {n} routes ({tiers})", n).format(
-        item=wording.named(result.item_name, result.item),
-        n=n,
-        tiers=_("tiers: {tiers}").format(
-            tiers=", ".join(f"{i} {t}" for i, t in enumerate(tiers, 1 if result.region else 2))
-        ),
+    return ngettext("{item}: {n} route {tiers}", "{item}: {n} routes {tiers}", n).format(
+        item=wording.named(result.item_name, result.item), n=n, tiers=wording.tiers_text(result)
     )
 
 
@@ -385,14 +378,13 @@ def shock_lines(result: ShockResult) -> list[str]:
     cut = sum(p.cut for p in result.impacted_products)
     items = len(result.cut_items)
     return [
-        _("Supply stop in {countries}:").format(countries=names)
-        + " "
-        + ngettext("{n} product hit", "{n} products hit", hit).format(n=hit)
-        + ", "
-        + ngettext("{n} cut", "{n} cut", cut).format(n=cut)
-        + "; "
-        + ngettext("{n} item cut at the source", "{n} items cut at the source", items).format(
-            n=items
+        _("Supply stop in {countries}: {hit}, {cut}; {items}").format(
+            countries=names,
+            hit=ngettext("{n} product hit", "{n} products hit", hit).format(n=hit),
+            cut=ngettext("{n} cut", "{n} cut", cut).format(n=cut),
+            items=ngettext(
+                "{n} item cut at the source", "{n} items cut at the source", items
+            ).format(n=items),
         )
     ]
 
