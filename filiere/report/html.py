@@ -15,7 +15,7 @@ from filiere import wording
 from filiere.i18n import _, get_language, ngettext
 from filiere.names import country_name, region_name
 from filiere.queries.models import AnalysisSettings, RoutesResult
-from filiere.report.findings import Findings
+from filiere.report.findings import Findings, Source
 from filiere.report.xlsx import path_text
 
 _CSS = """
@@ -419,7 +419,7 @@ def render_report(
                 )
             )
             + "</li>"
-            for x in f.sources
+            for x in summarised_sources(f.sources)
         )
         + "</ul>"
     )
@@ -454,6 +454,32 @@ def render_report(
         f"<title>{esc(title(f))}</title>"
         f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def summarised_sources(sources: Sequence[Source]) -> list[Source]:
+    """One line per source: the parts of a source (``Title [Aluminium, stage E]``) folded.
+
+    >>> rows = [Source("EU [Al]", 2, "2024-01-02", "2024-01-02"),
+    ...         Source("EU [Co]", 3, "2024-01-01", None)]
+    >>> [(s.source, s.count, s.first_loaded, s.last_loaded) for s in summarised_sources(rows)]
+    [('EU', 5, '2024-01-01', '2024-01-02')]
+    """
+    groups: dict[str, list[Source]] = {}
+    for x in sources:
+        groups.setdefault(x.source.split(" [", 1)[0], []).append(x)
+    out = []
+    for name, parts in groups.items():
+        firsts = sorted(p.first_loaded for p in parts if p.first_loaded)
+        lasts = sorted(p.last_loaded or p.first_loaded or "" for p in parts)
+        out.append(
+            Source(
+                name,
+                sum(p.count for p in parts),
+                firsts[0] if firsts else None,
+                lasts[-1] or None if lasts else None,
+            )
+        )
+    return out
 
 
 def _no_route(f: Findings) -> str:
