@@ -85,7 +85,9 @@ def update(template: Catalog, fragments: Iterable[Catalog] = ()) -> dict[str, Ca
     extra: dict[tuple[str | tuple[str, ...], str | None], Message] = {}
     for frag in fragments:
         for m in frag:
-            if m.id and m.string and (not isinstance(m.string, tuple | list) or all(m.string)):
+            if isinstance(m.string, tuple | list):  # French has two forms (CLDR pads to three)
+                m.string = tuple(m.string[:2])
+            if m.id and m.string and (not isinstance(m.string, tuple) or all(m.string)):
                 extra[(_key(m.id), m.context)] = m
     for lang in LANGUAGES:
         path = po_path(lang)
@@ -161,17 +163,27 @@ def compile_all() -> None:
 
 
 def run_all() -> list[str]:
-    """Extract, fold the fragments, update both catalogs, compile; the problems left."""
+    """Extract, fold the fragments, update both catalogs, compile; the problems left.
+
+    A fragment is deleted once every one of its messages is in the code and folded; one
+    that holds messages the code does not have yet (folded before its branch was merged)
+    is kept and reported.
+    """
     template = extract()
     write(template, POT)
-    fragments = sorted(FRAGMENTS.glob("*.po"))
-    catalogs = update(template, [read(p, "fr") for p in fragments])
+    fragments = {p: read(p, "fr") for p in sorted(FRAGMENTS.glob("*.po"))}
+    catalogs = update(template, fragments.values())
     for lang, catalog in catalogs.items():
         write(catalog, po_path(lang))
     compile_all()
-    for p in fragments:
-        p.unlink()
-    return check()
+    problems = []
+    for path, frag in fragments.items():
+        unknown = [_key(m.id) for m in frag if m.id and template.get(m.id, m.context) is None]
+        if unknown:
+            problems.append(f"{path}: kept, {len(unknown)} message(s) not in the code: {unknown}")
+        else:
+            path.unlink()
+    return problems + check()
 
 
 def main(argv: list[str]) -> int:

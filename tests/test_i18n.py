@@ -98,7 +98,7 @@ def _texts(lang: str) -> tuple[set[str], set[str]]:
     return english - french, french - english
 
 
-def _source_names(graph: Path) -> set[str]:
+def _source_names(graph: Path) -> list[str]:
     """The provenance names of the data (titles of the sources, written by their authors)."""
     store = EmbeddedStore(str(graph))
     try:
@@ -106,7 +106,8 @@ def _source_names(graph: Path) -> set[str]:
     finally:
         store.close()
     props = [n.props for n in batch.nodes] + [r.props for r in batch.rels]
-    return {str(p["source"]) for p in props if p.get("source")}
+    names = {str(p["source"]) for p in props if p.get("source")}
+    return sorted(names | {n.split(" [", 1)[0] for n in names}, key=len, reverse=True)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,25 @@ def test_deps_fits_80_columns_with_every_column(lang: str, tmp_path: Path) -> No
     rows = [line for line in lines if line.startswith("│") and line.split("│")[4].strip()]
     assert len(rows) == 26
     assert all(row.split("│")[-2].strip().startswith("P-KAPLAN >") for row in rows)
+
+
+def test_fragments_fold_into_the_french_catalog(tmp_path: Path) -> None:
+    """A branch's ``fragments/<branch>.po`` gives its French; English translates to itself."""
+    fragment = tmp_path / "opps.po"
+    fragment.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "{n} opportunity"\nmsgid_plural "{n} opportunities"\n'
+        'msgstr[0] "{n} opportunité"\nmsgstr[1] "{n} opportunités"\n\n'
+        'msgid "matches"\nmsgstr "correspondances"\n',
+        encoding="utf-8",
+    )
+    template = i18n_tools.extract()
+    template.add(("{n} opportunity", "{n} opportunities"))
+    template.add("matches")
+    catalogs = i18n_tools.update(template, [i18n_tools.read(fragment, "fr")])
+    fr, en = catalogs["fr"], catalogs["en"]
+    assert str(getattr(fr.get("matches"), "string", "")) == "correspondances"
+    plural = getattr(fr.get("{n} opportunity"), "string", ())
+    assert tuple(plural) == ("{n} opportunité", "{n} opportunités")
+    assert str(getattr(en.get("matches"), "string", "")) == "matches"
+    assert i18n_tools.missing(fr, template) == []
