@@ -19,6 +19,7 @@ from i18n_scan import all_bypasses, bypasses
 
 from filiere import i18n_tools
 from filiere.api.app import create_app
+from filiere.api.security import KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.cli import cli
 from filiere.cli.analysis_cmds import deps_columns
@@ -160,16 +161,24 @@ def test_the_layer_is_chosen_per_command(tmp_path: Path) -> None:
 
 
 def test_problem_details_follow_accept_language(embedded_store: GraphStore, tmp_path: Path) -> None:
-    app = create_app(ApiSettings(keys_file=tmp_path / "keys.json"), store=embedded_store)
+    keys = tmp_path / "keys.json"
+    token = KeyStore(keys).create(Role("analyst"))[1]
+    app = create_app(ApiSettings(keys_file=keys), store=embedded_store)
+    auth = {"Authorization": f"Bearer {token}"}
     with TestClient(app) as c:
         default = c.get("/items/NOPE").json()
         english = c.get("/items/NOPE", headers={"Accept-Language": "en-GB,en;q=0.9"}).json()
         french = c.get("/items/NOPE", headers={"Accept-Language": "de, fr;q=0.5"}).json()
+        fr_404 = c.get("/items/NOPE", headers=auth).json()
+        en_404 = c.get("/items/NOPE", headers={**auth, "Accept-Language": "en"}).json()
     assert default["title"] == french["title"] == "Non authentifié"
     assert english["title"] == "Unauthorized"
     # The contract does not move: same fields, same type, same status.
     assert set(default) == set(english) and default["type"] == english["type"]
     assert default["status"] == english["status"] == 401
+    assert (fr_404["title"], fr_404["detail"]) == ("Introuvable", "aucun article 'NOPE'")
+    assert (en_404["title"], en_404["detail"]) == ("Not Found", "no item 'NOPE'")
+    assert fr_404["type"] == en_404["type"] == "urn:filiere:problem:not-found"
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

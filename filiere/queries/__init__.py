@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from filiere.errors import ConfigError, StoreError
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.queries.common import BomCycleError
 from filiere.queries.models import (
     AnalysisSettings,
@@ -162,10 +163,12 @@ def normalize_countries(countries: Iterable[str]) -> list[str]:
     for c in countries:
         code = country_code(c)
         if code is None:
-            raise ConfigError(f"unknown country {c!r} (use an ISO code such as CN)")
+            raise ConfigError(
+                _("unknown country {country} (use an ISO code such as CN)").format(country=repr(c))
+            )
         codes.add(code)
     if not codes:
-        raise ConfigError("give at least one country")
+        raise ConfigError(_("give at least one country"))
     return sorted(codes)
 
 
@@ -179,5 +182,9 @@ def normalize_region(region: str) -> str:
 
     code = region.strip().upper()
     if region_info(code) is None:
-        raise ConfigError(f"unknown region {region!r} (use an ISO 3166-2 code such as FR-BFC)")
+        raise ConfigError(
+            _("unknown region {region} (use an ISO 3166-2 code such as FR-BFC)").format(
+                region=repr(region)
+            )
+        )
     return code

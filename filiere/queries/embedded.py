@@ -16,6 +16,7 @@ from typing import Any
 
 import networkx as nx
 
+from filiere import i18n
 from filiere.errors import NotFoundError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.schema import EU27, Label, Rel
@@ -119,7 +120,7 @@ class Index:
 
     def check_item(self, item: str) -> None:
         if item not in self.kind:
-            raise NotFoundError(f"unknown item {item!r}")
+            raise NotFoundError(i18n._("unknown item {item}").format(item=repr(item)))
 
     def facts(self, item: str) -> ItemFacts:
         found = self._facts.get(item)

@@ -28,6 +28,7 @@ from filiere.errors import FiliereError, NotFoundError, StoreError
 from filiere.graph.embedded import EmbeddedStore, node_id
 from filiere.graph.schema import Label, Rel
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.ingest.build import process_id
 
 MAX_LIMIT = 1000
@@ -263,7 +264,7 @@ def get_item(store: GraphStore, item_id: str) -> ItemDetail:
         rows = _neo4j(store).run_read(cypher("lookup_item"), id=item_id)
         row = rows[0] if rows else None
     if row is None:
-        raise NotFoundError(f"no item {item_id!r}")
+        raise NotFoundError(_("no item {item}").format(item=repr(item_id)))
     props = row["props"]
     return ItemDetail(
         **_pick(props, (*_ITEM_FIELDS, "hs_code", "unit", "unit_value_eur", "description")),
@@ -290,7 +291,7 @@ def _embedded_item(store: EmbeddedStore, item_id: str) -> dict[str, Any] | None:
         "parents": [],
         "processes": [],
     }
-    for u, _, d in g.in_edges(nid, data=True):
+    for u, _v, d in g.in_edges(nid, data=True):
         other = g.nodes[u]["props"]
         if d["type"] in (Rel.SUPPLIES, Rel.OFFERS):
             rel = d["type"].lower()
@@ -302,7 +303,7 @@ def _embedded_item(store: EmbeddedStore, item_id: str) -> dict[str, Any] | None:
             row["parents"].append(
                 {**_pick(other, _ITEM_FIELDS), "quantity": d["props"].get("quantity")}
             )
-    for _, v, d in g.out_edges(nid, data=True):
+    for _u, v, d in g.out_edges(nid, data=True):
         other = g.nodes[v]["props"]
         if d["type"] == Rel.CONTAINS:
             row["children"].append(
@@ -321,7 +322,7 @@ def get_supplier(store: GraphStore, supplier_id: str) -> SupplierDetail:
         rows = _neo4j(store).run_read(cypher("lookup_supplier"), id=supplier_id)
         row = rows[0] if rows else None
     if row is None:
-        raise NotFoundError(f"no supplier {supplier_id!r}")
+        raise NotFoundError(_("no supplier {supplier}").format(supplier=repr(supplier_id)))
     props = row["props"]
     return SupplierDetail(
         **_pick(props, (*_SUPPLIER_FIELDS, "lat", "lon", "siren", "source")),
@@ -341,7 +342,7 @@ def _embedded_supplier(store: EmbeddedStore, supplier_id: str) -> dict[str, Any]
     row: dict[str, Any] = {"props": g.nodes[nid]["props"]}
     for name in ("country_names", "region_names", "processes", "supplies", "offers"):
         row[name] = []
-    for _, v, d in g.out_edges(nid, data=True):
+    for _u, v, d in g.out_edges(nid, data=True):
         other = g.nodes[v]["props"]
         t = d["type"]
         if t == Rel.LOCATED_IN and v[0] == Label.COUNTRY:
@@ -365,7 +366,7 @@ def get_region(store: GraphStore, code: str) -> RegionDetail:
         g = store.graph
         nid = node_id(Label.REGION, code)
         if nid not in g:
-            raise NotFoundError(f"no region {code!r}")
+            raise NotFoundError(_("no region {region}").format(region=repr(code)))
         countries = [
             g.nodes[v]["props"].get("name")
             for _, v, t in g.out_edges(nid, data="type")
@@ -381,7 +382,7 @@ def get_region(store: GraphStore, code: str) -> RegionDetail:
     else:
         rows = _neo4j(store).run_read(cypher("lookup_region"), code=code)
         if not rows:
-            raise NotFoundError(f"no region {code!r}")
+            raise NotFoundError(_("no region {region}").format(region=repr(code)))
         row = rows[0]
     props = row["props"]
     return RegionDetail(

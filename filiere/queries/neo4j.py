@@ -15,6 +15,7 @@ from neo4j import ManagedTransaction
 from filiere.errors import NotFoundError
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.schema import EU27
+from filiere.i18n import _
 from filiere.queries import common
 from filiere.queries.common import ClosureItem, CountryGroup, ItemFacts, ProductionGroup
 from filiere.queries.library import load
@@ -53,13 +54,13 @@ def _facts(row: dict[str, Any]) -> ItemFacts:
 def _exists(store: Neo4jStore, item: str) -> None:
     rows = store.run_read("MATCH (x:Item {id: $id}) RETURN x.id AS id", id=item)
     if not rows:
-        raise NotFoundError(f"unknown item {item!r}")
+        raise NotFoundError(_("unknown item {item}").format(item=repr(item)))
 
 
 def deps(store: Neo4jStore, product: str, settings: AnalysisSettings) -> DepsResult:
     rows = _rows(store, "deps", product=product)
     if not rows:
-        raise NotFoundError(f"unknown item {product!r}")
+        raise NotFoundError(_("unknown item {item}").format(item=repr(product)))
     closure = {
         r["item"]: ClosureItem(_facts(r), int(r["depth"]), tuple(r["children"])) for r in rows
     }
@@ -167,7 +168,7 @@ def critical(store: Neo4jStore) -> CriticalResult:
 def bom(store: Neo4jStore, product: str) -> BomResult:
     rows = _rows(store, "bom", product=product)
     if not rows:
-        raise NotFoundError(f"unknown item {product!r}")
+        raise NotFoundError(_("unknown item {item}").format(item=repr(product)))
     children = {r["item"]: [(c, float(q)) for c, q in r["children"]] for r in rows}
     qty = common.path_quantities(product, children)
     lines = [
