@@ -139,7 +139,10 @@ class Api:
     app: FastAPI
 
     def client(self, who: str | None = None, **kw: Any) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.keys[who]}"} if who else {}
+        # The tests read English problem details; French (the default) is in test_i18n.py.
+        headers = {"Accept-Language": "en"}
+        if who:
+            headers["Authorization"] = f"Bearer {self.keys[who]}"
         return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)
 
 
