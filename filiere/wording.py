@@ -72,8 +72,11 @@ def suppliers_text(d: Dependency) -> str:
     return ", ".join(names)
 
 
-def why(d: Dependency) -> str:
-    """Why an item is reported, in an analyst's words (one clause per reason)."""
+def why(d: Dependency, source: str | None = None) -> str:
+    """Why an item is reported, in an analyst's words (one clause per reason).
+
+    ``source`` (``European Commission, 2023``) says where the upstream share comes from.
+    """
     reasons = []
     names = d.supplier_names or d.suppliers
     if d.single_country:
@@ -94,11 +97,14 @@ def why(d: Dependency) -> str:
         text = _("upstream: {country}, {share} of world production")
         if d.upstream_stage:
             text = _("upstream: {country}, {share} of world production ({stage})")
+        if d.upstream_stage and source:
+            text = _("upstream: {country}, {share} of world production ({stage}; {source})")
         reasons.append(
             text.format(
                 country=country_name(d.upstream_country),
                 share=pct(d.upstream_share),
                 stage=stage(d.upstream_stage),
+                source=source,
             )
         )
     return "; ".join(reasons)

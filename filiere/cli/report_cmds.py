@@ -27,7 +27,7 @@ from filiere.cli.output import console
 from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
 from filiere.graph.uri import open_store
-from filiere.i18n import _, ngettext
+from filiere.i18n import _, ngettext, pgettext
 from filiere.ingest import load
 from filiere.names import country_name
 from filiere.queries import normalize_countries, normalize_region
@@ -89,14 +89,20 @@ def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None
     )
     if f.at_risk:
         table = Table(title=_("At-risk dependencies"), title_justify="left")
-        for header in (_("item"), _("why"), _("in products"), _("BOM path")):
-            table.add_column(header, overflow="fold", ratio=1)
+        table.expand = True
+        for header, ratio in (
+            (_("item"), 2),
+            (_("why"), 3),
+            (_("in products"), 2),
+            (pgettext("short", "BOM path"), 3),
+        ):
+            table.add_column(header, overflow="fold", ratio=ratio)
         for a in f.at_risk:
             bom_paths = a.dependency.paths
             more = len(bom_paths) - 1
             cells: tuple[str, ...] = (
                 wording.named(a.name, a.item),
-                wording.why(a.dependency),
+                f.why(a.dependency),
                 ", ".join(a.products),
                 (path_text(bom_paths[0]) if bom_paths else "")
                 + (

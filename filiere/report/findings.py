@@ -80,11 +80,19 @@ class Findings:
     shock: ShockResult | None
     sources: list[Source] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: Where each upstream share comes from (``European Commission, 2023``), by material.
+    upstream_sources: dict[str, str] = field(default_factory=dict)
     #: The suppliers the findings name (current ones and those of the routes), by id.
     suppliers: dict[str, SupplierDetail] = field(default_factory=dict)
 
     def name(self, item: str) -> str:
         return self.names.get(item, item)
+
+    def why(self, d: Dependency) -> str:
+        """Why ``d`` is reported, with the source of its upstream share when known."""
+        from filiere import wording
+
+        return wording.why(d, self.upstream_sources.get(d.item))
 
     @property
     def no_route(self) -> list[str]:
@@ -200,7 +208,28 @@ def compute_findings(
         sources=_sources(trees.values()),
         counts=store.counts(),
         suppliers=_suppliers(store, trees.values(), routes.values()),
+        upstream_sources=_upstream_sources(deps, trees),
     )
+
+
+def _upstream_sources(deps: dict[str, DepsResult], trees: dict[str, SupplyTree]) -> dict[str, str]:
+    """``source, year`` of the production figure behind each upstream-concentrated material."""
+    out: dict[str, str] = {}
+    for p, result in deps.items():
+        rows = trees[p].latest_production()
+        for d in result.dependencies:
+            if not d.upstream_concentrated or d.item in out:
+                continue
+            for row in rows:
+                if (row.material, row.country, row.stage) == (
+                    d.item,
+                    d.upstream_country,
+                    d.upstream_stage,
+                ):
+                    source = str(row.props.get("source") or "").split(",", 1)[0].strip()
+                    out[d.item] = ", ".join(x for x in (source, str(row.year or "")) if x)
+                    break
+    return out
 
 
 def _suppliers(

@@ -181,7 +181,7 @@ def render_report(
             + "</b>: "
             + "; ".join(
                 f'<span class="risk">{esc(wording.named(a.name, a.item))}</span> '
-                f"({esc(wording.why(a.dependency))})"
+                f"({esc(f.why(a.dependency))})"
                 for a in f.at_risk
             )
             + ".</li>"
@@ -233,7 +233,7 @@ def render_report(
                 [
                     wording.named(a.name, a.item),
                     wording.kind(a.kind),
-                    wording.why(a.dependency),
+                    f.why(a.dependency),
                     ", ".join(wording.named(f.name(p), p) for p in a.products),
                     _paths(a.dependency.paths),
                 ]
@@ -272,7 +272,7 @@ def render_report(
                         wording.named(x.name, x.item),
                         wording.kind(x.kind),
                         x.depth,
-                        wording.why(x),
+                        f.why(x),
                         _paths(x.paths),
                     ]
                     for x in d.dependencies

@@ -182,7 +182,7 @@ def dependencies_sheet(wb: Workbook, f: Findings) -> None:
             wording.kind(d.kind),
             d.depth,
             d.at_risk,
-            wording.why(d),
+            f.why(d),
             d.single_country,
             country_name(d.country),
             d.single_source,
