@@ -11,6 +11,7 @@ a message lacks a translation or a ``.mo`` is older than its ``.po``.
 
 from __future__ import annotations
 
+import ast
 import copy
 import io
 import re
@@ -137,10 +138,43 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
     return problems
 
 
+def unextracted(template: Catalog) -> list[str]:
+    """Messages the code passes to ``_()``... that Babel did not extract (e.g. inside f-strings).
+
+    Babel's extractor reads Python < 3.12 f-strings as one token, so a ``_("...")`` written
+    inside ``f"{...}"`` would never reach the catalogs; the AST sees it.
+    """
+    keywords = {"_": 0, "ngettext": 0, "pgettext": 1, "N_": 0}
+    problems = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            name = (
+                f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            )
+            if name not in keywords or len(node.args) <= keywords[name]:
+                continue
+            arg = node.args[keywords[name]]
+            if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
+                continue
+            context = None
+            if name == "pgettext" and isinstance(node.args[0], ast.Constant):
+                context = str(node.args[0].value)
+            if template.get(arg.value, context=context) is None and not any(
+                _key(m.id) == arg.value for m in template if m.context == context
+            ):
+                rel = path.relative_to(PACKAGE_DIR.parent).as_posix()
+                problems.append(f"{rel}:{node.lineno}: not extracted: {arg.value!r}")
+    return problems
+
+
 def check() -> list[str]:
     """Every problem of the catalogs: missing or fuzzy messages, stale ``.mo``, fragments left."""
     template = extract()
-    problems = []
+    problems = unextracted(template)
     for lang in LANGUAGES:
         path = po_path(lang)
         if not path.exists():

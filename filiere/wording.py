@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from babel.numbers import format_decimal, format_percent
 
-from filiere.i18n import N_, _, get_language, ngettext
+from filiere.i18n import N_, _, get_language, ngettext, pgettext
 from filiere.names import country_name, region_name
 from filiere.queries.models import Dependency, Route, RoutesResult
 
@@ -107,7 +107,7 @@ def why(d: Dependency, source: str | None = None) -> str:
                 source=source,
             )
         )
-    return "; ".join(reasons)
+    return pgettext("list separator", "; ").join(reasons)
 
 
 def risk_label(d: Dependency) -> str:

@@ -56,7 +56,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, raw: Sequence
         cells = "".join(f"<td>{v if i in raw else esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     if not body:
-        return f"<p><em>{esc(_('Nothing to show.'))}</em></p>"
+        nothing = _("Nothing to show.")
+        return f"<p><em>{esc(nothing)}</em></p>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -110,7 +111,8 @@ def title(f: Findings) -> str:
 
 def _toc(sections: Sequence[tuple[str, str]]) -> str:
     items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in sections)
-    return f'<nav class="toc"><h2 id="contents">{esc(_("Contents"))}</h2><ol>{items}</ol></nav>'
+    heading = _("Contents")
+    return f'<nav class="toc"><h2 id="contents">{esc(heading)}</h2><ol>{items}</ol></nav>'
 
 
 def _route_rows(r: RoutesResult) -> list[list[Any]]:
@@ -187,7 +189,8 @@ def render_report(
             + ".</li>"
         )
     else:
-        heads.append(f"<li>{esc(_('No at-risk dependency under these thresholds.'))}</li>")
+        none = _("No at-risk dependency under these thresholds.")
+        heads.append(f"<li>{esc(none)}</li>")
     for item in f.route_items:
         r = f.routes[item]
         best = r.routes[0]
@@ -423,9 +426,8 @@ def render_report(
         )
         + "</ul>"
     )
-    out.append(
-        f"<details><summary>{esc(_('Details: facts per source and store content'))}</summary>"
-    )
+    details = _("Details: facts per source and store content")
+    out.append(f"<details><summary>{esc(details)}</summary>")
     out.append(
         table(
             [_("source"), _("nodes and links used"), _("first loaded"), _("last loaded")],
