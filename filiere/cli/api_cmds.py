@@ -10,7 +10,7 @@ from filiere.api.security import KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import format_option, print_json, print_rows
-from filiere.i18n import _
+from filiere.i18n import _, pgettext
 
 
 @click.command()
@@ -98,7 +98,14 @@ def apikey_list(fmt: str) -> None:
     if fmt == "json":
         print_json(rows)
         return
-    print_rows(rows, ["id", "role", "name", "created_at", "revoked_at"], fmt)
+    headers = {
+        "id": _("id"),
+        "role": _("role"),
+        "name": _("name"),
+        "created_at": pgettext("api key", "created"),
+        "revoked_at": pgettext("api key", "revoked"),
+    }
+    print_rows(rows, ["id", "role", "name", "created_at", "revoked_at"], fmt, headers=headers)
 
 
 @apikey.command("revoke")

@@ -324,7 +324,17 @@ def trade_deps_cmd(
         "trade dependencies of {importer} ({year}), {n} products",
         len(rows),
     ).format(importer=result.importer, year=result.year, n=len(rows))
-    print_rows(rows, columns, fmt, title=title)
+    headers = {
+        "hs_code": _("HS code"),
+        "dependent": _("dependent"),
+        "hhi": _("HHI"),
+        "extra_eu_share": _("extra-EU share"),
+        "import_export_ratio": _("imports / exports"),
+        "extra_eu_imports": _("extra-EU imports"),
+        "top_supplier": _("top supplier"),
+        "top_supplier_share": _("top supplier share"),
+    }
+    print_rows(rows, columns, fmt, title=title, headers=headers)
 
 
 COMMANDS = [import_, trade_deps_cmd]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -67,8 +67,12 @@ def print_rows(
     fmt: str,
     *,
     title: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
-    """Print rows as a table or CSV (for JSON, call :func:`print_json` on the model)."""
+    """Print rows as a table or CSV (for JSON, call :func:`print_json` on the model).
+
+    ``headers`` gives a table's column headers in words (CSV keeps the keys: tools read it).
+    """
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
@@ -80,7 +84,7 @@ def print_rows(
         return
     table = Table(title=title, show_lines=False)
     for c in columns:
-        table.add_column(c)
+        table.add_column((headers or {}).get(c, c), overflow="fold")
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in columns))
     console().print(table)
