@@ -17,11 +17,12 @@ import io
 import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from filiere.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
@@ -41,9 +42,22 @@ def mo_path(lang: str) -> Path:
     return po_path(lang).with_suffix(".mo")
 
 
+#: A fixed date in the headers, so that running scripts/i18n twice changes nothing.
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _stable_header(catalog: Catalog) -> None:
+    catalog.project, catalog.version = "filiere", ""
+    catalog.copyright_holder, catalog.msgid_bugs_address = "filiere contributors", ""
+    catalog.creation_date = catalog.revision_date = _EPOCH
+    catalog.last_translator = catalog.language_team = "filiere contributors"
+    catalog.fuzzy = False
+
+
 def extract() -> Catalog:
     """Every message of the package's Python code (Babel's extractor)."""
     catalog = Catalog(project="filiere", domain=DOMAIN, charset="utf-8")
+    _stable_header(catalog)
     found = extract_from_dir(
         PACKAGE_DIR,
         method_map=[("**.py", "python")],
@@ -93,8 +107,11 @@ def update(template: Catalog, fragments: Iterable[Catalog] = ()) -> dict[str, Ca
     for lang in LANGUAGES:
         path = po_path(lang)
         catalog = read(path, lang) if path.exists() else Catalog(locale=lang, domain=DOMAIN)
-        catalog.project, catalog.version = "filiere", ""
-        catalog.copyright_holder, catalog.msgid_bugs_address = "filiere contributors", ""
+        _stable_header(catalog)
+        catalog.header_comment = (
+            f"# filiere messages, {lang}. Edit the msgstr lines only: scripts/i18n keeps the\n"
+            "# rest up to date (docs/glossaire.md fixes the French terms)."
+        )
         catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if lang == "fr":  # gettext's French rule (0 and 1 singular), not CLDR's three forms
             catalog._num_plurals, catalog._plural_expr = 2, "(n > 1)"  # type: ignore[assignment]
@@ -183,12 +200,32 @@ def check() -> list[str]:
         catalog = read(path, lang)
         problems += missing(catalog, template)
         mo = mo_path(lang)
-        if not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
+        if not mo.exists() or _messages(_read_mo(mo)) != _messages(catalog):
             problems.append(f"{mo}: not compiled from the current .po (run scripts/i18n compile)")
     problems += [
         f"{p}: fragment not folded (run scripts/i18n)" for p in sorted(FRAGMENTS.glob("*.po"))
     ]
     return problems
+
+
+def _read_mo(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        return read_mo(f)
+
+
+def _messages(catalog: Catalog) -> dict[tuple[str, str | None], object]:
+    """What a compiled catalog holds: each translated message's forms, header left out.
+
+    Compared instead of the bytes, which also hold the Babel version that compiled them.
+    """
+    out: dict[tuple[str, str | None], object] = {}
+    for m in catalog:
+        if not m.id or "fuzzy" in m.flags:
+            continue
+        strings = tuple(m.string) if isinstance(m.string, tuple | list) else (m.string,)
+        if all(strings):
+            out[(_key(m.id), m.context)] = strings
+    return out
 
 
 def compile_all() -> None:
