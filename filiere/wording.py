@@ -34,10 +34,6 @@ def decimal(x: float | None, digits: int = 2) -> str:
     return "" if x is None else format_decimal(x, format="0." + "0" * digits, locale=get_language())
 
 
-def yes_no(value: bool | None) -> str:
-    return "" if value is None else _("yes") if value else _("no")
-
-
 def kind(value: str) -> str:
     """An item kind in words (``composant``)."""
     return _(_KINDS[value]) if value in _KINDS else value
@@ -110,10 +106,6 @@ def why(d: Dependency, source: str | None = None) -> str:
     return pgettext("list separator", "; ").join(reasons)
 
 
-def risk_label(d: Dependency) -> str:
-    return _("AT RISK") if d.at_risk else _("concentrated")
-
-
 def route_via(r: Route, item: str) -> str:
     """How a route replaces the item, with the warning when its substitute is itself at risk."""
     if r.kind == "substitute":
@@ -128,12 +120,6 @@ def route_via(r: Route, item: str) -> str:
 
 def substitute_warning() -> str:
     return _("(WARNING: the substitute is itself at risk)")
-
-
-def supplier_text(r: Route) -> str:
-    """``name (town)`` of a route's supplier."""
-    name = r.supplier_name or r.supplier
-    return f"{name} ({r.city})" if r.city else name
 
 
 def route_place(r: Route) -> str:
@@ -163,7 +149,3 @@ def looked_for(result: RoutesResult) -> str:
 def countries_text(codes: Sequence[str]) -> str:
     """Country names in the language in force (JSON names are always French)."""
     return ", ".join(country_name(c) or c for c in codes)
-
-
-def join(values: Sequence[str]) -> str:
-    return ", ".join(values)

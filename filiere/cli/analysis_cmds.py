@@ -171,7 +171,7 @@ def deps_columns() -> list[tuple[str, str]]:
 def deps_csv_rows(result: DepsResult) -> list[dict[str, Any]]:
     return [
         {
-            **d.model_dump(exclude={"suppliers", "paths", "supplier_names", "trade"}),
+            **d.model_dump(exclude={"suppliers", "paths", "supplier_names"}),
             "suppliers": " ".join(d.suppliers),
             "paths": " | ".join(path_text(p) for p in d.paths),
             "supplier_names": " | ".join(d.supplier_names),
