@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import subprocess
+import sys
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from viz_support import load_mini
+from viz_support import ROOT, load_mini, mini_dataset
 
 from filiere.cli import cli
 from filiere.errors import NotFoundError
+from filiere.graph.model import BomLine
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
+from filiere.ingest.build import build_batch
 from filiere.queries.models import AnalysisSettings
 from filiere.viz import deps_view, routes_view, shock_view
+from filiere.viz.cyto import SCRIPTS, render_cy_page, vendored
 from filiere.viz.data import supply_tree
-from filiere.viz.style import AT_RISK, HIGHLIGHT_EDGE
+from filiere.viz.style import AT_RISK, HIGHLIGHT_EDGE, ViewGraph
 
 
 def _self_contained(html: str) -> None:
@@ -30,22 +39,25 @@ def _self_contained(html: str) -> None:
 
 def test_deps_view_draws_the_supply_tree(store: GraphStore) -> None:
     load_mini(store)
-    view = deps_view(store, "P")
+    with language("en"):
+        view = deps_view(store, "P")
     g = view.graph
+    assert view.layered  # Cytoscape.js + ELK layered, left to right
     assert sorted(g.nodes) == [
-        "country:AU",
-        "country:CN",
-        "country:DE",
-        "country:FR",
         "item:C1",
         "item:C2",
         "item:M1",
         "item:P",
+        "production:M1:AU",
+        "production:M1:CN",
         "supplier:S-CN",
         "supplier:S-DE",
         "supplier:S-FR",
     ]
-    assert len(g.edges) == 11
+    assert len(g.edges) == 8  # 3 BOM lines, 3 supplies, 2 production shares
+    # Read left to right: product -> parts -> suppliers / producing countries.
+    assert ("item:P", "item:C1") in g.edges and ("item:C2", "supplier:S-FR") in g.edges
+    assert g.edges[("item:C2", "supplier:S-FR")].arrow == "source"  # delivery flows back
     # At-risk items are red, their BOM path highlighted; the concentrated board is not red.
     assert g.nodes["item:C1"].color == AT_RISK
     assert g.nodes["item:M1"].color == AT_RISK
@@ -53,17 +65,61 @@ def test_deps_view_draws_the_supply_tree(store: GraphStore) -> None:
     assert g.edges[("item:P", "item:C1")].color == HIGHLIGHT_EDGE
     assert g.edges[("item:C1", "item:M1")].color == HIGHLIGHT_EDGE
     assert g.edges[("item:P", "item:C2")].color != HIGHLIGHT_EDGE
-    assert g.nodes["country:CN"].border == AT_RISK
-    # Tooltips carry quantities, shares and provenance.
+    assert g.nodes["production:M1:CN"].border == AT_RISK
+    assert g.nodes["supplier:S-CN"].border == AT_RISK
+    # At-risk branch first and open; the other sub-tree starts folded.
+    items = [k for k in g.nodes if k.startswith("item:")]
+    assert items.index("item:C1") < items.index("item:C2")
+    assert not g.nodes["item:C1"].collapsed and not g.nodes["item:P"].collapsed
+    assert g.nodes["item:C2"].collapsed
+    # Labels carry the country beside the supplier's name; tooltips the facts.
+    assert g.nodes["supplier:S-CN"].label == "Ningbo Magnets · CN"
+    assert "90%" in g.nodes["production:M1:CN"].label
     assert "quantity per P: 0.6" in g.nodes["item:M1"].title
     assert "source: mini" in g.nodes["item:C1"].title
-    assert "50%" in g.edges[("supplier:S-FR", "item:C2")].title
-    assert "90%" in g.edges[("country:CN", "item:M1")].title
-    assert "EU CRM 2023" in g.edges[("country:CN", "item:M1")].title
+    assert "50%" in g.edges[("item:C2", "supplier:S-FR")].title
+    assert "90%" in g.edges[("item:M1", "production:M1:CN")].title
+    assert "EU CRM 2023" in g.edges[("item:M1", "production:M1:CN")].title
     html = view.html()
     _self_contained(html)
     assert "Pompe à chaleur" in html  # UTF-8 kept, not escaped away
     assert "</script><b>" not in html  # a hostile name cannot close the script
+    assert "cytoscape" in html and "elk" in html.lower()
+
+
+def test_shared_sub_assembly_is_drawn_once(embedded_store: GraphStore) -> None:
+    data = mini_dataset()
+    data.bom.append(BomLine(parent="C2", child="M1", quantity=0.1))
+    embedded_store.write(build_batch(data, source="mini"))
+    g = deps_view(embedded_store, "P").graph
+    assert [k for k in g.nodes if k == "item:M1"] == ["item:M1"]
+    assert {k for k in g.edges if k[1] == "item:M1"} == {
+        ("item:C1", "item:M1"),
+        ("item:C2", "item:M1"),
+    }
+
+
+def test_vendored_scripts_match_the_manifest() -> None:
+    """What is inlined is exactly the pinned npm files (scripts/vendor-js checks the same)."""
+    manifest = json.loads(vendored("manifest.json"))
+    names = {p["name"]: p for p in manifest["packages"]}
+    assert set(names) == {"cytoscape", "elkjs", "cytoscape-elk"}
+    for pkg in names.values():
+        assert pkg["version"] and pkg["license"]
+        assert any("LICENSE" in f["vendored"] for f in pkg["files"])  # licence shipped
+        for f in pkg["files"]:
+            data = (files("filiere.viz") / "vendor" / f["vendored"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == f["sha256"], f["vendored"]
+    html = render_cy_page(ViewGraph(), title="t", subtitle="", legend=[], notes=[])
+    for name in SCRIPTS:
+        assert vendored(name) in html  # inlined, not linked
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "vendor-js"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
 
 
 def test_views_give_the_same_graph_on_both_stores(store: GraphStore) -> None:
@@ -105,8 +161,9 @@ def test_big_views_are_pruned_with_a_visible_note(embedded_store: GraphStore) ->
 
 def test_hierarchical_layout_levels_every_node(embedded_store: GraphStore) -> None:
     load_mini(embedded_store)
+    # The supply tree is always layered (ELK); the pyvis views level every node on request.
+    assert deps_view(embedded_store, "P", hierarchical=True).layered
     for view in (
-        deps_view(embedded_store, "P", hierarchical=True),
         routes_view(embedded_store, "C1", "FR-BFC", hierarchical=True),
         shock_view(embedded_store, ["CN", "DE"], hierarchical=True),
     ):

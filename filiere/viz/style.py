@@ -21,6 +21,7 @@ from typing import Any
 from pyvis.network import Network
 
 from filiere.graph.schema import EU27
+from filiere.i18n import N_, _
 
 #: Default number of nodes a view draws before it prunes (a browser stays responsive).
 DEFAULT_MAX_NODES = 250
@@ -41,6 +42,19 @@ PLAIN_EDGE = "#9aa5b1"
 #: Routes: colour of each tier (1 in the region, 2 in the home country, 3 elsewhere in the EU).
 TIER_COLOURS = {1: "#0b6e2e", 2: "#62b76a", 3: "#1f77b4"}
 TIER_NAMES = {1: "tier 1: in the region", 2: "tier 2: in the home country", 3: "tier 3: in the EU"}
+
+#: What each kind of item is called (translated when shown).
+KIND_NAMES = {
+    "product": N_("product"),
+    "component": N_("component"),
+    "material": N_("raw material"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """The name of an item kind in the language in force."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
 
 #: Shape of each kind of node.
 SHAPES = {
@@ -93,6 +107,7 @@ class VNode:
     level: int | None = None
     border: str | None = None
     size: int | None = None
+    collapsed: bool = False
 
     def options(self) -> dict[str, Any]:
         colour: dict[str, Any] = {"background": self.color, "border": self.border or self.color}
@@ -124,6 +139,7 @@ class VEdge:
     color: str = PLAIN_EDGE
     width: float = 1.0
     dashes: bool = False
+    arrow: str = "target"
 
     def options(self) -> dict[str, Any]:
         opts: dict[str, Any] = {"title": self.title, "color": self.color, "width": self.width}
@@ -131,6 +147,8 @@ class VEdge:
             opts["label"] = self.label
         if self.dashes:
             opts["dashes"] = True
+        if self.arrow == "none":
+            opts["arrows"] = {"to": {"enabled": False}}
         return opts
 
 
@@ -223,8 +241,10 @@ def _options_json(hierarchical: bool, n_nodes: int) -> str:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One line of a legend: a colour, a shape (or an edge style) and what it means."""
+    """One line of a legend: a colour, a shape (or an edge style) and what it means;
+    ``border`` when the drawing gives that kind of node a border of another colour."""
 
     colour: str
     shape: str
     text: str
+    border: str = ""

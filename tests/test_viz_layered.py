@@ -1,0 +1,106 @@
+"""The layered supply tree (Cytoscape.js + ELK) as a person sees it, in a real Chromium.
+
+On the demo's P-KAPLAN (about 180 nodes): after layout, the labels shown do not overlap
+(boxes from Cytoscape's API), render at least 10 px high, the at-risk items are shown,
+folded sub-trees unfold on a click, and the page neither logs an error nor fetches
+anything. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from viz_support import Browser, artifact, chromium, load_demo
+
+from filiere.graph.store import GraphStore
+from filiere.queries import deps as run_deps
+from filiere.queries.models import AnalysisSettings
+from filiere.viz import deps_view
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+def test_kaplan_supply_tree_is_readable(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_demo(embedded_store)
+    result = run_deps(embedded_store, "P-KAPLAN", AnalysisSettings())
+    at_risk = {f"item:{d.item}" for d in result.dependencies if d.at_risk}
+    assert len(at_risk) >= 5
+    view = deps_view(embedded_store, "P-KAPLAN", result=result)
+    assert view.node_count >= 150
+    path = view.write(tmp_path / "kaplan.html")
+    browser.requests.clear()
+    browser.errors.clear()
+    page = browser.open(path.as_uri())
+    seen = browser.wait_layered(page)
+    page.screenshot(path=artifact("viz-layered-kaplan.png"))
+
+    assert seen["total"] == view.node_count
+    assert seen["overlaps"] == []
+    assert seen["min_px"] >= 10  # every label shown renders at least 10 px high
+    # The first screen shows the product and a good part of the tree, not an empty canvas.
+    assert "item:P-KAPLAN" in seen["in_view"]
+    assert len(seen["in_view"]) >= 15
+    assert any("[+" in label for label in seen["labels"])  # folded sub-trees say so
+    # Every at-risk item is shown (its branch open), the rest folded.
+    assert at_risk <= set(seen["shown"])
+    assert len(seen["shown"]) < view.node_count
+
+    # A click on a folded node unfolds what lies behind it.
+    folded = page.evaluate(
+        "(() => { const e = cy.extent(); const n = cy.nodes('.folded').filter(n => n.visible()"
+        " && n.position('x') > e.x1 + 40 && n.position('x') < e.x2 - 40"
+        " && n.position('y') > e.y1 + 20 && n.position('y') < e.y2 - 20)[0];"
+        " const r = n.renderedPosition(), c = cy.container().getBoundingClientRect();"
+        " return {id: n.id(), x: r.x + c.left, y: r.y + c.top,"
+        " hidden: n.outgoers('node').filter(m => !m.visible()).map(m => m.id())}; })()"
+    )
+    assert folded["hidden"]
+    page.mouse.click(folded["x"], folded["y"])
+    after = browser.wait_layered(page)
+    assert set(folded["hidden"]) <= set(after["shown"])
+    assert after["overlaps"] == []
+
+    # Everything unfolded: still no overlap (the overview is for panning and zooming).
+    page.evaluate("filiere.expandAll()")
+    everything = browser.wait_layered(page)
+    assert len(everything["shown"]) == view.node_count
+    assert everything["overlaps"] == []
+    assert everything["min_px"] >= 10
+    page.evaluate("filiere.fitAll()")
+    page.screenshot(path=artifact("viz-layered-kaplan-unfolded.png"))
+
+    # The print picture is ready (a canvas alone prints blank).
+    assert page.evaluate("document.getElementById('figure').src.startsWith('data:image/png')")
+    assert seen["violations"] == 0
+    assert browser.errors == []
+    assert browser.requests and all(u.startswith("file:") for u in browser.requests)
+    page.close()
+
+
+def test_tooltip_tells_the_facts(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_demo(embedded_store)
+    path = deps_view(embedded_store, "P-KAPLAN").write(tmp_path / "kaplan.html")
+    page = browser.open(path.as_uri())
+    browser.wait_layered(page)
+    pos = page.evaluate(
+        "(() => { const n = cy.getElementById('item:P-KAPLAN'); const r = n.renderedPosition();"
+        " const c = cy.container().getBoundingClientRect();"
+        " return {x: r.x + c.left, y: r.y + c.top}; })()"
+    )
+    page.mouse.move(pos["x"], pos["y"])
+    tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
+    assert "(P-KAPLAN)" in tip.inner_text()
+    page.screenshot(path=artifact("viz-layered-tooltip.png"))
+    page.close()
