@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from viz_support import ROOT, load_mini, mini_dataset
+from viz_support import ROOT, load_demo, load_mini, mini_dataset
 
 from filiere.cli import cli
 from filiere.errors import NotFoundError
@@ -21,10 +21,10 @@ from filiere.graph.store import GraphStore
 from filiere.i18n import language
 from filiere.ingest.build import build_batch
 from filiere.queries.models import AnalysisSettings
-from filiere.viz import deps_view, routes_view, shock_view
+from filiere.viz import View, deps_view, routes_view, shock_view
 from filiere.viz.cyto import SCRIPTS, render_cy_page, vendored
 from filiere.viz.data import supply_tree
-from filiere.viz.style import AT_RISK, HIGHLIGHT_EDGE, ViewGraph
+from filiere.viz.style import AT_RISK, HIGHLIGHT_EDGE, LegendEntry, ViewGraph
 
 
 def _self_contained(html: str) -> None:
@@ -135,8 +135,15 @@ def test_views_give_the_same_graph_on_both_stores(store: GraphStore) -> None:
     ]
     assert [(p.country, p.year) for p in tree.latest_production()] == [("AU", 2022), ("CN", 2022)]
     routes = routes_view(store, "C1", "FR-BFC")
-    assert sorted(routes.graph.nodes) == ["item:C1", "item:C3", "supplier:S-BFC", "supplier:S-DE"]
+    assert sorted(routes.graph.nodes) == [
+        "current:S-CN",  # the sourcing a route would replace
+        "item:C1",
+        "item:C3",
+        "supplier:S-BFC",
+        "supplier:S-DE",
+    ]
     assert sorted(routes.graph.edges) == [
+        ("current:S-CN", "item:C1"),
         ("item:C3", "item:C1"),
         ("supplier:S-BFC", "item:C1"),
         ("supplier:S-DE", "item:C3"),
@@ -146,6 +153,62 @@ def test_views_give_the_same_graph_on_both_stores(store: GraphStore) -> None:
     assert sorted(shock.graph.nodes) == ["country:CN", "item:C1", "item:C3", "item:P"]
     assert shock.edge_count == 3
     assert shock.graph.nodes["item:P"].color == AT_RISK
+
+
+def _legend_matches(view: View) -> None:
+    """Every node (colour, shape) and link (colour, line style) drawn has its legend line."""
+    keys = {(e.colour, e.shape) for e in view.legend}
+    for n in view.graph.nodes.values():
+        assert (n.color, n.shape) in keys, (view.title, n.id, n.color, n.shape)
+    for e in view.graph.edges.values():
+        style = "dashed" if e.dashes else "line"
+        assert (e.color, style) in keys, (view.title, e.source, e.target, e.color, style)
+
+
+def test_legends_match_the_drawing(embedded_store: GraphStore) -> None:
+    load_demo(embedded_store)
+    deps = deps_view(embedded_store, "P-KAPLAN")
+    # Producing countries take the suppliers' location colours; the rest is exact.
+    deps.graph.nodes = {
+        k: n for k, n in deps.graph.nodes.items() if not k.startswith("production:")
+    }
+    _legend_matches(deps)
+    with language("en"):
+        routes = routes_view(embedded_store, "C-MAG-NDFEB-S", "FR-BFC")
+    _legend_matches(routes)
+    # The old legend said capability routes were grey while they were drawn green.
+    with language("en"):
+        capability = routes_view(embedded_store, "C-HARMONIC", "FR-BFC")
+    _legend_matches(capability)
+    drawn = capability.graph.edges[("supplier:SUP-MICRO-BFC", "item:C-HARMONIC")]
+    assert drawn.dashes
+    assert LegendEntry(drawn.color, "dashed", "capability route: masters the processes") in (
+        capability.legend
+    )
+    _legend_matches(shock_view(embedded_store, ["CN"]))
+    _legend_matches(shock_view(embedded_store, ["CN", "DE"]))
+
+
+def test_routes_view_draws_current_suppliers_and_warns_of_an_at_risk_substitute(
+    store: GraphStore,
+) -> None:
+    load_demo(store)
+    with language("en"):
+        view = routes_view(store, "C-MAG-NDFEB-S", "FR-BFC")
+        shock = shock_view(store, ["CN"])
+    current = [k for k in view.graph.nodes if k.startswith("current:")]
+    assert current  # the Chinese suppliers being replaced, beside the candidates
+    assert all(view.graph.nodes[k].label.endswith("· CN") for k in current)
+    assert all((k, "item:C-MAG-NDFEB-S") in view.graph.edges for k in current)
+    smco = view.graph.nodes["item:C-MAG-SMCO"]
+    assert smco.label.startswith("⚠") and smco.color == AT_RISK
+    assert len(view.warnings) == 1 and "C-MAG-SMCO" in view.warnings[0]
+    assert "M-SM: upstream CN" in view.warnings[0]  # says why
+    assert view.warnings[0] in view.html().replace("&#x27;", "'")
+    # The shock never shows the at-risk SmCo magnet as a plain recovery.
+    assert shock.graph.nodes["item:C-MAG-SMCO"].label.startswith("⚠")
+    assert any("C-MAG-SMCO" in w and "not a plain recovery" in w for w in shock.warnings)
+    assert "itself at risk" in shock.graph.nodes["item:C-MAG-NDFEB-S"].title
 
 
 def test_big_views_are_pruned_with_a_visible_note(embedded_store: GraphStore) -> None:

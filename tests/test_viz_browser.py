@@ -52,7 +52,7 @@ def test_each_view_draws_offline(
     cases = {
         "deps": (deps_view(embedded_store, "P"), 9, 8),
         "deps-pruned": (deps_view(embedded_store, "P", max_nodes=5), 5, None),
-        "routes": (routes_view(embedded_store, "C1", "FR-BFC"), 4, 3),
+        "routes": (routes_view(embedded_store, "C1", "FR-BFC"), 5, 4),
         "shock": (shock_view(embedded_store, ["CN"]), 4, 3),
         "shock-two-countries": (shock_view(embedded_store, ["CN", "DE"]), None, None),
     }
@@ -109,7 +109,7 @@ def test_report_page_embeds_every_view(
     page.wait_for_load_state("load")
     frames = {Path(f.url).name: f for f in page.frames if f != page.main_frame}
     assert sorted(frames) == ["deps-P.html", "routes-C1.html", "shock-CN.html"]
-    expected = {"deps-P.html": (9, 8), "routes-C1.html": (4, 3), "shock-CN.html": (4, 3)}
+    expected = {"deps-P.html": (9, 8), "routes-C1.html": (5, 4), "shock-CN.html": (4, 3)}
     for name, frame in frames.items():
         _check_page(browser, frame, *expected[name])
     assert "At-risk dependencies" in page.inner_text("body")
@@ -138,7 +138,7 @@ def test_api_views_are_html_pages(
         browser.requests.clear()
         for url, n_nodes, n_edges in (
             ("/views/deps/P?hierarchical=true", 9, 8),
-            ("/views/routes/C1?region=FR-BFC", 4, 3),
+            ("/views/routes/C1?region=FR-BFC", 5, 4),
             ("/views/shock?country=CN", 4, 3),
         ):
             page = browser.open(api.url + url, headers=headers)

@@ -1,23 +1,27 @@
-"""The layered supply tree (Cytoscape.js + ELK) as a person sees it, in a real Chromium.
+"""The views of the demo as a person sees them, in a real Chromium.
 
 On the demo's P-KAPLAN (about 180 nodes): after layout, the labels shown do not overlap
 (boxes from Cytoscape's API), render at least 10 px high, the at-risk items are shown,
 folded sub-trees unfold on a click, and the page neither logs an error nor fetches
-anything. Screenshots go to test-artifacts/.
+anything. The routes of the NdFeB magnet in FR-BFC show the current suppliers and warn
+that the SmCo substitute is itself at risk; the shock on China fits one readable screen;
+legends sit beside the drawing. Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from viz_support import Browser, artifact, chromium, load_demo
 
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.queries import deps as run_deps
 from filiere.queries.models import AnalysisSettings
-from filiere.viz import deps_view
+from filiere.viz import deps_view, routes_view, shock_view
 
 pytestmark = pytest.mark.browser
 
@@ -103,4 +107,58 @@ def test_tooltip_tells_the_facts(
     tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
     assert "(P-KAPLAN)" in tip.inner_text()
     page.screenshot(path=artifact("viz-layered-tooltip.png"))
+    page.close()
+
+
+def _legend_beside(page: Any, canvas: str) -> None:
+    """The legend is a side panel: visible, and its box never overlaps the drawing's."""
+    legend = page.locator("#legend").bounding_box()
+    drawing = page.locator(canvas).bounding_box()
+    assert legend and drawing and page.locator("#legend").is_visible()
+    assert legend["x"] >= drawing["x"] + drawing["width"] - 0.5
+
+
+def test_routes_of_the_ndfeb_magnet_warn_of_the_smco_substitute(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_demo(embedded_store)
+    with language("en"):
+        view = routes_view(embedded_store, "C-MAG-NDFEB-S", "FR-BFC")
+    path = view.write(tmp_path / "routes.html")
+    browser.requests.clear()
+    browser.errors.clear()
+    page = browser.open(path.as_uri())
+    counts = browser.wait_ready(page)
+    assert counts["drawn"] == view.node_count and counts["violations"] == 0
+    warning = page.locator(".note.warn")
+    assert warning.is_visible()
+    assert "C-MAG-SMCO" in warning.inner_text() and "itself at risk" in warning.inner_text()
+    drawn = page.evaluate("nodes.get().map(n => [n.id, n.label])")
+    labels = dict(drawn)
+    assert labels["item:C-MAG-SMCO"].startswith("⚠")
+    assert any(k.startswith("current:") and v.endswith("· CN") for k, v in labels.items())
+    _legend_beside(page, "#mynetwork")
+    assert "current supplier" in page.inner_text("#legend")
+    page.screenshot(path=artifact("viz-routes-ndfeb-fr-bfc.png"))
+    assert browser.errors == [] and browser.leaks() == []
+    page.close()
+
+
+def test_shock_on_china_is_readable(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_demo(embedded_store)
+    view = shock_view(embedded_store, ["CN"])
+    path = view.write(tmp_path / "shock.html")
+    browser.requests.clear()
+    browser.errors.clear()
+    page = browser.open(path.as_uri())
+    seen = browser.wait_layered(page)
+    assert seen["total"] == view.node_count
+    assert seen["overlaps"] == [] and seen["min_px"] >= 10
+    assert len(seen["in_view"]) == view.node_count  # the whole shock on one screen
+    assert page.locator(".note.warn").is_visible()  # SmCo is no plain recovery
+    _legend_beside(page, "#cy")
+    page.screenshot(path=artifact("viz-shock-cn.png"))
+    assert browser.errors == [] and browser.leaks() == []
     page.close()

@@ -50,7 +50,7 @@ SHAPES = {
     "diamond": "diamond",
     "dot": "ellipse",
     "triangle": "triangle",
-    "production": "hexagon",
+    "rhomboid": "rhomboid",
     "hexagon": "hexagon",
     "ellipse": "ellipse",
 }
@@ -168,6 +168,7 @@ header p { margin: 0; font-size: 13px; color: #4a5563; }
   box-sizing: border-box; border: 2px solid var(--b, var(--c)); }
 .sw.dot { border-radius: 50%; } .sw.box { border-radius: 3px; }
 .sw.diamond { transform: rotate(45deg) scale(0.8); }
+.sw.rhomboid { transform: skewX(-25deg); width: 18px; }
 .sw.triangle { clip-path: polygon(50% 0, 100% 100%, 0 100%); }
 .sw.star { clip-path: polygon(50% 0,61% 35%,98% 35%,68% 57%,79% 91%,50% 70%,21% 91%,32% 57%,
   2% 35%,39% 35%); }
@@ -232,7 +233,7 @@ var ctx = document.createElement("canvas").getContext("2d");
 ctx.font = FONT + "px system-ui, sans-serif";
 // Every label is written inside its node and sized here, so the layout never needs the
 // renderer's label sizes (which hidden nodes lack).
-var PAD = {"round-rectangle": 16, "ellipse": 30, "hexagon": 30, "star": 40};
+var PAD = {"round-rectangle": 16, "ellipse": 30, "hexagon": 30, "rhomboid": 90, "star": 40};
 function size(n) {
   var w = Math.ceil(ctx.measureText(n.data("label")).width);
   n.data({w: w + (PAD[n.data("shape")] || 30), h: FONT + 12});
@@ -240,8 +241,11 @@ function size(n) {
 cy.nodes().forEach(size);
 var root = cy.nodes()[0];
 function visible() {
-  var seen = {}, queue = [root];
-  seen[root.id()] = true;
+  // What the roots (the first node, and every node nothing points to) lead to through
+  // unfolded nodes.
+  var queue = cy.nodes().filter(function (n, i) {
+    return i === 0 || n.incomers("node").length === 0; }).toArray(), seen = {};
+  queue.forEach(function (n) { seen[n.id()] = true; });
   while (queue.length) {
     var n = queue.shift();
     if (n.data("collapsed")) { continue; }
@@ -265,11 +269,14 @@ function shownElements() {
 function place(initial) {
   cy.fit(shownElements(), 24);
   if (cy.zoom() * FONT < MIN_PX) {
-    // Fitted labels would be too small to read: zoom to readable labels on the top
-    // left, where the product and its first (at-risk) branches are.
+    // Fitted labels would be too small to read: zoom to readable labels on the left,
+    // where the product and its first (at-risk) branches are.
     var bb = shownElements().boundingBox(), z = MIN_PX / FONT;
-    var top = bb.y1, y = root.position("y"), h = cy.height() / z;
-    if (y - top > h * 0.6) { top = y - h / 3; }
+    // The root at mid-height, without blank space beyond what the first screen holds.
+    var h = (cy.height() - 48) / z, w = (cy.width() - 48) / z;
+    var near = shownElements().nodes().filter(function (n) {
+      return n.position("x") < bb.x1 + w; }).boundingBox();
+    var top = Math.max(near.y1, Math.min(root.position("y") - h / 2, near.y2 - h));
     cy.zoom(z);
     cy.pan({x: 24 - bb.x1 * z, y: 24 - top * z});
   }
@@ -300,10 +307,11 @@ function layout(initial) {
     elk: {
       "algorithm": "layered",
       "elk.direction": "RIGHT",
-      "elk.edgeRouting": "ORTHOGONAL",
+      "elk.edgeRouting": "POLYLINE",
       "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
       "elk.layered.crossingMinimization.forceNodeModelOrder": "true",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      "elk.layered.nodePlacement.bk.fixedAlignment": "BALANCED",
       "elk.layered.spacing.nodeNodeBetweenLayers": "70",
       "elk.spacing.nodeNode": "14",
       "elk.layered.spacing.edgeNodeBetweenLayers": "16",

@@ -422,4 +422,5 @@ def legend() -> list[LegendEntry]:
         LegendEntry(HIGHLIGHT_EDGE, "line", _("at-risk path")),
         LegendEntry(PLAIN_EDGE, "line", _("contains (×quantity) / is supplied by (share)")),
         LegendEntry(PRODUCTION_EDGE, "dashed", _("world production share")),
+        LegendEntry(HIGHLIGHT_EDGE, "dashed", _("world production share behind a risk")),
     ]

@@ -41,7 +41,17 @@ PLAIN_EDGE = "#9aa5b1"
 
 #: Routes: colour of each tier (1 in the region, 2 in the home country, 3 elsewhere in the EU).
 TIER_COLOURS = {1: "#0b6e2e", 2: "#62b76a", 3: "#1f77b4"}
-TIER_NAMES = {1: "tier 1: in the region", 2: "tier 2: in the home country", 3: "tier 3: in the EU"}
+TIER_NAMES = {
+    1: N_("tier 1: in the region"),
+    2: N_("tier 2: in the home country"),
+    3: N_("tier 3: in the EU"),
+}
+
+
+def tier_name(tier: int) -> str:
+    """A route tier in words, in the language in force."""
+    return _(TIER_NAMES[tier]) if tier in TIER_NAMES else str(tier)
+
 
 #: What each kind of item is called (translated when shown).
 KIND_NAMES = {
@@ -87,7 +97,7 @@ def fmt_share(share: float | None) -> str:
     ('85.5%', 'n/a')
     """
     if share is None:
-        return "n/a"
+        return _("n/a")
     return f"{share * 100:.3g}%"
 
 
@@ -186,11 +196,11 @@ def prune(graph: ViewGraph, max_nodes: int) -> tuple[ViewGraph, str | None]:
     linked = {e.source for e in edges.values()} | {e.target for e in edges.values()}
     nodes = {k: n for k, n in graph.nodes.items() if k in keep and (k in linked or n.priority == 0)}
     hidden = len(graph.nodes) - len(nodes)
-    note = (
-        f"Large graph: showing {len(nodes)} of {len(graph.nodes)} nodes "
-        f"({hidden} hidden, the least relevant first; at-risk paths are kept). "
-        "Raise the budget with --max-nodes, or look at the tables for everything."
-    )
+    note = _(
+        "Large graph: showing {shown} of {total} nodes ({hidden} hidden, the least relevant "
+        "first; at-risk paths are kept). Raise the budget with --max-nodes, or look at the "
+        "tables for everything."
+    ).format(shown=len(nodes), total=len(graph.nodes), hidden=hidden)
     return ViewGraph(nodes, edges), note
 
 
@@ -219,7 +229,11 @@ def _options_json(hierarchical: bool, n_nodes: int) -> str:
         "physics": {
             "enabled": True,
             "stabilization": {"enabled": True, "iterations": 300 if n_nodes < 150 else 150},
-            "barnesHut": {"gravitationalConstant": -6000, "springLength": 120},
+            "barnesHut": {
+                "gravitationalConstant": -8000,
+                "springLength": 170,
+                "avoidOverlap": 1,
+            },
         },
     }
     if n_nodes > 100:  # the improved layout is slow and gives up on big graphs
