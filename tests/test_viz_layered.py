@@ -10,6 +10,7 @@ legends sit beside the drawing. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from filiere.graph.store import GraphStore
 from filiere.i18n import language
 from filiere.queries import deps as run_deps
 from filiere.queries.models import AnalysisSettings
+from filiere.report import build_report
 from filiere.viz import deps_view, routes_view, shock_view
 
 pytestmark = pytest.mark.browser
@@ -84,7 +86,8 @@ def test_kaplan_supply_tree_is_readable(
     page.screenshot(path=artifact("viz-layered-kaplan-unfolded.png"))
 
     # The print picture is ready (a canvas alone prints blank).
-    assert page.evaluate("document.getElementById('figure').src.startsWith('data:image/png')")
+    tiles = page.evaluate("[...document.querySelectorAll('#figure img')].map(i => i.src)")
+    assert tiles and all(t.startswith("data:image/png") for t in tiles)
     assert seen["violations"] == 0
     assert browser.errors == []
     assert browser.requests and all(u.startswith("file:") for u in browser.requests)
@@ -162,3 +165,74 @@ def test_shock_on_china_is_readable(
     page.screenshot(path=artifact("viz-shock-cn.png"))
     assert browser.errors == [] and browser.leaks() == []
     page.close()
+
+
+#: For each figure of a printed report: how many pictures, how many are blank (under 0.5 %
+#: of non-white pixels), how many are shrunk below their print size (labels < 10 px), and
+#: whether the interactive frame is hidden.
+PRINTED_FIGURES = """() => [...document.querySelectorAll('figure.view')].map(f => {
+  const imgs = [...f.querySelectorAll('.print-figure img')];
+  const blank = imgs.filter(img => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i] < 230 || px[i + 1] < 230 || px[i + 2] < 230) ink++;
+    }
+    return ink < 0.005 * c.width * c.height;
+  }).length;
+  const shrunk = imgs.filter(img => img.getBoundingClientRect().width * 2 < img.naturalWidth - 2);
+  return {title: f.querySelector('iframe').title, pictures: imgs.length, blank: blank,
+    shrunk: shrunk.length, frame_shown: f.querySelector('iframe').offsetParent !== null,
+    shown: f.querySelector('.print-figure').offsetParent !== null};
+})"""
+
+
+def test_printed_report_shows_every_figure(
+    browser: Browser, embedded_store: GraphStore, tmp_path: Path
+) -> None:
+    load_demo(embedded_store)
+    paths = build_report(
+        embedded_store, ["P-KAPLAN"], tmp_path / "rep", AnalysisSettings(), region="FR-BFC"
+    )
+    browser.errors.clear()
+    page = browser.open(paths.html.as_uri())
+    n_views = len(paths.views)
+    assert n_views >= 3  # the supply tree, the routes of the at-risk items, the shock
+    page.wait_for_function(
+        f"document.querySelectorAll('.print-figure[data-ready=\"1\"]').length === {n_views}",
+        timeout=180_000,
+    )
+    page.emulate_media(media="print")
+    figures = page.evaluate(PRINTED_FIGURES)
+    assert len(figures) == n_views
+    for f in figures:
+        assert f["shown"] and not f["frame_shown"], f
+        assert f["pictures"] >= 1 and f["blank"] == 0, f
+    layered = [f for f in figures if "Supply tree" in f["title"] or "Shock" in f["title"]]
+    assert layered and all(f["shrunk"] == 0 for f in layered)  # labels print at 10 px
+    # Table headers print dark on light (backgrounds are off by default when printing)
+    # and repeat on every page.
+    head = page.evaluate(
+        "(() => { const th = document.querySelector('th'), s = getComputedStyle(th);"
+        " return {color: s.color, group: getComputedStyle(th.parentElement.parentElement)"
+        ".display}; })()"
+    )
+    assert head["group"] == "table-header-group"
+    r, g, b = (int(x) for x in head["color"][4:-1].split(",")[:3])
+    assert 0.299 * r + 0.587 * g + 0.114 * b < 80, head
+    pdf = artifact("report-print.pdf")
+    page.pdf(path=str(pdf), format="A4")
+    page.close()
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    pages_with_images = {line.split()[0] for line in images}
+    assert len(pages_with_images) >= n_views
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-l", "12", str(pdf), str(artifact("report-print"))],
+        check=True,
+    )
+    assert browser.errors == []

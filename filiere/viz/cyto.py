@@ -13,8 +13,10 @@ the view zooms to readable labels on the top-left (the first branches) instead.
 
 Each page exposes ``cy`` (the Cytoscape instance) and ``filiere`` (``toggle(id)``,
 ``expandAll()``, ``fitAll()``, ``visible()``), marks ``<body data-ready="1">`` once laid
-out, and keeps a PNG of the drawing in ``<img id="figure">``, shown instead of the canvas
-when the page is printed.
+out, and keeps pictures of the drawing in ``<div id="figure">``, shown instead of the canvas
+when the page is printed (a canvas prints blank): the drawing at :data:`PRINT_LABEL_PX`
+labels, cut into page-sized tiles (:data:`FIGURE_JS`). Inside a report's ``<iframe>`` the
+page also posts the tiles to the report, which prints them in its own flow.
 
 >>> from filiere.viz.style import ViewGraph, VNode
 >>> g = ViewGraph(); g.add_node(VNode("a", "A </script>"))
@@ -39,6 +41,9 @@ from filiere.viz.style import LegendEntry, ViewGraph
 #: :data:`MIN_LABEL_PX` pixels high.
 LABEL_FONT = 13
 MIN_LABEL_PX = 11
+
+#: Label height in the printed pictures (CSS px: 10 px is 7.5 pt on paper).
+PRINT_LABEL_PX = 10
 
 #: Vendored scripts, in load order.
 SCRIPTS = ("cytoscape.min.js", "elk.bundled.js", "cytoscape-elk.js")
@@ -183,15 +188,65 @@ header p { margin: 0; font-size: 13px; color: #4a5563; }
   box-shadow: 0 2px 6px rgba(0,0,0,.15); }
 div.vis-tooltip { white-space: pre-line; max-width: 420px; font-size: 12px; }
 #figure { display: none; }
+#figure img { display: block; margin: 0 auto 4mm; max-width: 100%; break-inside: avoid; }
 @media print {
   @page { size: A4; margin: 12mm; }
   html, body { height: auto; }
   #main { display: block; min-height: 0; }
   #wrap { display: none; }
-  #figure { display: block; max-width: 100%; max-height: 230mm; margin: 0 auto;
-    object-fit: contain; }
+  #figure { display: block; }
   #legend { width: auto; border: none; background: none; columns: 2; }
   #legend button, #legend .screen { display: none; }
+}
+"""
+
+#: ``filiereFigure(src, density, done, fit)``: cut the picture ``src`` (``density`` pixels
+#: per CSS px) into tiles that fit an A4 page at that size (or, with ``fit``, scale it to
+#: one page width), show them in ``#figure`` (printed instead of the canvas) and post them
+#: to the parent page when inside a report's frame.
+FIGURE_JS = """
+var FIGURE_TILE_W = 680, FIGURE_TILE_H = 940;
+function inked(g, w, h) {
+  var px = g.getImageData(0, 0, w, h).data;
+  for (var i = 0; i < px.length; i += 4) {
+    if (px[i] < 230 || px[i + 1] < 230 || px[i + 2] < 230) { return true; }
+  }
+  return false;
+}
+function filiereFigure(src, density, done, fit) {
+  var img = new Image();
+  img.onload = function () {
+    var box = document.getElementById("figure"), tiles = [];
+    var tw = fit ? img.width : FIGURE_TILE_W * density;
+    var th = fit ? img.height : FIGURE_TILE_H * density;
+    var nx = Math.max(1, Math.ceil(img.width / tw)), w = Math.ceil(img.width / nx);
+    box.textContent = "";
+    for (var i = 0; i < nx; i++) {
+      for (var y = 0; y < img.height; y += th) {
+        var c = document.createElement("canvas");
+        c.width = Math.min(w, img.width - i * w);
+        c.height = Math.min(th, img.height - y);
+        var g = c.getContext("2d");
+        g.fillStyle = "#ffffff";
+        g.fillRect(0, 0, c.width, c.height);
+        g.drawImage(img, -i * w, -y);
+        if (!inked(g, c.width, c.height)) { continue; }  // no blank page
+        var tile = {src: c.toDataURL("image/png"),
+                    w: Math.min(FIGURE_TILE_W, Math.round(c.width / density))};
+        tiles.push(tile);
+        var t = document.createElement("img");
+        t.src = tile.src;
+        t.style.width = tile.w + "px";
+        t.alt = document.title;
+        box.appendChild(t);
+      }
+    }
+    if (window.parent !== window) {
+      window.parent.postMessage({filiere: "figure", tiles: tiles}, "*");
+    }
+    if (done) { done(); }
+  };
+  img.src = src;
 }
 """
 
@@ -258,9 +313,12 @@ function visible() {
 function folded(n) {
   return !!n.data("collapsed") && n.outgoers("node").length > 0;
 }
-function figure() {
-  var img = document.getElementById("figure");
-  img.src = cy.png({full: true, scale: 2, maxWidth: 3000, maxHeight: 4000, bg: "#ffffff"});
+function figure(done) {
+  // The drawing at PRINT_PX labels (twice the pixels, for paper), cut into tiles.
+  var z = %(print_px)s / FONT;
+  var src = cy.png({full: true, scale: 2 * z, bg: "#ffffff", maxWidth: 16000,
+                    maxHeight: 16000});
+  filiereFigure(src, 2, done);
 }
 function shownElements() {
   return cy.elements().filter(function (e) { return !e.hasClass("hidden") &&
@@ -322,8 +380,7 @@ function layout(initial) {
     // Park hidden nodes on the root, inside the drawing (pictures crop to what is drawn).
     cy.nodes(".hidden").position(root.position());
     place(initial);
-    figure();
-    document.body.setAttribute("data-ready", "1");
+    figure(function () { document.body.setAttribute("data-ready", "1"); });
   });
   l.run();
 }
@@ -382,6 +439,7 @@ def render_cy_page(
         "texts": script_json(texts),
         "min_px": MIN_LABEL_PX,
         "font": LABEL_FONT,
+        "print_px": PRINT_LABEL_PX,
     }
     notes_html = "".join(f'<div class="note warn">{esc(w)}</div>' for w in warnings)
     notes_html += "".join(f'<div class="note">{esc(n)}</div>' for n in notes)
@@ -404,7 +462,7 @@ def render_cy_page(
         "</head><body>\n"
         f"<header><h1>{esc(title)}</h1><p>{esc(subtitle)}</p></header>\n{notes_html}\n"
         '<div id="main"><div id="wrap"><div id="cy"></div><div id="tip"></div></div>'
-        f'<img id="figure" alt="{esc(title)}">'
+        f'<div id="figure" role="img" aria-label="{esc(title)}"></div>'
         f'<aside id="legend">{panel}</aside></div>\n'
-        f"<script>{script}</script>\n</body></html>\n"
+        f"<script>{FIGURE_JS}</script>\n<script>{script}</script>\n</body></html>\n"
     )

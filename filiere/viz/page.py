@@ -25,7 +25,14 @@ from pathlib import Path
 from pyvis.network import Network
 
 from filiere.i18n import _, get_language
-from filiere.viz.cyto import CSP, PAGE_CSS, legend_html, render_cy_page, script_json
+from filiere.viz.cyto import (
+    CSP,
+    FIGURE_JS,
+    PAGE_CSS,
+    legend_html,
+    render_cy_page,
+    script_json,
+)
 from filiere.viz.style import LegendEntry, ViewGraph, to_network
 
 VIS_VERSION = "9.1.2"
@@ -39,9 +46,9 @@ var network = new vis.Network(container, {nodes: nodes, edges: edges}, options);
 function filiereReady() {
   // Keep a picture of the drawing for printing (a canvas prints blank), then say ready.
   network.once("afterDrawing", function () {
-    var img = document.getElementById("figure");
-    img.src = container.querySelector("canvas").toDataURL("image/png");
-    document.body.setAttribute("data-ready", "1");
+    var canvas = container.querySelector("canvas");
+    filiereFigure(canvas.toDataURL("image/png"), canvas.width / canvas.clientWidth,
+      function () { document.body.setAttribute("data-ready", "1"); }, true);
   });
   network.redraw();
 }
@@ -95,10 +102,10 @@ def render_page(
         "</head><body>\n"
         f"<header><h1>{esc(title)}</h1><p>{esc(subtitle)}</p></header>\n{notes_html}\n"
         '<div id="main"><div id="wrap"><div id="mynetwork"></div></div>'
-        f'<img id="figure" alt="{esc(title)}">'
+        f'<div id="figure" role="img" aria-label="{esc(title)}"></div>'
         f'<aside id="legend">{legend_html(legend, _("Legend"))}'
         f'<p class="screen">{esc(help_text)}</p></aside></div>\n'
-        f"<script>{script}</script>\n</body></html>\n"
+        f"<script>{FIGURE_JS}</script>\n<script>{script}</script>\n</body></html>\n"
     )
 
 
