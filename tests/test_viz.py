@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -269,3 +270,28 @@ def test_cli_writes_each_view(embedded_store: GraphStore, tmp_path: Path) -> Non
     assert "item 'NOPE'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.html").exists()
+
+
+def test_every_view_text_has_its_french_translation() -> None:
+    """Each message of the views (``_``, ``N_``, ``ngettext``) is in the views' French PO
+    fragment, translated (the lead folds it into the catalog)."""
+    po = (ROOT / "filiere" / "locale" / "fragments" / "views.po").read_text(encoding="utf-8")
+    entries = re.findall(
+        r'^msgid (".*")\n(?:msgid_plural ".*"\n)?msgstr(?:\[0\])? (".*")$', po, re.M
+    )
+    translated = {json.loads(k): json.loads(v) for k, v in entries}
+    used: set[str] = set()
+    for path in sorted((ROOT / "filiere" / "viz").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_", "ngettext")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                used.add(node.args[0].value)
+    assert len(used) > 100
+    missing = sorted(m for m in used if not translated.get(m))
+    assert missing == []

@@ -65,7 +65,7 @@ def why_at_risk(dep: Dependency) -> str:
         why = _("single source")
     else:
         why = _("concentration (HHI) {hhi:.2f}").format(hhi=dep.hhi or 0.0)
-    return f"{dep.item}: {why}"
+    return _("{item}: {why}").format(item=dep.item, why=why)
 
 
 def routes_view(
