@@ -316,8 +316,9 @@ function folded(n) {
 function figure(done) {
   // The drawing at PRINT_PX labels (twice the pixels, for paper), cut into tiles.
   var z = %(print_px)s / FONT;
-  var src = cy.png({full: true, scale: 2 * z, bg: "#ffffff", maxWidth: 16000,
-                    maxHeight: 16000});
+  // Bounded (about 140 MB of pixels at most): a bigger drawing prints smaller.
+  var src = cy.png({full: true, scale: 2 * z, bg: "#ffffff", maxWidth: 4800,
+                    maxHeight: 7200});
   filiereFigure(src, 2, done);
 }
 function shownElements() {
