@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_support import start_api
@@ -15,6 +16,7 @@ from viz_support import Browser, artifact, chromium, load_mini
 
 from filiere.api.routers import views
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.queries.models import AnalysisSettings
 from filiere.report import build_report
 from filiere.viz import deps_view, routes_view, shock_view
@@ -28,7 +30,14 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def _check_page(browser: Browser, frame: object, nodes: int, edges: int) -> None:
+def _check_page(browser: Browser, frame: Any, nodes: int, edges: int) -> None:
+    if frame.evaluate("typeof cy !== 'undefined'"):  # the layered (Cytoscape) supply tree
+        seen = browser.wait_layered(frame)
+        assert seen["total"] == nodes
+        assert frame.evaluate("cy.edges().length") == edges
+        assert seen["overlaps"] == [] and seen["min_px"] >= 10
+        assert seen["violations"] == 0
+        return
     counts = browser.wait_ready(frame)
     assert counts["nodes"] == nodes
     assert counts["edges"] == edges
@@ -41,10 +50,9 @@ def test_each_view_draws_offline(
 ) -> None:
     load_mini(embedded_store)
     cases = {
-        "deps": (deps_view(embedded_store, "P"), 11, 11),
-        "deps-hierarchical": (deps_view(embedded_store, "P", hierarchical=True), 11, 11),
+        "deps": (deps_view(embedded_store, "P"), 9, 8),
         "deps-pruned": (deps_view(embedded_store, "P", max_nodes=5), 5, None),
-        "routes": (routes_view(embedded_store, "C1", "FR-BFC"), 4, 3),
+        "routes": (routes_view(embedded_store, "C1", "FR-BFC"), 5, 4),
         "shock": (shock_view(embedded_store, ["CN"]), 4, 3),
         "shock-two-countries": (shock_view(embedded_store, ["CN", "DE"]), None, None),
     }
@@ -59,7 +67,7 @@ def test_each_view_draws_offline(
             view.edge_count if n_edges is None else n_edges,
         )
         if name == "deps-pruned":
-            assert "showing 5 of 11 nodes" in page.inner_text(".note")
+            assert "showing 5 of 9 nodes" in page.inner_text(".note")
         assert page.inner_text("#legend")  # the legend is shown
         page.screenshot(path=artifact(f"viz-{name}.png"))
         page.close()
@@ -71,18 +79,19 @@ def test_tooltip_shows_shares_and_provenance(
     browser: Browser, embedded_store: GraphStore, tmp_path: Path
 ) -> None:
     load_mini(embedded_store)
-    path = deps_view(embedded_store, "P").write(tmp_path / "deps.html")
+    with language("en"):
+        path = deps_view(embedded_store, "P").write(tmp_path / "deps.html")
     page = browser.open(path.as_uri())
-    browser.wait_ready(page)
+    browser.wait_layered(page)
     pos = page.evaluate(
-        "(() => { const p = network.canvasToDOM(network.getPosition('item:M1'));"
-        " const r = document.getElementById('mynetwork').getBoundingClientRect();"
-        " return {x: p.x + r.left, y: p.y + r.top}; })()"
+        "(() => { const r = cy.getElementById('item:M1').renderedPosition();"
+        " const c = cy.container().getBoundingClientRect();"
+        " return {x: r.x + c.left, y: r.y + c.top}; })()"
     )
     page.mouse.move(pos["x"], pos["y"])
-    tip = page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
+    tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
     text = tip.inner_text()
-    assert "Néodyme (M1)" in text and "kind: material" in text  # one line per fact
+    assert "Néodyme (M1)" in text and "kind: raw material" in text  # one line per fact
     assert "upstream: CN produces 90%" in text and "source: mini" in text
     page.screenshot(path=artifact("viz-deps-tooltip.png"))
     page.close()
@@ -100,7 +109,7 @@ def test_report_page_embeds_every_view(
     page.wait_for_load_state("load")
     frames = {Path(f.url).name: f for f in page.frames if f != page.main_frame}
     assert sorted(frames) == ["deps-P.html", "routes-C1.html", "shock-CN.html"]
-    expected = {"deps-P.html": (11, 11), "routes-C1.html": (4, 3), "shock-CN.html": (4, 3)}
+    expected = {"deps-P.html": (9, 8), "routes-C1.html": (5, 4), "shock-CN.html": (4, 3)}
     for name, frame in frames.items():
         _check_page(browser, frame, *expected[name])
     assert "At-risk dependencies" in page.inner_text("body")
@@ -128,8 +137,8 @@ def test_api_views_are_html_pages(
         headers = {"Authorization": f"Bearer {api.keys['analyst']}"}
         browser.requests.clear()
         for url, n_nodes, n_edges in (
-            ("/views/deps/P?hierarchical=true", 11, 11),
-            ("/views/routes/C1?region=FR-BFC", 4, 3),
+            ("/views/deps/P?hierarchical=true", 9, 8),
+            ("/views/routes/C1?region=FR-BFC", 5, 4),
             ("/views/shock?country=CN", 4, 3),
         ):
             page = browser.open(api.url + url, headers=headers)

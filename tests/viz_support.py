@@ -102,6 +102,15 @@ def load_mini(store: GraphStore) -> None:
     store.write(build_batch(mini_dataset(), source="mini"))
 
 
+def load_demo(store: GraphStore) -> None:
+    """The bundled demo dataset (``filiere/data/demo``), as ``filiere demo`` loads it."""
+    from filiere.cli.report_cmds import demo_dataset
+    from filiere.ingest import load
+
+    with demo_dataset() as path:
+        load(path, store, replace=True, progress=False, source="demo")
+
+
 def local_url(url: str) -> bool:
     """Whether a request stays on the machine: file:, data:, about:, blob: or loopback."""
     parsed = urlparse(url)
@@ -116,9 +125,13 @@ class Browser:
 
     context: Any
     requests: list[str] = field(default_factory=list)
+    #: Console errors and uncaught exceptions of every page opened.
+    errors: list[str] = field(default_factory=list)
 
     def open(self, url: str, *, headers: dict[str, str] | None = None) -> Any:
         page = self.context.new_page()
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
         if headers:
             page.set_extra_http_headers(headers)
         page.goto(url)
@@ -134,8 +147,43 @@ class Browser:
         )
         return counts
 
+    def wait_layered(self, frame: Any) -> dict[str, Any]:
+        """Wait until a Cytoscape view is laid out; return what a person sees of its labels."""
+        frame.wait_for_selector("body[data-ready='1']", state="attached", timeout=60_000)
+        seen: dict[str, Any] = frame.evaluate(LABELS)
+        return seen
+
     def leaks(self) -> list[str]:
         return [u for u in self.requests if not local_url(u)]
+
+
+#: What a person sees of a Cytoscape view's node labels, from Cytoscape's own API: the
+#: shown nodes, those inside the viewport, the smallest rendered label height (font size
+#: times zoom, in CSS pixels) and every pair of shown nodes whose boxes (labels included)
+#: overlap.
+LABELS = """() => {
+  const z = cy.zoom(), ext = cy.extent();
+  const shown = cy.nodes().filter(n => n.visible());
+  const boxes = shown.map(n => ({id: n.id(), label: n.data("label"),
+    b: n.boundingBox({includeLabels: true, includeOverlays: false}),
+    px: parseFloat(n.style("font-size")) * z}));
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].b, b = boxes[j].b;
+      if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) {
+        overlaps.push([boxes[i].id, boxes[j].id]);
+      }
+    }
+  }
+  const inView = boxes.filter(x => x.b.x1 >= ext.x1 && x.b.x2 <= ext.x2
+    && x.b.y1 >= ext.y1 && x.b.y2 <= ext.y2);
+  return {total: cy.nodes().length, shown: boxes.map(x => x.id),
+    in_view: inView.map(x => x.id), labels: inView.map(x => x.label),
+    min_px: Math.min(...boxes.map(x => x.px)), overlaps: overlaps,
+    edges: cy.edges().filter(e => e.visible()).length,
+    violations: window.__csp ? window.__csp.length : 0};
+}"""
 
 
 @contextmanager

@@ -36,6 +36,20 @@ iframe { width: 100%; height: 620px; border: 1px solid #d4dbe3; border-radius: 4
 code { background: #eef2f6; padding: 1px 4px; border-radius: 3px; }
 .finding { font-weight: 600; margin: 6px 0; }
 .toc ol { columns: 2; font-size: 14px; } details { margin: 8px 0; }
+figure.view { margin: 8px 0 16px; } figure.view figcaption { font-size: 13px; color: #4a5563; }
+.print-figure { display: none; }
+thead { display: table-header-group; }
+@media print {
+  @page { size: A4; margin: 12mm; }
+  body { max-width: none; padding: 0; }
+  th { background: #dfe7f1 !important; color: #000 !important; border-bottom: 2px solid #1f4e79;
+    -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  tr, img { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  figure.view iframe, figure.view .screen { display: none; }
+  .print-figure { display: block; }
+  .print-figure img { display: block; max-width: 100%; margin: 0 auto 3mm; }
+}
 """
 
 
@@ -65,11 +79,36 @@ def _paths(paths: Sequence[Sequence[str]]) -> str:
     return "<br>".join(f'<span class="path">{esc(path_text(p))}</span>' for p in paths)
 
 
+#: Fills a figure's print pictures with the tiles its view posts (only PNG data URLs, only
+#: from its own frame): an iframe cannot flow across printed pages, its pictures can.
+_FIGURE_JS = """(function () {
+  var box = document.currentScript.previousElementSibling;
+  var frame = box.previousElementSibling;
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.source !== frame.contentWindow || !d || d.filiere !== "figure") { return; }
+    box.textContent = "";
+    (d.tiles || []).forEach(function (t) {
+      if (typeof t.src !== "string" || t.src.indexOf("data:image/png;base64,") !== 0) { return; }
+      var img = document.createElement("img");
+      img.src = t.src;
+      img.style.width = Math.min(Number(t.w) || 0, 700) + "px";
+      img.alt = frame.title;
+      box.appendChild(img);
+    });
+    box.setAttribute("data-ready", "1");
+  });
+})();"""
+
+
 def _frame(file: str, title: str) -> str:
-    label = _("Open “{title}” full screen").format(title=title)
+    """A view: an ``<iframe>`` on screen, its pictures (posted by the view) in print."""
     return (
-        f'<p><a href="{esc(file)}">{esc(label)}</a></p>'
+        f'<figure class="view"><p class="screen"><a href="{esc(file)}">'
+        f"{esc(_('Open “{title}” full screen').format(title=title))}</a></p>"
         f'<iframe src="{esc(file)}" title="{esc(title)}" loading="eager"></iframe>'
+        f'<div class="print-figure"></div><script>{_FIGURE_JS}</script>'
+        f"<figcaption>{esc(title)}</figcaption></figure>"
     )
 
 

@@ -1,11 +1,13 @@
-"""Interactive views of the analyses (pyvis / vis-network), as self-contained HTML pages.
+"""Interactive views of the analyses, as self-contained HTML pages.
 
 - :func:`deps_view` -- a product's supply tree coloured by kind and risk;
 - :func:`routes_view` -- an item and its candidate local routes, coloured by tier;
 - :func:`shock_view` -- what a supply stop in some countries cuts and dents.
 
-Each returns a :class:`View`; ``View.html()`` is a page that opens offline (vis-network
-inlined, no CDN) and ``View.write(path)`` saves it. See ``docs/visualisations.md``.
+The supply tree and the shock are layered left-to-right graphs (Cytoscape.js + ELK,
+:mod:`filiere.viz.cyto`); the routes view stays a pyvis (vis-network) page. Each returns a
+:class:`View`; ``View.html()`` is a page that opens offline (every script inlined, no CDN)
+and ``View.write(path)`` saves it. See ``docs/visualisations.md``.
 """
 
 from filiere.viz.deps import deps_view

@@ -1,9 +1,13 @@
-"""``filiere viz deps``: a product's supply tree, coloured by kind and by risk.
+"""``filiere viz deps``: a product's supply tree, a layered left-to-right graph.
 
 Items (product, components, materials), their current suppliers, the suppliers'
-countries and the countries producing the materials. At-risk items are red, their BOM
-paths thick red; suppliers and countries are green at home, blue in the EU, grey
-elsewhere, with a red border when an at-risk dependency goes through them.
+countries and the countries producing the materials, drawn with Cytoscape.js and ELK
+(:mod:`filiere.viz.cyto`): the product on the left, its parts to the right, then the
+suppliers and countries. At-risk branches come first (on top) and open; other sub-trees
+start folded (a click unfolds them); a sub-assembly shared by several parents is one
+node. At-risk items are red, their BOM paths thick red; suppliers and countries are green
+at home, blue in the EU, grey elsewhere, with a red border when an at-risk dependency
+goes through them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
+from filiere.i18n import _, ngettext
 from filiere.queries import deps as run_deps
 from filiere.queries.common import path_quantities
 from filiere.queries.models import AnalysisSettings, Dependency, DepsResult
@@ -29,12 +34,12 @@ from filiere.viz.style import (
     NEUTRAL,
     OUTSIDE,
     PLAIN_EDGE,
-    SHAPES,
     LegendEntry,
     VEdge,
     ViewGraph,
     VNode,
     fmt_share,
+    kind_name,
     location_colour,
     prune,
 )
@@ -53,6 +58,10 @@ def supplier_id(supplier: str) -> str:
     return f"supplier:{supplier}"
 
 
+def production_id(material: str, country: str) -> str:
+    return f"production:{material}:{country}"
+
+
 def country_id(code: str) -> str:
     return f"country:{code}"
 
@@ -68,9 +77,11 @@ def short(text: str, n: int = 28) -> str:
 
 def provenance(props: dict[str, Any]) -> str:
     """The provenance line of a tooltip."""
-    src = props.get("source") or "unknown source"
+    src = props.get("source") or _("unknown source")
     when = props.get("loaded_at")
-    return f"source: {src}" + (f", loaded {when}" if when else "")
+    if when:
+        return _("source: {source}, loaded {when}").format(source=src, when=when)
+    return _("source: {source}").format(source=src)
 
 
 def _depths(tree: SupplyTree) -> dict[str, int]:
@@ -78,7 +89,7 @@ def _depths(tree: SupplyTree) -> dict[str, int]:
     queue = deque([tree.product])
     while queue:
         v = queue.popleft()
-        for c, _ in tree.children.get(v, ()):
+        for c, _q in tree.children.get(v, ()):
             if c not in depth:
                 depth[c] = depth[v] + 1
                 queue.append(c)
@@ -87,20 +98,44 @@ def _depths(tree: SupplyTree) -> dict[str, int]:
 
 def _risk_lines(dep: Dependency | None, home: str) -> list[str]:
     if dep is None:
-        return ["no concentration found"]
-    lines = ["AT RISK" if dep.at_risk else f"concentrated (not at risk for {home})"]
+        return [_("no concentration found")]
+    lines = [
+        _("AT RISK")
+        if dep.at_risk
+        else _("concentrated (not at risk for {home})").format(home=home)
+    ]
     if dep.single_country:
-        lines.append(f"single supplying country: {dep.country}")
+        lines.append(_("single country: {country}").format(country=dep.country))
     if dep.single_source:
-        lines.append("single supplier")
+        lines.append(_("single source"))
     if dep.hhi is not None:
-        lines.append(f"HHI of supplying countries: {dep.hhi:.3f}")
+        lines.append(_("concentration (HHI) of supplying countries: {hhi:.3f}").format(hhi=dep.hhi))
     if dep.upstream_concentrated:
         lines.append(
-            f"upstream: {dep.upstream_country} produces {fmt_share(dep.upstream_share)} "
-            "of the world supply"
+            _("upstream: {country} produces {share} of the world supply").format(
+                country=dep.upstream_country, share=fmt_share(dep.upstream_share)
+            )
         )
     return lines
+
+
+def _item_order(tree: SupplyTree, hot: set[str]) -> list[str]:
+    """The items depth first from the product, at-risk branches before the others."""
+    names = {i: str(p.get("name", i)) for i, p in tree.items.items()}
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [tree.product]
+    while stack:
+        item = stack.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        order.append(item)
+        kids = sorted(
+            {c for c, _q in tree.children.get(item, ())}, key=lambda c: (c not in hot, names[c], c)
+        )
+        stack.extend(reversed(kids))
+    return order
 
 
 def deps_view(
@@ -112,7 +147,10 @@ def deps_view(
     hierarchical: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
 ) -> View:
-    """The supply-tree view of ``product`` (``result``: its ``deps`` result, if already run)."""
+    """The supply-tree view of ``product`` (``result``: its ``deps`` result, if already run).
+
+    Always layered left to right; ``hierarchical`` is accepted for compatibility.
+    """
     settings = settings or AnalysisSettings()
     result = result or run_deps(store, product, settings)
     tree = supply_tree(store, product)
@@ -120,7 +158,6 @@ def deps_view(
     risks = {d.item: d for d in result.dependencies}
     at_risk = {d.item for d in result.dependencies if d.at_risk}
     depth = _depths(tree)
-    bottom = max(depth.values(), default=0)
     qty = path_quantities(product, tree.children)
 
     # Edges and nodes on the at-risk paths, and the countries behind at-risk items.
@@ -137,9 +174,14 @@ def deps_view(
         d.upstream_country for d in result.dependencies if d.at_risk and d.upstream_country
     }
     risk_countries.discard(home)
+    order = _item_order(tree, hot_items)
+    rank = {item: i for i, item in enumerate(order)}
+    supplied = {s.item for s in tree.supplies}
+    produced = {p.material for p in tree.latest_production()}
 
     g = ViewGraph()
-    for item, props in tree.items.items():
+    for item in order:
+        props = tree.items[item]
         kind = str(props.get("kind", "component"))
         dep = risks.get(item)
         if item in at_risk:
@@ -148,11 +190,18 @@ def deps_view(
             colour = CONCENTRATED
         else:
             colour = KIND_COLOURS.get(kind, NEUTRAL)
-        unit = props.get("unit") or "unit(s)"
-        lines = [f"{props.get('name', item)} ({item})", f"kind: {kind}"]
+        unit = props.get("unit") or _("unit(s)")
+        lines = [
+            f"{props.get('name', item)} ({item})",
+            _("kind: {kind}").format(kind=kind_name(kind)),
+        ]
         if item != product:
-            lines.append(f"quantity per {product}: {qty.get(item, 0):.6g} {unit}")
-            lines.append(f"BOM depth: {depth.get(item)}")
+            lines.append(
+                _("quantity per {product}: {qty:.6g} {unit}").format(
+                    product=product, qty=qty.get(item, 0), unit=unit
+                )
+            )
+            lines.append(_("BOM depth: {depth}").format(depth=depth.get(item)))
         lines += _risk_lines(dep, home)
         made = sorted(
             (p for p in tree.latest_production() if p.material == item),
@@ -160,33 +209,40 @@ def deps_view(
         )
         if made:
             lines.append(
-                "world production: "
-                + ", ".join(f"{p.country} {fmt_share(p.share)} ({p.stage})" for p in made[:8])
-                + (" ..." if len(made) > 8 else "")
+                _("world production: {shares}").format(
+                    shares=", ".join(
+                        f"{p.country} {fmt_share(p.share)} ({p.stage})" for p in made[:8]
+                    )
+                    + (" ..." if len(made) > 8 else "")
+                )
             )
         if item in result.gaps:
-            lines.append("mapping gap: no supplier, no component, no production data")
+            lines.append(_("mapping gap: no supplier, no component, no production data"))
         lines.append(provenance(props))
+        behind = bool(tree.children.get(item)) or item in supplied or item in produced
         g.add_node(
             VNode(
                 item_id(item),
                 short(str(props.get("name", item))),
                 "\n".join(lines),
                 colour,
-                SHAPES.get(kind, "box"),
+                "box",
                 priority=0 if item == product else (1 if item in hot_items else 10 + depth[item]),
                 level=depth[item],
-                size=30 if item == product else None,
+                border=AT_RISK if item in hot_items and item not in at_risk else None,
+                collapsed=behind and item != product and item not in hot_items,
             )
         )
-    for parent, children in tree.children.items():
-        for child, q in children:
+    for parent in order:
+        for child, q in tree.children.get(parent, ()):
             hot = (parent, child) in hot_edges
             g.add_edge(
                 VEdge(
                     item_id(parent),
                     item_id(child),
-                    f"{parent} contains {q:.6g} × {child}",
+                    _("{parent} contains {qty:.6g} × {child}").format(
+                        parent=parent, qty=q, child=child
+                    ),
                     f"×{q:.6g}",
                     HIGHLIGHT_EDGE if hot else PLAIN_EDGE,
                     4.0 if hot else 1.5,
@@ -196,74 +252,88 @@ def deps_view(
     codes = {str(p.get("country")) for p in tree.suppliers.values() if p.get("country")}
     codes |= {p.country for p in _top_producers(tree, TOP_PRODUCERS)}
     countries = store.get_nodes(Label.COUNTRY, sorted(codes))
-    supplier_level = bottom + 1
-    for s in tree.supplies:
+
+    def country_text(code: str) -> str:
+        props = countries.get(code, {})
+        name = str(props.get("name") or code)
+        eu = _("EU member") if props.get("eu") else _("outside the EU")
+        risky = "\n" + _("country of an at-risk dependency") if code in risk_countries else ""
+        return f"{name} ({code}), {eu}{risky}"
+
+    for s in sorted(tree.supplies, key=lambda s: (rank[s.item], s.supplier)):
         props = tree.suppliers[s.supplier]
         country = props.get("country")
         hot = s.item in at_risk and country in risk_countries
-        place = ", ".join(str(x) for x in (props.get("city"), props.get("region"), country) if x)
+        place = ", ".join(str(x) for x in (props.get("city"), props.get("region")) if x)
+        lines = [f"{props.get('name', s.supplier)} ({s.supplier})"]
+        lines += [place] if place else []
+        lines += [country_text(str(country))] if country else []
         g.add_node(
             VNode(
                 supplier_id(s.supplier),
-                short(str(props.get("name", s.supplier)), 22),
-                "\n".join(
-                    [f"{props.get('name', s.supplier)} ({s.supplier})", place, provenance(props)]
-                ),
+                short(str(props.get("name", s.supplier)), 24)
+                + (f" · {country}" if country else ""),
+                "\n".join([*lines, provenance(props)]),
                 location_colour(country, home),
-                SHAPES["supplier"],
+                "dot",
                 priority=2 if s.item in at_risk else 30,
-                level=supplier_level,
+                border=AT_RISK if hot else None,
+            )
+        )
+        # Drawn from the item to its supplier (left to right), the arrow shows the delivery.
+        g.add_edge(
+            VEdge(
+                item_id(s.item),
+                supplier_id(s.supplier),
+                _("{supplier} supplies {share} of {item}").format(
+                    supplier=s.supplier, share=fmt_share(s.share), item=s.item
+                )
+                + f"\n{provenance(s.props)}",
+                fmt_share(s.share) if s.share is not None else "",
+                HIGHLIGHT_EDGE if hot else PLAIN_EDGE,
+                3.0 if hot else 1.0,
+                arrow="source",
+            )
+        )
+
+    # Each material's biggest producing countries, one leaf per (material, country).
+    for p in sorted(
+        _top_producers(tree, TOP_PRODUCERS), key=lambda p: (rank[p.material], -p.share)
+    ):
+        dep = risks.get(p.material)
+        hot = p.material in at_risk and dep is not None and dep.upstream_country == p.country
+        hot = hot and p.country != home
+        year = f" {p.year}" if p.year else ""
+        text = _("{country} produces {share} of the world's {material} ({stage}{year})").format(
+            country=p.country,
+            share=fmt_share(p.share),
+            material=p.material,
+            stage=p.stage,
+            year=year,
+        )
+        cname = str(countries.get(p.country, {}).get("name") or p.country)
+        nid = production_id(p.material, p.country)
+        g.add_node(
+            VNode(
+                nid,
+                f"{short(cname, 18)} {fmt_share(p.share)}",
+                "\n".join([country_text(p.country), text, provenance(p.props)]),
+                location_colour(p.country, home),
+                "hexagon",
+                priority=3 if hot else 32,
                 border=AT_RISK if hot else None,
             )
         )
         g.add_edge(
             VEdge(
-                supplier_id(s.supplier),
-                item_id(s.item),
-                f"{s.supplier} supplies {fmt_share(s.share)} of {s.item}\n{provenance(s.props)}",
-                fmt_share(s.share) if s.share is not None else "",
-                HIGHLIGHT_EDGE if hot else PLAIN_EDGE,
-                3.0 if hot else 1.0,
-            )
-        )
-        if country:
-            _country_node(g, str(country), countries, home, risk_countries, 3 if hot else 31)
-            g.nodes[country_id(str(country))].level = supplier_level + 1
-            g.add_edge(
-                VEdge(
-                    supplier_id(s.supplier),
-                    country_id(str(country)),
-                    f"{s.supplier} is located in {country}",
-                    color=HIGHLIGHT_EDGE if hot else PLAIN_EDGE,
-                    width=2.0 if hot else 1.0,
-                )
-            )
-
-    rows: dict[tuple[str, str], list[str]] = {}
-    shares: dict[tuple[str, str], list[str]] = {}
-    for p in _top_producers(tree, TOP_PRODUCERS):
-        key = (p.country, p.material)
-        year = f" {p.year}" if p.year else ""
-        rows.setdefault(key, []).append(
-            f"{p.country} produces {fmt_share(p.share)} of the world's {p.material} "
-            f"({p.stage}{year})\n{provenance(p.props)}"
-        )
-        shares.setdefault(key, []).append(f"{fmt_share(p.share)} {p.stage[:4]}.")
-    for (code, material), texts in rows.items():
-        dep = risks.get(material)
-        hot = material in at_risk and dep is not None and dep.upstream_country == code
-        hot = hot and code != home
-        _country_node(g, code, countries, home, risk_countries, 3 if hot else 32)
-        g.nodes[country_id(code)].level = supplier_level + 1
-        g.add_edge(
-            VEdge(
-                country_id(code),
-                item_id(material),
-                "\n".join(texts),
-                ", ".join(shares[(code, material)]),
-                HIGHLIGHT_EDGE if hot else "#c8b88a",
+                item_id(p.material),
+                nid,
+                f"{text}\n{provenance(p.props)}",
+                "",
+                HIGHLIGHT_EDGE if hot else PRODUCTION_EDGE,
                 3.0 if hot else 1.0,
                 dashes=True,
+                arrow="source",
             )
         )
 
@@ -275,28 +345,45 @@ def deps_view(
         for m in tree.items
     ):
         notes.append(
-            f"World production: the {TOP_PRODUCERS} biggest producing countries of each "
-            "material are drawn; hover a material for the others."
+            _(
+                "World production: the {n} biggest producing countries of each material are "
+                "drawn; hover a material for the others."
+            ).format(n=TOP_PRODUCERS)
         )
     if result.gaps:
         notes.append(
-            f"Mapping gaps (no supplier, no component, no production data): "
-            f"{', '.join(result.gaps)}."
+            _("Mapping gaps (no supplier, no component, no production data): {items}.").format(
+                items=", ".join(result.gaps)
+            )
         )
     name = tree.items[product].get("name", product)
     n_risk = len(at_risk)
     subtitle = (
-        f"{n_risk} at-risk dependenc{'y' if n_risk == 1 else 'ies'} for home country {home} "
-        f"(HHI ≥ {settings.hhi}, upstream share ≥ {settings.upstream_share}); "
-        f"{full} nodes. Hover a node or a link for shares, quantities and sources."
+        ngettext(
+            "{n} at-risk dependency for home country {home}",
+            "{n} at-risk dependencies for home country {home}",
+            n_risk,
+        ).format(n=n_risk, home=home)
+        + " "
+        + _("(HHI ≥ {hhi}, upstream share ≥ {share}); {nodes} nodes.").format(
+            hhi=settings.hhi, share=settings.upstream_share, nodes=full
+        )
+    )
+    help_text = _(
+        "Read from left to right: the product, its parts, their suppliers and countries. "
+        "At-risk branches are open, on top; a node with a double border is folded: click it "
+        "to unfold what lies behind it (click again to fold). Hover a node or a link for "
+        "shares, quantities and sources; scroll to zoom, drag to move."
     )
     return View(
-        f"Supply tree of {name} ({product})",
+        _("Supply tree of {name} ({product})").format(name=name, product=product),
         subtitle,
         g,
-        LEGEND,
+        legend(),
         notes,
         hierarchical,
+        layered=True,
+        help_text=help_text,
     )
 
 
@@ -314,41 +401,26 @@ def _top_producers(tree: SupplyTree, n: int) -> list[Production]:
     return [p for p in tree.latest_production() if (p.material, p.country) in keep]
 
 
-def _country_node(
-    g: ViewGraph,
-    code: str,
-    countries: dict[str, dict[str, Any]],
-    home: str,
-    risk_countries: set[str],
-    priority: int,
-) -> None:
-    props = countries.get(code, {})
-    name = str(props.get("name") or code)
-    eu = "EU member" if props.get("eu") else "outside the EU"
-    risky = code in risk_countries
-    g.add_node(
-        VNode(
-            country_id(code),
-            f"{code}",
-            f"{name} ({code}), {eu}" + ("\ncountry of an at-risk dependency" if risky else ""),
-            location_colour(code, home),
-            SHAPES["country"],
-            priority=priority,
-            border=AT_RISK if risky else None,
-        )
-    )
+PRODUCTION_EDGE = "#b59a4c"
 
 
-LEGEND = [
-    LegendEntry(KIND_COLOURS["product"], "star", "product"),
-    LegendEntry(NEUTRAL, "box", "component"),
-    LegendEntry(KIND_COLOURS["material"], "diamond", "raw material"),
-    LegendEntry(AT_RISK, "box", "at-risk item (single foreign country / upstream)"),
-    LegendEntry(CONCENTRATED, "box", "concentrated, not at risk"),
-    LegendEntry(HOME, "dot", "supplier at home"),
-    LegendEntry(EU, "dot", "supplier in the EU"),
-    LegendEntry(OUTSIDE, "dot", "supplier outside the EU"),
-    LegendEntry(OUTSIDE, "triangle", "country (same colours; red border: at risk)"),
-    LegendEntry(HIGHLIGHT_EDGE, "line", "at-risk path"),
-    LegendEntry("#c8b88a", "dashed", "world production share"),
-]
+def legend() -> list[LegendEntry]:
+    """The legend of the supply tree, in the language in force (matches the drawing)."""
+    return [
+        LegendEntry(KIND_COLOURS["product"], "box", _("the product")),
+        LegendEntry(NEUTRAL, "box", _("component")),
+        LegendEntry(KIND_COLOURS["material"], "box", _("raw material")),
+        LegendEntry(AT_RISK, "box", _("at-risk item (single foreign country / upstream)")),
+        LegendEntry(CONCENTRATED, "box", _("concentrated, not at risk")),
+        LegendEntry(NEUTRAL, "box", _("on an at-risk path (red border)"), AT_RISK),
+        LegendEntry(NEUTRAL, "folded", _("folded: click to unfold what lies behind"), "#7a8794"),
+        LegendEntry(HOME, "dot", _("supplier at home")),
+        LegendEntry(EU, "dot", _("supplier in the EU")),
+        LegendEntry(OUTSIDE, "dot", _("supplier outside the EU")),
+        LegendEntry(OUTSIDE, "dot", _("red border: the supplier of an at-risk item"), AT_RISK),
+        LegendEntry(OUTSIDE, "hexagon", _("producing country, share of world production")),
+        LegendEntry(HIGHLIGHT_EDGE, "line", _("at-risk path")),
+        LegendEntry(PLAIN_EDGE, "line", _("contains (×quantity) / is supplied by (share)")),
+        LegendEntry(PRODUCTION_EDGE, "dashed", _("world production share")),
+        LegendEntry(HIGHLIGHT_EDGE, "dashed", _("world production share behind a risk")),
+    ]

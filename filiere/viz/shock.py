@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
+from filiere.i18n import _, ngettext
+from filiere.queries import deps as run_deps
 from filiere.queries import shock as run_shock
 from filiere.queries.models import AnalysisSettings, ShockResult
 from filiere.viz.deps import country_id, item_id, short
 from filiere.viz.page import View
+from filiere.viz.routes import WARN, why_at_risk
 from filiere.viz.style import (
     AT_RISK,
     DEFAULT_MAX_NODES,
     DENTED,
-    SHAPES,
     SUBSTITUTE,
     LegendEntry,
     VEdge,
@@ -53,6 +55,12 @@ def shock_view(
     products = {p.product: p for p in result.impacted_products}
     subs = sorted({s for vs in cut_at_source.values() for s in vs} - set(hit) - set(products))
     names = store.get_nodes(Label.ITEM, sorted({*hit, *products, *subs}))
+    # A substitute with an at-risk dependency of its own is no plain recovery: say so.
+    risky_subs: dict[str, str] = {}
+    for sub in sorted({s for vs in cut_at_source.values() for s in vs}):
+        bad = [d for d in run_deps(store, sub, settings).dependencies if d.at_risk]
+        if bad:
+            risky_subs[sub] = "; ".join(why_at_risk(d) for d in bad)
     country_names = store.get_nodes(Label.COUNTRY, codes)
 
     def name(item: str) -> str:
@@ -62,33 +70,38 @@ def shock_view(
     if len(codes) == 1:
         hub = country_id(codes[0])
         cname = country_names.get(codes[0], {}).get("name", codes[0])
-        label, tip = codes[0], f"Supply stop: {cname} ({codes[0]})"
-        shape = SHAPES["country"]
+        label = f"{short(str(cname), 24)} ({codes[0]})" if cname != codes[0] else codes[0]
+        tip = _("Supply stop: {country} ({code})").format(country=cname, code=codes[0])
+        shape = "hexagon"
     else:
         hub = SCENARIO
-        label = "Stop: " + " + ".join(codes)
-        tip = "Supply stop in: " + ", ".join(
-            f"{country_names.get(c, {}).get('name', c)} ({c})" for c in codes
+        label = _("Stop: {countries}").format(countries=" + ".join(codes))
+        tip = _("Supply stop in: {countries}").format(
+            countries=", ".join(f"{country_names.get(c, {}).get('name', c)} ({c})" for c in codes)
         )
-        shape = SHAPES["scenario"]
+        shape = "hexagon"
     g.add_node(VNode(hub, label, tip, AT_RISK, shape, priority=0, level=0, size=30))
     for item in hit:
         cut = item in cut_at_source
-        kind = str(names.get(item, {}).get("kind", "component"))
         tip = f"{name(item)} ({item})\n" + (
-            "CUT: every supplier is in the shocked countries"
+            _("CUT: every supplier is in the shocked countries")
             if cut
-            else f"DENTED: loses {fmt_share(lost[item])} of its supply"
+            else _("DENTED: loses {share} of its supply").format(share=fmt_share(lost[item]))
         )
         if cut and cut_at_source[item]:
-            tip += "\nrecoverable via: " + ", ".join(cut_at_source[item])
+            tip += "\n" + _("recoverable via: {items}").format(
+                items=", ".join(
+                    f"{s} ({WARN} " + _("itself at risk") + ")" if s in risky_subs else s
+                    for s in cut_at_source[item]
+                )
+            )
         g.add_node(
             VNode(
                 item_id(item),
                 short(name(item)),
                 tip,
                 AT_RISK if cut else DENTED,
-                SHAPES.get(kind, "box"),
+                "box",
                 priority=1 if cut else 3,
                 level=1,
             )
@@ -97,7 +110,9 @@ def shock_view(
             VEdge(
                 hub,
                 item_id(item),
-                "supplies all of it" if cut else f"supplies {fmt_share(lost[item])} of it",
+                _("supplies all of it")
+                if cut
+                else _("supplies {share} of it").format(share=fmt_share(lost[item])),
                 "100%" if cut else fmt_share(lost[item]),
                 AT_RISK if cut else DENTED,
                 3.0 if cut else 1.5,
@@ -105,15 +120,15 @@ def shock_view(
         )
     for product, p in products.items():
         tip = f"{name(product)} ({product})\n" + (
-            "CUT: a part of its BOM has no supplier left"
+            _("CUT: a part of its BOM has no supplier left")
             if p.cut
-            else "DENTED: parts of its BOM lose some supply"
+            else _("DENTED: parts of its BOM lose some supply")
         )
         if p.cut_items:
-            tip += "\ncut parts: " + ", ".join(p.cut_items)
+            tip += "\n" + _("cut parts: {items}").format(items=", ".join(p.cut_items))
         if p.partial:
-            tip += "\ndented parts: " + ", ".join(
-                f"{x.item} (-{fmt_share(x.lost_share)})" for x in p.partial
+            tip += "\n" + _("dented parts: {items}").format(
+                items=", ".join(f"{x.item} (-{fmt_share(x.lost_share)})" for x in p.partial)
             )
         g.add_node(
             VNode(
@@ -121,7 +136,7 @@ def shock_view(
                 short(name(product)),
                 tip,
                 AT_RISK if p.cut else DENTED,
-                SHAPES["product"],
+                "dot",
                 priority=2 if p.cut else 4,
                 level=2,
                 size=26,
@@ -129,32 +144,43 @@ def shock_view(
         )
         for item in p.cut_items:
             if item != product:
-                g.add_edge(VEdge(item_id(item), item_id(product), "cut part", "", AT_RISK, 2.0))
+                g.add_edge(VEdge(item_id(item), item_id(product), _("cut part"), "", AT_RISK, 2.0))
         for x in p.partial:
             if x.item != product:
-                g.add_edge(VEdge(item_id(x.item), item_id(product), "dented part", "", DENTED))
+                g.add_edge(VEdge(item_id(x.item), item_id(product), _("dented part"), "", DENTED))
+    warnings: list[str] = []
     for sub in subs:
+        lines = [f"{name(sub)} ({sub})", _("substitute not cut by this shock")]
+        if sub in risky_subs:
+            text = _(
+                "{name} ({id}) can replace a cut item but is itself at risk ({reasons}): "
+                "not a plain recovery."
+            ).format(name=name(sub), id=sub, reasons=risky_subs[sub])
+            warnings.append(f"{WARN} {text}")
+            lines.append(f"{WARN} {text}")
         g.add_node(
             VNode(
                 item_id(sub),
-                short(name(sub)),
-                f"{name(sub)} ({sub})\nsubstitute not cut by this shock",
-                SUBSTITUTE,
-                SHAPES.get(str(names.get(sub, {}).get("kind", "material")), "diamond"),
+                (f"{WARN} " if sub in risky_subs else "") + short(name(sub)),
+                "\n".join(lines),
+                AT_RISK if sub in risky_subs else SUBSTITUTE,
+                "rhomboid",
                 priority=5,
-                level=1,
+                level=0,
             )
         )
     for item, vias in cut_at_source.items():
         for sub in vias:
             if item_id(sub) in g.nodes:
+                risky = sub in risky_subs
                 g.add_edge(
                     VEdge(
                         item_id(sub),
                         item_id(item),
-                        f"{sub} can replace {item}",
-                        "can replace",
-                        SUBSTITUTE,
+                        _("{via} can replace {item}").format(via=sub, item=item),
+                        _("can replace") + (f" {WARN}" if risky else ""),
+                        AT_RISK if risky else SUBSTITUTE,
+                        2.0 if risky else 1.0,
                         dashes=True,
                     )
                 )
@@ -163,19 +189,51 @@ def shock_view(
     n_cut = sum(1 for p in result.impacted_products if p.cut)
     n_dented = len(result.impacted_products) - n_cut
     if not result.impacted_products and not hit:
-        notes.append(f"No item of the graph is supplied from {', '.join(codes)}.")
-    subtitle = (
-        f"{len(cut_at_source)} item(s) cut at the source, {len(lost)} dented; "
-        f"{n_cut} product(s) cut, {n_dented} dented. Hover for lost shares."
+        notes.append(
+            _("No item of the graph is supplied from {countries}.").format(
+                countries=", ".join(codes)
+            )
+        )
+    subtitle = " ".join(
+        [
+            ngettext(
+                "{n} item cut at the source,", "{n} items cut at the source,", len(cut_at_source)
+            ).format(n=len(cut_at_source)),
+            ngettext("{n} dented;", "{n} dented;", len(lost)).format(n=len(lost)),
+            ngettext("{n} product cut,", "{n} products cut,", n_cut).format(n=n_cut),
+            ngettext("{n} dented.", "{n} dented.", n_dented).format(n=n_dented),
+        ]
     )
-    return View(f"Supply stop in {', '.join(codes)}", subtitle, g, LEGEND, notes, hierarchical)
+    return View(
+        _("Supply stop in {countries}").format(countries=", ".join(codes)),
+        subtitle,
+        g,
+        legend(len(codes) > 1),
+        notes,
+        hierarchical,
+        layered=True,
+        warnings=warnings,
+        help_text=_(
+            "Read from left to right: the shocked countries, the items they supply (cut or "
+            "dented), the products hit; on the left, the substitutes that could replace a cut "
+            "item. Hover for lost shares; scroll to zoom, drag to move."
+        ),
+    )
 
 
-LEGEND = [
-    LegendEntry(AT_RISK, "triangle", "shocked country"),
-    LegendEntry(AT_RISK, "box", "cut: no supplier left"),
-    LegendEntry(DENTED, "box", "dented: part of the supply lost"),
-    LegendEntry(AT_RISK, "star", "product cut"),
-    LegendEntry(DENTED, "star", "product dented"),
-    LegendEntry(SUBSTITUTE, "dashed", "substitute that could replace a cut item"),
-]
+def legend(several: bool = False) -> list[LegendEntry]:
+    """The legend of the shock view, in the language in force (matches the drawing)."""
+    hub = _("the shocked countries") if several else _("the shocked country")
+    return [
+        LegendEntry(AT_RISK, "hexagon", hub),
+        LegendEntry(AT_RISK, "box", _("cut item: no supplier left")),
+        LegendEntry(DENTED, "box", _("dented item: part of its supply lost")),
+        LegendEntry(AT_RISK, "dot", _("product cut")),
+        LegendEntry(DENTED, "dot", _("product dented")),
+        LegendEntry(SUBSTITUTE, "rhomboid", _("substitute not cut by the shock")),
+        LegendEntry(AT_RISK, "rhomboid", _("⚠ substitute that is itself at risk")),
+        LegendEntry(AT_RISK, "line", _("cut: supplies all of it / cut part")),
+        LegendEntry(DENTED, "line", _("dented: supplies part of it / dented part")),
+        LegendEntry(SUBSTITUTE, "dashed", _("can replace a cut item")),
+        LegendEntry(AT_RISK, "dashed", _("⚠ replacement by an at-risk substitute")),
+    ]

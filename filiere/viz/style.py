@@ -21,6 +21,7 @@ from typing import Any
 from pyvis.network import Network
 
 from filiere.graph.schema import EU27
+from filiere.i18n import N_, _
 
 #: Default number of nodes a view draws before it prunes (a browser stays responsive).
 DEFAULT_MAX_NODES = 250
@@ -40,7 +41,30 @@ PLAIN_EDGE = "#9aa5b1"
 
 #: Routes: colour of each tier (1 in the region, 2 in the home country, 3 elsewhere in the EU).
 TIER_COLOURS = {1: "#0b6e2e", 2: "#62b76a", 3: "#1f77b4"}
-TIER_NAMES = {1: "tier 1: in the region", 2: "tier 2: in the home country", 3: "tier 3: in the EU"}
+TIER_NAMES = {
+    1: N_("tier 1: in the region"),
+    2: N_("tier 2: in the home country"),
+    3: N_("tier 3: in the EU"),
+}
+
+
+def tier_name(tier: int) -> str:
+    """A route tier in words, in the language in force."""
+    return _(TIER_NAMES[tier]) if tier in TIER_NAMES else str(tier)
+
+
+#: What each kind of item is called (translated when shown).
+KIND_NAMES = {
+    "product": N_("product"),
+    "component": N_("component"),
+    "material": N_("raw material"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """The name of an item kind in the language in force."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
 
 #: Shape of each kind of node.
 SHAPES = {
@@ -73,7 +97,7 @@ def fmt_share(share: float | None) -> str:
     ('85.5%', 'n/a')
     """
     if share is None:
-        return "n/a"
+        return _("n/a")
     return f"{share * 100:.3g}%"
 
 
@@ -93,6 +117,7 @@ class VNode:
     level: int | None = None
     border: str | None = None
     size: int | None = None
+    collapsed: bool = False
 
     def options(self) -> dict[str, Any]:
         colour: dict[str, Any] = {"background": self.color, "border": self.border or self.color}
@@ -124,6 +149,7 @@ class VEdge:
     color: str = PLAIN_EDGE
     width: float = 1.0
     dashes: bool = False
+    arrow: str = "target"
 
     def options(self) -> dict[str, Any]:
         opts: dict[str, Any] = {"title": self.title, "color": self.color, "width": self.width}
@@ -131,6 +157,8 @@ class VEdge:
             opts["label"] = self.label
         if self.dashes:
             opts["dashes"] = True
+        if self.arrow == "none":
+            opts["arrows"] = {"to": {"enabled": False}}
         return opts
 
 
@@ -168,11 +196,11 @@ def prune(graph: ViewGraph, max_nodes: int) -> tuple[ViewGraph, str | None]:
     linked = {e.source for e in edges.values()} | {e.target for e in edges.values()}
     nodes = {k: n for k, n in graph.nodes.items() if k in keep and (k in linked or n.priority == 0)}
     hidden = len(graph.nodes) - len(nodes)
-    note = (
-        f"Large graph: showing {len(nodes)} of {len(graph.nodes)} nodes "
-        f"({hidden} hidden, the least relevant first; at-risk paths are kept). "
-        "Raise the budget with --max-nodes, or look at the tables for everything."
-    )
+    note = _(
+        "Large graph: showing {shown} of {total} nodes ({hidden} hidden, the least relevant "
+        "first; at-risk paths are kept). Raise the budget with --max-nodes, or look at the "
+        "tables for everything."
+    ).format(shown=len(nodes), total=len(graph.nodes), hidden=hidden)
     return ViewGraph(nodes, edges), note
 
 
@@ -201,7 +229,11 @@ def _options_json(hierarchical: bool, n_nodes: int) -> str:
         "physics": {
             "enabled": True,
             "stabilization": {"enabled": True, "iterations": 300 if n_nodes < 150 else 150},
-            "barnesHut": {"gravitationalConstant": -6000, "springLength": 120},
+            "barnesHut": {
+                "gravitationalConstant": -8000,
+                "springLength": 170,
+                "avoidOverlap": 1,
+            },
         },
     }
     if n_nodes > 100:  # the improved layout is slow and gives up on big graphs
@@ -223,8 +255,10 @@ def _options_json(hierarchical: bool, n_nodes: int) -> str:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One line of a legend: a colour, a shape (or an edge style) and what it means."""
+    """One line of a legend: a colour, a shape (or an edge style) and what it means;
+    ``border`` when the drawing gives that kind of node a border of another colour."""
 
     colour: str
     shape: str
     text: str
+    border: str = ""

@@ -1,7 +1,8 @@
 """``/views``: the interactive views of ``filiere viz`` as self-contained HTML pages.
 
-Each answers ``text/html`` (vis-network inlined, no CDN): open the URL in a browser,
-or save the page and send it. Same thresholds as ``/analyses`` (analyst role).
+Each answers ``text/html`` (its scripts inlined, no CDN; the supply tree is a layered
+Cytoscape.js + ELK graph): open the URL in a browser, or save the page and send it.
+Same thresholds as ``/analyses`` (analyst role).
 """
 
 from __future__ import annotations
