@@ -106,17 +106,30 @@ def routes(
 
 
 def shock(
-    store: GraphStore, countries: Iterable[str], settings: AnalysisSettings = _DEFAULT
+    store: GraphStore,
+    countries: Iterable[str],
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    cut: float = 1.0,
+    upstream: bool = False,
 ) -> ShockResult:
-    """What stopping every supplier in ``countries`` cuts (``settings`` is not used yet)."""
-    codes = normalize_countries(countries)
+    """What a stop of the fraction ``cut`` of the supply from ``countries`` does.
+
+    With ``upstream``, their share of world production (mines, refineries) stops too.
+    ``settings`` is not used yet.
+    """
+    from filiere.queries.common import ShockSpec
+
+    if not 0 < cut <= 1:
+        raise ConfigError(f"the cut fraction must be in (0, 1], got {cut!r}")
+    spec = ShockSpec(frozenset(normalize_countries(countries)), float(cut), bool(upstream))
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        return embedded.shock(store, codes)  # type: ignore[arg-type]
+        return embedded.shock(store, spec)  # type: ignore[arg-type]
     from filiere.queries import neo4j
 
-    return neo4j.shock(store, codes)  # type: ignore[arg-type]
+    return neo4j.shock(store, spec)  # type: ignore[arg-type]
 
 
 def critical(store: GraphStore) -> CriticalResult:

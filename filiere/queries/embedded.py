@@ -34,10 +34,7 @@ from filiere.queries.models import (
     BomResult,
     CriticalItem,
     CriticalResult,
-    CutItem,
     DepsResult,
-    ImpactedProduct,
-    PartialItem,
     Route,
     RoutesResult,
     ShockResult,
@@ -336,50 +333,38 @@ def _distance(
     return common.haversine_km(lat, lon, target[0], target[1])
 
 
-def shock(store: EmbeddedStore, countries: list[str]) -> ShockResult:
+def shock(store: EmbeddedStore, spec: common.ShockSpec) -> ShockResult:
     ix = index(store)
-    hit = set(countries)
-    lost: dict[str, float] = {}
-    at_source: set[str] = set()
-    for item, supplies in ix.supplies.items():
-        inside = [share for s, share in supplies if ix.suppliers[s].country in hit]
-        if not inside:
-            continue
-        if all(share is not None for _, share in supplies):
-            total = sum(share for _, share in supplies if share is not None)
-            value = sum(x for x in inside if x is not None) / total
-        else:
-            value = len(inside) / len(supplies)
+    candidates = {
+        x
+        for x, supplies in ix.supplies.items()
+        if any(ix.suppliers[s].country in spec.countries for s, _ in supplies)
+    }
+    if spec.upstream:
+        candidates |= {
+            x
+            for x, rows in ix.production.items()
+            if any(c in spec.countries for _, c, _, _ in rows)
+        }
+    loss = {}
+    for x in candidates:
+        value = common.lost_share(ix.facts(x), spec)
         if value > 0:
-            lost[item] = value
-        if len(inside) == len(supplies):
-            at_source.add(item)
-    cut = _ancestors(ix, at_source)
-    products = sorted(p for p in _ancestors(ix, set(lost)) if p in set(ix.products))
-    impacted = []
-    for p in products:
-        inside_p = [v for v in ix.closure_depths(p) if v in lost]
-        impacted.append(
-            ImpactedProduct(
-                product=p,
-                cut=p in cut,
-                cut_items=sorted(v for v in inside_p if v in at_source),
-                partial=[
-                    PartialItem(item=v, lost_share=lost[v])
-                    for v in sorted(inside_p)
-                    if v not in at_source
-                ],
-            )
-        )
-    impacted.sort(key=lambda x: (not x.cut, x.product))
-    cut_items = [
-        CutItem(
-            item=v,
-            recoverable_via=sorted({y for y, _ in ix.substitutes.get(v, ()) if y not in cut}),
-        )
-        for v in sorted(at_source)
-    ]
-    return ShockResult(countries=sorted(hit), impacted_products=impacted, cut_items=cut_items)
+            loss[x] = value
+    products = set(ix.products)
+    product_items = {
+        p: [v for v in ix.closure_depths(p) if v in loss]
+        for p in sorted(v for v in _ancestors(ix, set(loss)) if v in products)
+    }
+    at_source = [x for x, v in loss.items() if common.cut_at_source(v, spec)]
+    substitutes = {
+        x: [
+            (y, [v for v in ix.closure_depths(y) if v in loss])
+            for y in {y for y, _ in ix.substitutes.get(x, ())}
+        ]
+        for x in at_source
+    }
+    return common.shock_result(spec, loss, product_items, substitutes)
 
 
 def _ancestors(ix: Index, items: set[str]) -> set[str]:

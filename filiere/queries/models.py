@@ -139,19 +139,33 @@ class ImpactedProduct(_Model):
     cut: bool
     cut_items: list[str]
     partial: list[PartialItem]
+    #: 1 when cut, else the largest lost share of ``partial``.
+    exposure: Rounded
+
+
+class RecoveryExposure(_Model):
+    """How much the same shock hits a substitute: the largest lost share in its BOM."""
+
+    item: str
+    exposure: Rounded
 
 
 class CutItem(_Model):
-    """An item whose every supplier is in a shocked country."""
+    """An item cut at source: the shocked countries held all of its supply."""
 
     item: str
     recoverable_via: list[str]
+    recoverable_exposure: list[RecoveryExposure]
 
 
 class ShockResult(_Model):
     """``filiere shock``: what a supply stop in some countries cuts."""
 
     countries: list[str]
+    #: The fraction F of the shocked countries' supply that stops (1: all of it).
+    cut: Rounded = 1.0
+    #: Whether their mines and refineries stop too (world production, ``PRODUCES``).
+    upstream: bool = False
     impacted_products: list[ImpactedProduct]
     cut_items: list[CutItem]
 

@@ -7,7 +7,6 @@ propagation, criticality); :mod:`filiere.queries.common` turns the rows into res
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -24,10 +23,7 @@ from filiere.queries.models import (
     BomResult,
     CriticalItem,
     CriticalResult,
-    CutItem,
     DepsResult,
-    ImpactedProduct,
-    PartialItem,
     Route,
     RoutesResult,
     ShockResult,
@@ -121,38 +117,28 @@ def routes(
     return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
 
 
-def shock(store: Neo4jStore, countries: list[str]) -> ShockResult:
-    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        params = {"countries": countries}
-        products = [r.data() for r in tx.run(load("shock_products").text, params)]
-        items = [r.data() for r in tx.run(load("shock_cut_items").text, params)]
-        return products, items
+def shock(store: Neo4jStore, spec: common.ShockSpec) -> ShockResult:
+    countries = sorted(spec.countries)
 
-    products, items = store.read(work)
-    impacted = [
-        ImpactedProduct(
-            product=r["product"],
-            cut=bool(r["cut"]),
-            cut_items=sorted(r["cutItems"]),
-            partial=[
-                PartialItem(item=i, lost_share=float(s))
-                for i, s in sorted(r["partial"], key=_first)
-            ],
-        )
-        for r in products
-    ]
-    impacted.sort(key=lambda x: (not x.cut, x.product))
-    cut_items = [
-        CutItem(item=r["item"], recoverable_via=sorted(r["recoverableVia"]))
-        for r in sorted(items, key=lambda r: str(r["item"]))
-    ]
-    return ShockResult(
-        countries=sorted(set(countries)), impacted_products=impacted, cut_items=cut_items
-    )
+    def work(tx: ManagedTransaction) -> ShockResult:
+        params = {"countries": countries, "upstream": spec.upstream}
+        facts = [r.data() for r in tx.run(load("shock_items").text, params)]
+        loss = {}
+        for row in facts:
+            value = common.lost_share(_facts({**row, "kind": "", "suppliers": []}), spec)
+            if value > 0:
+                loss[row["item"]] = value
+        product_items: dict[str, list[str]] = {}
+        for r in tx.run(load("shock_products").text, {"items": sorted(loss)}):
+            product_items.setdefault(r["product"], []).append(r["item"])
+        cut = sorted(x for x, v in loss.items() if common.cut_at_source(v, spec))
+        substitutes: dict[str, list[tuple[str, list[str]]]] = {}
+        params = {"items": cut, "lossItems": sorted(loss)}
+        for r in tx.run(load("shock_cut_items").text, params):
+            substitutes.setdefault(r["item"], []).append((r["substitute"], list(r["below"])))
+        return common.shock_result(spec, loss, dict(sorted(product_items.items())), substitutes)
 
-
-def _first(row: Sequence[Any]) -> str:
-    return str(row[0])
+    return store.read(work)
 
 
 def critical(store: Neo4jStore) -> CriticalResult:
