@@ -64,6 +64,12 @@ class ShockRequest(BaseModel):
         max_length=100,
         description="ISO 3166-1 alpha-2 codes (CN); alpha-3 codes and names are accepted.",
     )
+    cut: float = Field(
+        1.0, gt=0, le=1, description="Fraction F of their supply that stops (1: all of it)."
+    )
+    upstream: bool = Field(
+        False, description="Stop their share of world production (mines, refineries) too."
+    )
 
 
 def _checked(normalize: Callable[[T], R], value: T) -> R:
@@ -99,9 +105,9 @@ async def routes(
 def shock(
     store: StoreDep, _key: AnalystKey, body: ShockRequest, settings: Thresholds
 ) -> ShockResult:
-    """What a supply stop in the given countries cuts."""
+    """What a supply stop in the given countries cuts, fully or partly (`cut`), upstream or not."""
     countries = _checked(q.normalize_countries, body.countries)
-    return q.shock(store, countries, settings=settings)
+    return q.shock(store, countries, settings=settings, cut=body.cut, upstream=body.upstream)
 
 
 @router.get("/critical", summary="Criticality")
