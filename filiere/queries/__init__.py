@@ -25,6 +25,7 @@ result. Definitions: ``docs/analyses.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from filiere.errors import ConfigError, StoreError
 from filiere.graph.store import GraphStore
@@ -34,6 +35,8 @@ from filiere.queries.models import (
     BomResult,
     CriticalResult,
     DepsResult,
+    MatchesResult,
+    OpportunitiesResult,
     RoutesResult,
     ShockResult,
 )
@@ -44,13 +47,17 @@ __all__ = [
     "BomResult",
     "CriticalResult",
     "DepsResult",
+    "MatchesResult",
+    "OpportunitiesResult",
     "RoutesResult",
     "ShockResult",
     "bom",
     "critical",
     "deps",
+    "matches",
     "normalize_countries",
     "normalize_region",
+    "opportunities",
     "routes",
     "shock",
 ]
@@ -152,6 +159,52 @@ def bom(store: GraphStore, product: str) -> BomResult:
     from filiere.queries import neo4j
 
     return neo4j.bom(store, product)  # type: ignore[arg-type]
+
+
+def opportunities(
+    store: GraphStore,
+    region: str | None = None,
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    with_route: bool = False,
+    top: int | None = None,
+) -> OpportunitiesResult:
+    """At-risk items that products need, with buyers, annual value and local routes."""
+    from filiere.queries import relocation as opps
+
+    region = normalize_region(region) if region else None
+    if top is not None and top < 1:
+        raise ConfigError(f"top must be at least 1, got {top}")
+    backend = _store_module(store)
+    return opps.opportunities(
+        store,
+        region,
+        settings,
+        with_route=with_route,
+        top=top,
+        makers=backend.product_makers,
+        values=backend.item_values,
+    )
+
+
+def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAULT) -> MatchesResult:
+    """For each firm of ``region`` and product it makes: routes for its at-risk items."""
+    from filiere.queries import relocation as opps
+
+    code = normalize_region(region)
+    backend = _store_module(store)
+    return opps.matches(store, code, settings, makers=backend.product_makers)
+
+
+def _store_module(store: GraphStore) -> Any:
+    """The module of the store's own queries (``embedded`` or ``neo4j``)."""
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded
+    from filiere.queries import neo4j
+
+    return neo4j
 
 
 def normalize_countries(countries: Iterable[str]) -> list[str]:

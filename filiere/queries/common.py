@@ -243,6 +243,31 @@ def shock_result(
     )
 
 
+# -- opportunities ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMakers:
+    """A product, its annual volume and the firms that make it, as ``(id, region)``."""
+
+    product: str
+    annual_volume: float | None
+    makers: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemValue:
+    """An item's unit value in euros and its CRM Act listing."""
+
+    unit_value_eur: float | None
+    crma: str | None
+
+
+def crma_value(value: object) -> str | None:
+    """``strategic`` or ``critical``; anything else (empty, missing) is ``None``."""
+    return str(value) if value in ("strategic", "critical") else None
+
+
 # -- deps ------------------------------------------------------------------------------------
 
 

@@ -69,6 +69,8 @@ class Index:
     production: dict[str, list[tuple[str, str, float, int | None]]] = field(default_factory=dict)
     suppliers: dict[str, SupplierInfo] = field(default_factory=dict)
     regions: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    makes: dict[str, list[str]] = field(default_factory=dict)
+    annual_volume: dict[str, float] = field(default_factory=dict)
     _facts: dict[str, ItemFacts] = field(default_factory=dict)
     _risks: dict[tuple[AnalysisSettings, str], Risk] = field(default_factory=dict)
 
@@ -81,6 +83,8 @@ class Index:
                 ix.kind[key] = str(props.get("kind", ""))
                 if PRODUCT in d["labels"]:
                     ix.products.append(key)
+                    if props.get("annual_volume") is not None:
+                        ix.annual_volume[key] = float(props["annual_volume"])
             elif label == SUPPLIER:
                 ix.suppliers[key] = SupplierInfo(
                     str(props.get("country", "")),
@@ -99,6 +103,8 @@ class Index:
                 ix.supplies.setdefault(b, []).append((a, props.get("share")))
             elif t == Rel.OFFERS:
                 ix.offers.setdefault(b, []).append(a)
+            elif t == Rel.MAKES:
+                ix.makes.setdefault(b, []).append(a)
             elif t == Rel.SUBSTITUTES:
                 ix.substitutes.setdefault(b, []).append((a, float(props.get("compatibility", 1.0))))
             elif t == Rel.REQUIRES:
@@ -457,3 +463,26 @@ def bom(store: EmbeddedStore, product: str) -> BomResult:
     ]
     lines.sort(key=lambda line: (line.depth, line.item))
     return BomResult(product=product, lines=lines)
+
+
+def product_makers(store: EmbeddedStore) -> list[common.ProductMakers]:
+    ix = index(store)
+    return [
+        common.ProductMakers(
+            product=p,
+            annual_volume=ix.annual_volume.get(p),
+            makers=tuple(sorted((s, ix.suppliers[s].region) for s in ix.makes.get(p, ()))),
+        )
+        for p in ix.products
+    ]
+
+
+def item_values(store: EmbeddedStore, items: list[str]) -> dict[str, common.ItemValue]:
+    found = store.get_nodes(Label.ITEM, set(items))
+    out = {}
+    for x, props in sorted(found.items()):
+        value = props.get("unit_value_eur")
+        out[x] = common.ItemValue(
+            None if value is None else float(value), common.crma_value(props.get("crma"))
+        )
+    return out

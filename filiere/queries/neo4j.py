@@ -165,3 +165,26 @@ def bom(store: Neo4jStore, product: str) -> BomResult:
     ]
     lines.sort(key=lambda line: (line.depth, line.item))
     return BomResult(product=product, lines=lines)
+
+
+def product_makers(store: Neo4jStore) -> list[common.ProductMakers]:
+    rows = _rows(store, "opportunity_products")
+    return [
+        common.ProductMakers(
+            product=r["product"],
+            annual_volume=None if r["annualVolume"] is None else float(r["annualVolume"]),
+            makers=tuple(sorted((str(s), reg) for s, reg in r["makers"])),
+        )
+        for r in rows
+    ]
+
+
+def item_values(store: Neo4jStore, items: list[str]) -> dict[str, common.ItemValue]:
+    rows = _rows(store, "opportunity_items", items=sorted(set(items)))
+    return {
+        r["item"]: common.ItemValue(
+            None if r["unitValue"] is None else float(r["unitValue"]),
+            common.crma_value(r["crma"]),
+        )
+        for r in rows
+    }
