@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from filiere import queries
-from filiere.cli.analysis_cmds import print_table, settings_options
+from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
-from filiere.cli.output import format_option, print_json, print_rows
+from filiere.cli.output import cell, console, format_option, print_json, print_rows
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
@@ -70,6 +70,31 @@ def supplier_names(store: GraphStore, ids: set[str]) -> dict[str, str]:
         name = str(props.get("name") or key)
         out[key] = f"{name} ({props['city']})" if props.get("city") else name
     return out
+
+
+def print_table(rows: list[list[str]], columns: list[str], wrapping: set[int]) -> None:
+    """A rich table: the columns at the ``wrapping`` positions wrap, the others never do."""
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for i, c in enumerate(columns):
+        wraps = i in wrapping
+        table.add_column(c, no_wrap=not wraps, overflow="fold", min_width=14 if wraps else None)
+    for row in rows:
+        table.add_row(*(cell(v) for v in row))
+    console().print(table)
+
+
+def buyers_text(o: Opportunity, region: str | None) -> str:
+    """The buyers in the region (all of them without a region), and how many others."""
+    if not region:
+        return ", ".join(o.buyers)
+    others = len(o.buyers) - len(o.buyers_in_region)
+    text = ", ".join(o.buyers_in_region)
+    if others:
+        more = _("+{n} elsewhere").format(n=others)
+        text = f"{text} ({more})" if text else more
+    return text
 
 
 # -- opportunities ---------------------------------------------------------------------------
@@ -132,33 +157,23 @@ def opportunities(
         _("{n} relocation opportunities").format(n=len(result.opportunities))
         + (_(" (region {region})").format(region=result.region) if result.region else "")
     )
-    cols = [_("item"), _("CRMA"), _("why"), _("products"), _("buyers")]
+    cols = [_("item"), _("CRMA"), _("why"), _("products")]
+    cols += [_("buyers in the region") if result.region else _("buyers")]
     cols += [_("value / year"), _("best route")]
-    rows = []
-    for o in result.opportunities:
-        local = set(o.buyers_in_region)
-        buyers = [f"{b} ★" if b in local else b for b in o.buyers]
-        rows.append(
-            dict(
-                zip(
-                    cols,
-                    [
-                        o.item,
-                        o.crma or "",
-                        risk_text(o),
-                        ", ".join(o.products),
-                        ", ".join(buyers),
-                        money(o.annual_value_eur),
-                        route_text(o.best_route),
-                    ],
-                    strict=True,
-                )
-            )
-        )
+    rows = [
+        [
+            o.item,
+            o.crma or "",
+            risk_text(o),
+            ", ".join(o.products),
+            buyers_text(o, result.region),
+            money(o.annual_value_eur),
+            route_text(o.best_route),
+        ]
+        for o in result.opportunities
+    ]
     if rows:
-        print_table(rows, cols)
-    if result.region and any(o.buyers_in_region for o in result.opportunities):
-        click.echo(_("★ buyer located in the region"))
+        print_table(rows, cols, {2, 3, 4, 6})
 
 
 # -- matches ---------------------------------------------------------------------------------
@@ -199,7 +214,7 @@ def matches(app: AppContext, region: str, settings: AnalysisSettings, fmt: str) 
         )
     )
     cols = [_("buyer"), _("product"), _("item"), _("supplier"), _("route")]
-    rows = []
+    rows: list[list[str]] = []
     for m in result.matches:
         route = Route(
             supplier=m.supplier,
@@ -213,29 +228,20 @@ def matches(app: AppContext, region: str, settings: AnalysisSettings, fmt: str) 
             distance_km=m.distance_km,
         )
         rows.append(
-            dict(
-                zip(
-                    cols,
-                    [
-                        names.get(m.buyer, m.buyer),
-                        m.product,
-                        m.item,
-                        names.get(m.supplier, m.supplier),
-                        route_text(route),
-                    ],
-                    strict=True,
-                )
-            )
+            [
+                names.get(m.buyer, m.buyer),
+                m.product,
+                m.item,
+                names.get(m.supplier, m.supplier),
+                route_text(route),
+            ]
         )
     if rows:
-        print_table(rows, cols)
+        print_table(rows, cols, {0, 3, 4})
     if result.unmatched:
         cols = [_("buyer"), _("product"), _("item without a route")]
-        rows = [
-            dict(zip(cols, [names.get(u.buyer, u.buyer), u.product, u.item], strict=True))
-            for u in result.unmatched
-        ]
-        print_table(rows, cols)
+        rows = [[names.get(u.buyer, u.buyer), u.product, u.item] for u in result.unmatched]
+        print_table(rows, cols, {0})
 
 
 COMMANDS = [opportunities, matches]

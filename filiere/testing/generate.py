@@ -168,10 +168,11 @@ def generate(cfg: GeneratorConfig) -> Dataset:
                     )
     extra = random.Random(cfg.seed + 7919)
     items = [_with_values(extra, it) for it in items]
+    makers = [s.id for s in suppliers if s.country == "FR"] or sids  # the home country's firms
     makes = [
         Make(supplier=s, item=p)
         for p in layers[0]
-        for s in sorted(extra.sample(sids, min(len(sids), extra.choice((0, 1, 1, 2, 3)))))
+        for s in sorted(extra.sample(makers, min(len(makers), extra.choice((0, 1, 1, 2, 3)))))
     ]
     return Dataset(
         name=cfg.name,
