@@ -56,6 +56,13 @@ def route_text(r: Route | None) -> str:
     return f"{r.supplier} ({', '.join(parts)})"
 
 
+def exact(value: float | None) -> str | None:
+    """A number as CSV keeps it: every digit the result has (``340987.5``)."""
+    from filiere.ingest.values import format_number
+
+    return None if value is None else format_number(value)
+
+
 def money(value: float | None) -> str:
     """``25 000 €`` (French thousands), or empty when unknown."""
     if value is None:
@@ -116,12 +123,13 @@ def opportunities_csv_rows(result: OpportunitiesResult) -> list[dict[str, Any]]:
                 "products": " ".join(o.products),
                 "buyers": " ".join(o.buyers),
                 "buyers_in_region": " ".join(o.buyers_in_region),
+                "annual_value_eur": exact(o.annual_value_eur),
                 **o.routes.model_dump(),
                 "best_supplier": r.supplier if r else None,
                 "best_kind": r.kind if r else None,
                 "best_via": r.via if r else None,
                 "best_tier": r.tier if r else None,
-                "best_distance_km": r.distance_km if r else None,
+                "best_distance_km": exact(r.distance_km) if r else None,
             }
         )
     return rows
@@ -185,7 +193,10 @@ MATCHES_CSV = [
 
 
 def matches_csv_rows(result: MatchesResult) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [{"section": "match", **m.model_dump()} for m in result.matches]
+    rows: list[dict[str, Any]] = [
+        {"section": "match", **m.model_dump(), "distance_km": exact(m.distance_km)}
+        for m in result.matches
+    ]
     rows += [{"section": "unmatched", **u.model_dump()} for u in result.unmatched]
     return rows
 
