@@ -12,6 +12,7 @@ from filiere.cli import cli
 from filiere.cli.report_cmds import demo_dataset
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.ingest import load
 from filiere.queries.models import AnalysisSettings
 from filiere.report import build_report, compute_findings
@@ -40,7 +41,7 @@ def test_report_writes_page_workbook_and_views(embedded_store: GraphStore, tmp_p
     assert 'src="deps-P.html"' in page
 
     wb = load_workbook(paths.xlsx)
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [SHEETS[0], _("Opportunities"), _("Matches"), *SHEETS[1:]]
     deps = wb["Dependencies"]
     assert deps.freeze_panes == "A2"
     assert deps["A1"].font.bold

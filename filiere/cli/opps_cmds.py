@@ -24,20 +24,7 @@ from filiere.queries.models import (
     Opportunity,
     Route,
 )
-
-
-def risk_text(o: Opportunity) -> str:
-    """Why the item is at risk, in words."""
-    reasons = []
-    if o.single_country and o.country:
-        reasons.append(_("single country {country}").format(country=o.country))
-    if o.upstream_country and o.upstream_share is not None:
-        reasons.append(
-            _("upstream {country} {share}").format(
-                country=o.upstream_country, share=f"{o.upstream_share:.0%}"
-            )
-        )
-    return "; ".join(reasons)
+from filiere.report.opps import risk_text
 
 
 def route_text(r: Route | None) -> str:

@@ -31,6 +31,8 @@ from filiere.queries import normalize_countries, normalize_region
 from filiere.queries.models import AnalysisSettings
 from filiere.report import ReportPaths, build_report, compute_findings
 from filiere.report.findings import Findings
+from filiere.report.opps import print_section as print_opps
+from filiere.report.opps import shock_line
 from filiere.report.xlsx import path_text
 from filiere.viz import DEFAULT_MAX_NODES
 
@@ -77,6 +79,7 @@ def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None
         f"dependenc{'y' if n == 1 else 'ies'}[/bold] (home country {f.settings.home}, "
         f"HHI >= {f.settings.hhi:g}, upstream share >= {f.settings.upstream_share:g})"
     )
+    print_opps(out, f)  # opportunities and matches lead (filiere.report.opps)
     if f.at_risk:
         table = Table(title="At-risk dependencies", title_justify="left")
         for col in ("item", "name", "risk countries", "in products", "BOM path"):
@@ -121,10 +124,7 @@ def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None
             f"{': ' + ', '.join(dented) if dented else ''}."
         )
         for cut_item in f.shock.cut_items:
-            subs = cut_item.recoverable_via
-            rec = f" (recoverable via {', '.join(subs)})" if subs else ""
-            text = f"  cut at the source: {cut_item.item} {f.name(cut_item.item)}{rec}"
-            out.print(text, markup=False)
+            out.print("  " + shock_line(f, cut_item), markup=False)
     out.print("\n[bold]Where to look next[/bold]")
     out.print(f"  report:   {paths.html.resolve()}")
     out.print(f"  workbook: {paths.xlsx.resolve()}")

@@ -24,6 +24,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.report.opps import OppsFindings, compute_opps
 from filiere.viz.data import SupplyTree, supply_tree
 
 
@@ -79,6 +80,7 @@ class Findings:
     shock: ShockResult | None
     sources: list[Source] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    opps: OppsFindings | None = None  # opportunities and matches (filiere.report.opps)
 
     def name(self, item: str) -> str:
         return self.names.get(item, item)
@@ -180,7 +182,7 @@ def compute_findings(
         vias = {x.via for x in r.routes} - set(names)
         for item, props in store.get_nodes(Label.ITEM, sorted(vias)).items():
             names[item] = str(props.get("name") or item)
-    return Findings(
+    found_all = Findings(
         settings=settings,
         region=region,
         products=products,
@@ -197,6 +199,8 @@ def compute_findings(
         sources=_sources(trees.values()),
         counts=store.counts(),
     )
+    found_all.opps = compute_opps(store, found_all)
+    return found_all
 
 
 def _sources(trees: Any) -> list[Source]:

@@ -13,6 +13,8 @@ from typing import Any
 
 from filiere.queries.models import AnalysisSettings
 from filiere.report.findings import Findings
+from filiere.report.opps import html_section as opps_section
+from filiere.report.opps import recoveries
 from filiere.report.xlsx import path_text
 
 _CSS = """
@@ -96,6 +98,8 @@ def render_report(
         "The interactive views are separate pages in this folder: forward the whole "
         "folder (or a zip of it), not this page alone.</p>"
     )
+
+    out.append(opps_section(f))  # opportunities and matches lead (filiere.report.opps)
 
     # -- summary
     heads = []
@@ -250,7 +254,7 @@ def render_report(
         out.append(
             table(
                 ["cut item", "name", "recoverable via"],
-                [[c.item, f.name(c.item), ", ".join(c.recoverable_via)] for c in f.shock.cut_items],
+                [[c.item, f.name(c.item), recoveries(f, c)] for c in f.shock.cut_items],
             )
         )
         if "shock" in views:

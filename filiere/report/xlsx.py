@@ -22,7 +22,8 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 RISK_FONT = Font(bold=True, color="C00000")
 
-#: Sheet names, in workbook order.
+#: Sheet names, in workbook order (after "Summary" come the opportunities and matches
+#: sheets of :mod:`filiere.report.opps`, named in the user's language).
 SHEETS = ("Summary", "Dependencies", "Routes", "Shock", "Critical items", "BOM", "Sources")
 
 
@@ -61,6 +62,12 @@ def _settings_rows(settings: AnalysisSettings, region: str | None) -> list[list[
     return rows
 
 
+def write_opps_sheets(wb: Workbook, f: Findings) -> None:
+    from filiere.report.opps import write_sheets
+
+    write_sheets(wb, f)
+
+
 def write_workbook(findings: Findings, path: str | Path) -> Path:
     """Write the findings to an ``.xlsx`` workbook at ``path``."""
     f = findings
@@ -75,6 +82,7 @@ def write_workbook(findings: Findings, path: str | Path) -> Path:
     ]
     summary += [["Threshold: " + r[0], r[1], r[2]] for r in _settings_rows(f.settings, f.region)]
     _sheet(wb, "Summary", ["What", "Value", "Notes"], summary)
+    write_opps_sheets(wb, f)  # Opportunities and Matches (filiere.report.opps)
 
     dep_rows = []
     for p in f.products:
