@@ -16,7 +16,7 @@ from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
-from filiere.i18n import _
+from filiere.i18n import _, ngettext
 from filiere.queries.models import (
     AnalysisSettings,
     MatchesResult,
@@ -149,7 +149,9 @@ def opportunities(
         print_rows(opportunities_csv_rows(result), OPPORTUNITIES_CSV, fmt)
         return
     click.echo(
-        _("{n} relocation opportunities").format(n=len(result.opportunities))
+        ngettext(
+            "{n} relocation opportunity", "{n} relocation opportunities", len(result.opportunities)
+        ).format(n=len(result.opportunities))
         + (_(" (region {region})").format(region=result.region) if result.region else "")
     )
     cols = [_("item"), _("CRMA"), _("why"), _("products")]
@@ -207,9 +209,15 @@ def matches(app: AppContext, region: str, settings: AnalysisSettings, fmt: str) 
     ids |= {u.buyer for u in result.unmatched}
     names = supplier_names(app.store, ids)
     click.echo(
-        _("{n} introductions in {region}, {u} at-risk items without a route").format(
-            n=len(result.matches), region=result.region, u=len(result.unmatched)
-        )
+        ngettext(
+            "{n} introduction in {region}", "{n} introductions in {region}", len(result.matches)
+        ).format(n=len(result.matches), region=result.region)
+        + ", "
+        + ngettext(
+            "{n} at-risk item without a route",
+            "{n} at-risk items without a route",
+            len(result.unmatched),
+        ).format(n=len(result.unmatched))
     )
     cols = [_("buyer"), _("product"), _("item"), _("supplier"), _("route")]
     rows: list[list[str]] = []

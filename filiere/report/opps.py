@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from filiere import queries
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
-from filiere.i18n import _
+from filiere.i18n import _, ngettext
 from filiere.queries.models import (
     CutItem,
     Match,
@@ -334,9 +334,11 @@ def print_section(out: Console, f: Findings) -> None:
             )
     if opps.matches is not None:
         m = opps.matches
-        head = _("Buyer-supplier matches in {region}: {n} introductions").format(
-            region=m.region, n=len(m.matches)
-        )
+        head = ngettext(
+            "Buyer-supplier matches in {region}: {n} introduction",
+            "Buyer-supplier matches in {region}: {n} introductions",
+            len(m.matches),
+        ).format(region=m.region, n=len(m.matches))
         out.print(f"\n[bold]{escape(head)}[/bold]")
         if m.matches:
             table = Table()
