@@ -184,6 +184,8 @@ def opportunities(
         top=top,
         makers=backend.product_makers,
         values=backend.item_values,
+        closures=backend.closures,
+        routes_many=backend.routes_many,
     )
 
 
@@ -193,7 +195,14 @@ def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAUL
 
     code = normalize_region(region)
     backend = _store_module(store)
-    return opps.matches(store, code, settings, makers=backend.product_makers)
+    return opps.matches(
+        store,
+        code,
+        settings,
+        makers=backend.product_makers,
+        closures=backend.closures,
+        routes_many=backend.routes_many,
+    )
 
 
 def _store_module(store: GraphStore) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from filiere.errors import FiliereError
@@ -263,6 +263,23 @@ class ItemValue:
     crma: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ProductClosures:
+    """What a store found about every product's bill of materials.
+
+    ``items``: each product's closure (sorted ids, the product included); ``facts`` and
+    ``children`` (``(child, quantity)`` sorted by child) of every item of those closures.
+    """
+
+    items: Mapping[str, Sequence[str]]
+    facts: Mapping[str, ItemFacts]
+    children: Mapping[str, Sequence[tuple[str, float]]]
+
+    def quantities(self, product: str) -> dict[str, float]:
+        """Rolled-up BOM quantities under ``product`` (as ``bom``; the product itself: 1)."""
+        return path_quantities(product, self.children)
+
+
 def crma_value(value: object) -> str | None:
     """``strategic`` or ``critical``; anything else (empty, missing) is ``None``."""
     return str(value) if value in ("strategic", "critical") else None
@@ -402,13 +419,29 @@ def path_quantities(
     >>> path_quantities("P", {"P": [("A", 2.0), ("B", 1.0)], "A": [("B", 3.0)]})["B"]
     7.0
     """
-    order = topological_order(root, {v: [c for c, _ in cs] for v, cs in children.items()})
+    order = topological_order(root, _ChildIds(children))
     qty = {v: 0.0 for v in order}
     qty[root] = 1.0
     for v in order:
         for c, q in children.get(v, ()):
             qty[c] += qty[v] * q
     return qty
+
+
+class _ChildIds(Mapping[str, list[str]]):
+    """The child ids of ``(child, quantity)`` lists, read lazily (only the closure is read)."""
+
+    def __init__(self, children: Mapping[str, Sequence[tuple[str, float]]]) -> None:
+        self._children = children
+
+    def __getitem__(self, key: str) -> list[str]:
+        return [c for c, _ in self._children[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._children)
+
+    def __len__(self) -> int:
+        return len(self._children)
 
 
 # -- routes ----------------------------------------------------------------------------------

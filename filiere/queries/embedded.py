@@ -486,3 +486,19 @@ def item_values(store: EmbeddedStore, items: list[str]) -> dict[str, common.Item
             None if value is None else float(value), common.crma_value(props.get("crma"))
         )
     return out
+
+
+def routes_many(
+    store: EmbeddedStore, items: list[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, RoutesResult]:
+    return {x: routes(store, x, region, settings) for x in sorted(set(items))}
+
+
+def closures(store: EmbeddedStore) -> common.ProductClosures:
+    """Every product's closure and the facts and BOM children of their items."""
+    ix = index(store)
+    items = {p: sorted(ix.closure_depths(p)) for p in ix.products}
+    wanted = {x for xs in items.values() for x in xs}
+    facts = {x: ix.facts(x) for x in wanted}
+    children = {x: sorted(ix.children.get(x, ())) for x in wanted}
+    return common.ProductClosures(items, facts, children)

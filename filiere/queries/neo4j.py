@@ -7,6 +7,7 @@ propagation, criticality); :mod:`filiere.queries.common` turns the rows into res
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -70,6 +71,13 @@ def routes(
     store: Neo4jStore, item: str, region: str | None, settings: AnalysisSettings
 ) -> RoutesResult:
     _exists(store, item)
+    return routes_many(store, [item], region, settings)[item]
+
+
+def routes_many(
+    store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, RoutesResult]:
+    """The routes of several items in one read transaction (unknown ids are left out)."""
     lat = lng = None
     if region:
         from filiere.graph.reference import region_info
@@ -80,7 +88,7 @@ def routes(
 
     def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         params = {
-            "item": item,
+            "items": sorted(set(items)),
             "region": region,
             "regionLat": lat,
             "regionLng": lng,
@@ -97,24 +105,49 @@ def routes(
     for row in facts:
         risky = common.assess(_facts(row), settings).at_risk
         sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
-    out = [
-        Route(
-            supplier=r["supplier"],
-            kind=r["kind"],
-            via=r["via"],
-            tier=int(r["tier"]),
-            country=r["country"],
-            region=r["region"],
-            compatibility=float(r["compatibility"]),
-            substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
-            distance_km=r["distanceKm"],
+    by_item: dict[str, list[Route]] = {x: [] for x in items}
+    for r in found:
+        by_item[r["item"]].append(
+            Route(
+                supplier=r["supplier"],
+                kind=r["kind"],
+                via=r["via"],
+                tier=int(r["tier"]),
+                country=r["country"],
+                region=r["region"],
+                compatibility=float(r["compatibility"]),
+                substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
+                distance_km=r["distanceKm"],
+            )
         )
-        for r in found
-    ]
-    out.sort(
-        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
-    )
-    return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
+    out = {}
+    for x, found_routes in by_item.items():
+        found_routes.sort(
+            key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+        )
+        out[x] = RoutesResult(
+            item=x, region=region, home_country=settings.home, routes=found_routes
+        )
+    return out
+
+
+def closures(store: Neo4jStore) -> common.ProductClosures:
+    """Every product's closure and the facts and BOM children of their items (two queries)."""
+
+    def work(tx: ManagedTransaction) -> common.ProductClosures:
+        items: dict[str, list[str]] = {}
+        for r in tx.run(load("opportunity_closures").text):
+            items[r["product"]] = sorted({r["product"], *r["items"]})
+        wanted = sorted({x for xs in items.values() for x in xs})
+        facts: dict[str, ItemFacts] = {}
+        children: dict[str, list[tuple[str, float]]] = {}
+        for r in tx.run(load("opportunity_facts").text, {"items": wanted}):
+            row = r.data()
+            facts[row["item"]] = _facts(row)
+            children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+        return common.ProductClosures(items, facts, children)
+
+    return store.read(work)
 
 
 def shock(store: Neo4jStore, spec: common.ShockSpec) -> ShockResult:

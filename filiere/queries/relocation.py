@@ -1,25 +1,33 @@
 """Relocation opportunities and buyer-supplier matches (docs/analyses.md, sections 6 and 7).
 
-Both are built from what the other analyses compute on either store: ``deps`` gives
-the at-risk items of each product's closure with their risk facts, ``bom`` the rolled-up
-quantities, ``routes`` the local sourcing routes; the store adds its products' annual
-volumes and makers (``opportunity_products.cypher``) and the items' unit values and CRM
-Act listing (``opportunity_items.cypher``). Each product's bill of materials is explored
-once, each at-risk item's routes are searched once: the cost grows with the bills of
-materials involved, never with the number of BOM paths.
+Both reuse what the other analyses compute, on either store: each product's closure
+(one breadth-first search per product, ``opportunity_closures.cypher``), the facts and
+BOM children of the items in it (``opportunity_facts.cypher``, the facts of ``deps``),
+from which the risk flags of ``deps`` and the rolled-up quantities of ``bom`` follow, and
+the routes of the at-risk items (``routes.cypher``, all of them in one read). The store
+adds its products' annual volumes and makers (``opportunity_products.cypher``) and the
+items' unit values and CRM Act listing (``opportunity_items.cypher``). The cost grows
+with the products' bills of materials and the at-risk items' routes, never with the
+number of BOM paths.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from filiere.graph.store import GraphStore
-from filiere.queries.common import ItemValue, ProductMakers
+from filiere.queries.common import (
+    ItemValue,
+    ProductClosures,
+    ProductMakers,
+    Risk,
+    assess,
+    rounded,
+)
 from filiere.queries.models import (
     AnalysisSettings,
-    Dependency,
     Match,
     MatchesResult,
     OpportunitiesResult,
@@ -29,50 +37,53 @@ from filiere.queries.models import (
     Unmatched,
 )
 
+#: A store's batched ``routes``: items -> their routes (one read on Neo4j).
+RoutesMany = Callable[
+    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RoutesResult]
+]
+
 
 @dataclass
 class _Work:
-    """Per-call caches: one ``deps``/``bom`` per product, one ``routes`` per item."""
+    """What one call reads from the store: the products' closures, routes once per item."""
 
     store: GraphStore
     settings: AnalysisSettings
     region: str | None
-    risks: dict[str, dict[str, Dependency]] = field(default_factory=dict)
+    closures: ProductClosures
+    routes_many: RoutesMany
+    risks: dict[str, Risk] = field(default_factory=dict)
     quantities: dict[str, dict[str, float]] = field(default_factory=dict)
     found_routes: dict[str, RoutesResult] = field(default_factory=dict)
 
-    def at_risk(self, product: str) -> dict[str, Dependency]:
-        """The at-risk items of closure(product), by id."""
-        from filiere import queries
-
-        found = self.risks.get(product)
+    def risk(self, item: str) -> Risk:
+        found = self.risks.get(item)
         if found is None:
-            one_path = self.settings.model_copy(update={"max_paths": 1})
-            result = queries.deps(self.store, product, one_path)
-            found = {d.item: d for d in result.dependencies if d.at_risk}
-            self.risks[product] = found
+            found = self.risks[item] = assess(self.closures.facts[item], self.settings)
         return found
+
+    def at_risk(self, product: str) -> list[str]:
+        """The at-risk items of closure(product), in id order."""
+        return [x for x in self.closures.items.get(product, ()) if self.risk(x).at_risk]
 
     def quantity(self, product: str, item: str) -> float:
-        """The rolled-up BOM quantity of ``item`` in ``product`` (1 for the product itself)."""
-        from filiere import queries
-
-        if item == product:
-            return 1.0
+        """The rolled-up BOM quantity of ``item`` in ``product``, rounded as ``bom`` rounds it."""
         found = self.quantities.get(product)
         if found is None:
-            found = {x.item: x.quantity for x in queries.bom(self.store, product).lines}
-            self.quantities[product] = found
-        return found[item]
+            found = self.quantities[product] = self.closures.quantities(product)
+        return rounded(found[item])
+
+    def fetch_routes(self, items: Iterable[str]) -> None:
+        """Search the routes of ``items`` at once (one read on Neo4j)."""
+        wanted = sorted(set(items) - set(self.found_routes))
+        if wanted:
+            self.found_routes.update(
+                self.routes_many(self.store, wanted, self.region, self.settings)
+            )
 
     def routes(self, item: str) -> RoutesResult:
-        from filiere import queries
-
-        found = self.found_routes.get(item)
-        if found is None:
-            found = queries.routes(self.store, item, self.region, self.settings)
-            self.found_routes[item] = found
-        return found
+        self.fetch_routes([item])
+        return self.found_routes[item]
 
 
 def opportunities(
@@ -84,21 +95,22 @@ def opportunities(
     top: int | None,
     makers: Callable[[GraphStore], list[ProductMakers]],
     values: Callable[[GraphStore, list[str]], dict[str, ItemValue]],
+    closures: Callable[[GraphStore], ProductClosures],
+    routes_many: RoutesMany,
 ) -> OpportunitiesResult:
     """Every at-risk item that some product needs, most valuable first."""
-    work = _Work(store, settings, region)
+    work = _Work(store, settings, region, closures(store), routes_many)
     products = makers(store)
     needed: dict[str, list[ProductMakers]] = {}
-    facts: dict[str, Dependency] = {}
     for pm in products:
-        for item, dep in work.at_risk(pm.product).items():
+        for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
-            facts.setdefault(item, dep)
     worth = values(store, sorted(needed))
+    work.fetch_routes(needed)
     rows = []
     for item in sorted(needed):
         pms = needed[item]
-        dep = facts[item]
+        dep = work.risk(item)
         value = worth.get(item, ItemValue(None, None))
         buyers = sorted({s for pm in pms for s, _ in pm.makers})
         local = sorted({s for pm in pms for s, w in pm.makers if region and w == region})
@@ -111,7 +123,7 @@ def opportunities(
         rows.append(
             Opportunity(
                 item=item,
-                kind=dep.kind,
+                kind=work.closures.facts[item].kind,
                 crma=value.crma,
                 single_country=dep.single_country,
                 country=dep.country,
@@ -156,14 +168,19 @@ def matches(
     settings: AnalysisSettings,
     *,
     makers: Callable[[GraphStore], list[ProductMakers]],
+    closures: Callable[[GraphStore], ProductClosures],
+    routes_many: RoutesMany,
 ) -> MatchesResult:
     """For each firm of ``region`` and each product it makes, the routes of its at-risk items."""
-    work = _Work(store, settings, region)
     made: dict[str, list[str]] = {}
     for pm in makers(store):
         for s, where in pm.makers:
             if where == region:
                 made.setdefault(s, []).append(pm.product)
+    if not made:
+        return MatchesResult(region=region, matches=[], unmatched=[])
+    work = _Work(store, settings, region, closures(store), routes_many)
+    work.fetch_routes(x for ps in made.values() for p in ps for x in work.at_risk(p))
     found: list[Match] = []
     unmatched: list[Unmatched] = []
     for buyer in sorted(made):
