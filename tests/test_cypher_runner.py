@@ -125,6 +125,9 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         "country": "CN",
         "countries": ["CN"],
         "roots": ["A3"],
+        "items": ["A", "M1"],
+        "lossItems": ["A", "A4"],
+        "upstream": True,
         "home": "FR",
         "eu": ["DE", "FR"],
         "maxPaths": 3,
@@ -213,6 +216,7 @@ ANALYSIS_QUERIES = [
     "opportunity_facts",
     "opportunity_products",
     "opportunity_items",
+    "routes_summary",
     "where_used",
     "viz_supply_tree",
 ]
@@ -220,6 +224,7 @@ ANALYSIS_QUERIES = [
 #: Analysis queries that read items' neighbours only, no bill of materials.
 NO_TRAVERSAL = (
     "routes",
+    "routes_summary",
     "shock_items",
     "opportunity_facts",
     "opportunity_products",

@@ -186,6 +186,7 @@ def opportunities(
         values=backend.item_values,
         closures=backend.closures,
         routes_many=backend.routes_many,
+        summaries=backend.route_summaries,
     )
 
 

@@ -29,6 +29,7 @@ from filiere.queries.models import (
     ImpactedProduct,
     PartialItem,
     RecoveryExposure,
+    Route,
     ShockResult,
 )
 
@@ -278,6 +279,16 @@ class ProductClosures:
     def quantities(self, product: str) -> dict[str, float]:
         """Rolled-up BOM quantities under ``product`` (as ``bom``; the product itself: 1)."""
         return path_quantities(product, self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSummary:
+    """An item's number of routes per tier and its first route (``routes``' order)."""
+
+    tier1: int
+    tier2: int
+    tier3: int
+    best: Route | None
 
 
 def crma_value(value: object) -> str | None:

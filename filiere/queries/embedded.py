@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,7 @@ class Index:
     suppliers: dict[str, SupplierInfo] = field(default_factory=dict)
     regions: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     makes: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, tuple[float | None, Any]] = field(default_factory=dict)
     annual_volume: dict[str, float] = field(default_factory=dict)
     _facts: dict[str, ItemFacts] = field(default_factory=dict)
     _risks: dict[tuple[AnalysisSettings, str], Risk] = field(default_factory=dict)
@@ -81,6 +82,9 @@ class Index:
             props = d["props"]
             if label == ITEM:
                 ix.kind[key] = str(props.get("kind", ""))
+                value = props.get("unit_value_eur")
+                if value is not None or props.get("crma") is not None:
+                    ix.values[key] = (None if value is None else float(value), props.get("crma"))
                 if PRODUCT in d["labels"]:
                     ix.products.append(key)
                     if props.get("annual_volume") is not None:
@@ -123,6 +127,10 @@ class Index:
     def check_item(self, item: str) -> None:
         if item not in self.kind:
             raise NotFoundError(f"unknown item {item!r}")
+
+    def item_value(self, item: str) -> common.ItemValue:
+        value, crma = self.values.get(item, (None, None))
+        return common.ItemValue(value, common.crma_value(crma))
 
     def facts(self, item: str) -> ItemFacts:
         found = self._facts.get(item)
@@ -266,31 +274,29 @@ def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> Deps
     return common.deps_result(product, settings, closure, risks, paths)
 
 
-def routes(
-    store: EmbeddedStore, item: str, region: str | None, settings: AnalysisSettings
-) -> RoutesResult:
-    ix = index(store)
-    ix.check_item(item)
-    target = ix.regions.get(region) if region else None
-    if region and target is None:
-        target = _reference_coords(region)
+#: A route candidate: (supplier, kind, via, tier, compatibility).
+Candidate = tuple[str, str, str, int, float]
+
+
+def _candidates(
+    ix: Index, item: str, region: str | None, settings: AnalysisSettings
+) -> list[Candidate]:
+    """Every route of ``item`` without its facts: suppliers, substitutes, capabilities."""
     current = {s for s, _ in ix.supplies.get(item, ())}
-    # (supplier, kind, via) -> (compatibility, substitute_at_risk)
-    found: dict[tuple[str, str, str], tuple[float, bool | None]] = {}
+    found: dict[tuple[str, str, str], float] = {}
     offering = {s for s in ix.offers.get(item, ()) if s not in current}
     for s in offering:
-        found[(s, "supplier", item)] = (1.0, None)
+        found[(s, "supplier", item)] = 1.0
     for y, compat in ix.substitutes.get(item, ()):
-        at_risk = ix.reaches(y, lambda z: ix.risk(z, settings).at_risk)
         for s in {*ix.offers.get(y, ()), *(s for s, _ in ix.supplies.get(y, ()))}:
-            found[(s, "substitute", y)] = (compat, at_risk)
+            found[(s, "substitute", y)] = compat
     processes = ix.requires.get(item)
     if processes:
         able = set.intersection(*(ix.masters.get(p, set()) for p in processes))
         for s in able - current - offering:
-            found[(s, "capability", item)] = (1.0, None)
+            found[(s, "capability", item)] = 1.0
     out = []
-    for (s, kind, via), (compat, sub_risk) in found.items():
+    for (s, kind, via), compat in found.items():
         info = ix.suppliers[s]
         if region and info.region == region:
             tier = 1
@@ -300,23 +306,75 @@ def routes(
             tier = 3
         else:
             continue
-        out.append(
-            Route(
-                supplier=s,
-                kind=kind,
-                via=via,
-                tier=tier,
-                country=info.country,
-                region=info.region,
-                compatibility=compat,
-                substitute_at_risk=sub_risk,
-                distance_km=_distance(ix, info, target),
-            )
-        )
-    out.sort(
-        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+        out.append((s, kind, via, tier, compat))
+    out.sort(key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]))
+    return out
+
+
+def _route(
+    ix: Index,
+    c: Candidate,
+    target: tuple[float | None, float | None] | None,
+    settings: AnalysisSettings,
+) -> Route:
+    s, kind, via, tier, compat = c
+    info = ix.suppliers[s]
+    sub_risk = None
+    if kind == "substitute":
+        sub_risk = ix.reaches(via, lambda z: ix.risk(z, settings).at_risk)
+    return Route(
+        supplier=s,
+        kind=kind,
+        via=via,
+        tier=tier,
+        country=info.country,
+        region=info.region,
+        compatibility=compat,
+        substitute_at_risk=sub_risk,
+        distance_km=_distance(ix, info, target),
     )
+
+
+def _target(ix: Index, region: str | None) -> tuple[float | None, float | None] | None:
+    target = ix.regions.get(region) if region else None
+    if region and target is None:
+        target = _reference_coords(region)
+    return target
+
+
+def routes(
+    store: EmbeddedStore, item: str, region: str | None, settings: AnalysisSettings
+) -> RoutesResult:
+    ix = index(store)
+    ix.check_item(item)
+    target = _target(ix, region)
+    out = [_route(ix, c, target, settings) for c in _candidates(ix, item, region, settings)]
     return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
+
+
+def routes_many(
+    store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, RoutesResult]:
+    return {x: routes(store, x, region, settings) for x in sorted(set(items))}
+
+
+def route_summaries(
+    store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, common.RouteSummary]:
+    """For each item, its number of routes per tier and its first route."""
+    ix = index(store)
+    target = _target(ix, region)
+    out = {}
+    for x in sorted(set(items)):
+        found = _candidates(ix, x, region, settings)
+        tiers = [c[3] for c in found]
+        out[x] = common.RouteSummary(
+            tiers.count(1),
+            tiers.count(2),
+            tiers.count(3),
+            _route(ix, found[0], target, settings) if found else None,
+        )
+    return out
 
 
 def _reference_coords(region: str) -> tuple[float | None, float | None] | None:
@@ -478,20 +536,8 @@ def product_makers(store: EmbeddedStore) -> list[common.ProductMakers]:
 
 
 def item_values(store: EmbeddedStore, items: list[str]) -> dict[str, common.ItemValue]:
-    found = store.get_nodes(Label.ITEM, set(items))
-    out = {}
-    for x, props in sorted(found.items()):
-        value = props.get("unit_value_eur")
-        out[x] = common.ItemValue(
-            None if value is None else float(value), common.crma_value(props.get("crma"))
-        )
-    return out
-
-
-def routes_many(
-    store: EmbeddedStore, items: list[str], region: str | None, settings: AnalysisSettings
-) -> dict[str, RoutesResult]:
-    return {x: routes(store, x, region, settings) for x in sorted(set(items))}
+    ix = index(store)
+    return {x: ix.item_value(x) for x in sorted(set(items)) if x in ix.kind}
 
 
 def closures(store: EmbeddedStore) -> common.ProductClosures:

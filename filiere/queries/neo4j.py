@@ -131,6 +131,56 @@ def routes_many(
     return out
 
 
+def route_summaries(
+    store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, common.RouteSummary]:
+    """For each item, its number of routes per tier and its first route (one read)."""
+    lat = lng = None
+    if region:
+        from filiere.graph.reference import region_info
+
+        info = region_info(region)
+        if info is not None:
+            lat, lng = info.lat, info.lng
+
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        params = {
+            "items": sorted(set(items)),
+            "region": region,
+            "regionLat": lat,
+            "regionLng": lng,
+            "home": settings.home,
+            "eu": sorted(EU27),
+        }
+        found = [r.data() for r in tx.run(load("routes_summary").text, params)]
+        roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
+        facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
+        return found, facts
+
+    found, facts = store.read(work)
+    sub_risk: dict[str, bool] = {}
+    for row in facts:
+        risky = common.assess(_facts(row), settings).at_risk
+        sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
+    out = {x: common.RouteSummary(0, 0, 0, None) for x in sorted(set(items))}
+    for r in found:
+        best = Route(
+            supplier=r["supplier"],
+            kind=r["kind"],
+            via=r["via"],
+            tier=int(r["tier"]),
+            country=r["country"],
+            region=r["region"],
+            compatibility=float(r["compatibility"]),
+            substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
+            distance_km=r["distanceKm"],
+        )
+        out[r["item"]] = common.RouteSummary(
+            int(r["tier1"]), int(r["tier2"]), int(r["tier3"]), best
+        )
+    return out
+
+
 def closures(store: Neo4jStore) -> common.ProductClosures:
     """Every product's closure and the facts and BOM children of their items (two queries)."""
 

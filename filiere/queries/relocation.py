@@ -23,6 +23,7 @@ from filiere.queries.common import (
     ProductClosures,
     ProductMakers,
     Risk,
+    RouteSummary,
     assess,
     rounded,
 )
@@ -40,6 +41,10 @@ from filiere.queries.models import (
 #: A store's batched ``routes``: items -> their routes (one read on Neo4j).
 RoutesMany = Callable[
     [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RoutesResult]
+]
+#: A store's route summaries: items -> routes per tier and the first route (one read).
+Summaries = Callable[
+    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RouteSummary]
 ]
 
 
@@ -97,8 +102,13 @@ def opportunities(
     values: Callable[[GraphStore, list[str]], dict[str, ItemValue]],
     closures: Callable[[GraphStore], ProductClosures],
     routes_many: RoutesMany,
+    summaries: Summaries,
 ) -> OpportunitiesResult:
-    """Every at-risk item that some product needs, most valuable first."""
+    """Every at-risk item that some product needs, most valuable first.
+
+    Only each item's number of routes per tier and its first route are needed, so the
+    store counts the routes rather than listing them (``routes_summary.cypher``).
+    """
     work = _Work(store, settings, region, closures(store), routes_many)
     products = makers(store)
     needed: dict[str, list[ProductMakers]] = {}
@@ -106,7 +116,7 @@ def opportunities(
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
     worth = values(store, sorted(needed))
-    work.fetch_routes(needed)
+    summary = summaries(store, sorted(needed), region, settings)
     rows = []
     for item in sorted(needed):
         pms = needed[item]
@@ -119,7 +129,7 @@ def opportunities(
             for pm in pms
             if pm.annual_volume is not None and value.unit_value_eur is not None
         ]
-        found = work.routes(item).routes
+        found = summary[item]
         rows.append(
             Opportunity(
                 item=item,
@@ -133,12 +143,8 @@ def opportunities(
                 buyers=buyers,
                 buyers_in_region=local,
                 annual_value_eur=math.fsum(terms) if terms else None,
-                routes=RouteCounts(
-                    tier1=sum(r.tier == 1 for r in found),
-                    tier2=sum(r.tier == 2 for r in found),
-                    tier3=sum(r.tier == 3 for r in found),
-                ),
-                best_route=found[0] if found else None,
+                routes=RouteCounts(tier1=found.tier1, tier2=found.tier2, tier3=found.tier3),
+                best_route=found.best,
             )
         )
     if with_route:
