@@ -175,3 +175,23 @@ def test_matches_command(run: Callable[..., tuple[int, str]]) -> None:
     assert "warning: the substitute is itself at risk" in out
     code, out = run("matches")
     assert code == 2 and "--region" in out
+
+
+def test_route_summaries_count_what_routes_lists(tmp_path: Path) -> None:
+    """The embedded store counts routes per set of processes; the counts are routes' own."""
+    from filiere.queries import AnalysisSettings, routes
+    from filiere.queries.embedded import route_summaries
+    from filiere.testing.generate import GeneratorConfig, generate
+
+    store = EmbeddedStore(tmp_path / "g.json")
+    store.write(build_batch(generate(GeneratorConfig(seed=5, width=20, suppliers=40))))
+    items = sorted(n.key for n in store.export().nodes if n.label == "Item")
+    for region, settings in (("FR-BFC", AnalysisSettings()), (None, AnalysisSettings(home="DE"))):
+        summary = route_summaries(store, items, region, settings)
+        for x in items:
+            found = routes(store, x, region, settings).routes
+            got = summary[x]
+            assert (got.tier1, got.tier2, got.tier3) == tuple(
+                sum(r.tier == t for r in found) for t in (1, 2, 3)
+            ), x
+            assert got.best == (found[0] if found else None), x

@@ -361,18 +361,76 @@ def routes_many(
 def route_summaries(
     store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
 ) -> dict[str, common.RouteSummary]:
-    """For each item, its number of routes per tier and its first route."""
+    """For each item, its number of routes per tier and its first route.
+
+    Counts without listing: the suppliers able to make an item depend only on the set of
+    processes it requires, which items share, so those are counted once per set.
+    """
     ix = index(store)
     target = _target(ix, region)
+    tiers: dict[str, int | None] = {}
+
+    def tier(s: str) -> int | None:
+        if s not in tiers:
+            info = ix.suppliers[s]
+            if region and info.region == region:
+                tiers[s] = 1
+            elif info.country == settings.home:
+                tiers[s] = 2
+            elif info.country in EU27:
+                tiers[s] = 3
+            else:
+                tiers[s] = None
+        return tiers[s]
+
+    able_by_set: dict[frozenset[str], tuple[set[str], list[int], list[tuple[int, str]]]] = {}
+
+    def able(processes: frozenset[str]) -> tuple[set[str], list[int], list[tuple[int, str]]]:
+        found = able_by_set.get(processes)
+        if found is None:
+            who = set.intersection(*(ix.masters.get(p, set()) for p in processes))
+            ranked = sorted((t, s) for s in who if (t := tier(s)) is not None)
+            counts = [0, 0, 0, 0]
+            for t, _ in ranked:
+                counts[t] += 1
+            found = able_by_set[processes] = (who, counts, ranked)
+        return found
+
     out = {}
     for x in sorted(set(items)):
-        found = _candidates(ix, x, region, settings)
-        tiers = [c[3] for c in found]
+        counts = [0, 0, 0, 0]
+        cands: list[Candidate] = []
+        current = {s for s, _ in ix.supplies.get(x, ())}
+        offering = {s for s in ix.offers.get(x, ()) if s not in current}
+        for s in offering:
+            if (t := tier(s)) is not None:
+                cands.append((s, "supplier", x, t, 1.0))
+        for y, compat in ix.substitutes.get(x, ()):
+            for s in {*ix.offers.get(y, ()), *(s for s, _ in ix.supplies.get(y, ()))}:
+                if (t := tier(s)) is not None:
+                    cands.append((s, "substitute", y, t, compat))
+        for c in cands:
+            counts[c[3]] += 1
+        processes = ix.requires.get(x)
+        if processes:
+            who, able_counts, ranked = able(frozenset(processes))
+            taken = (current | offering) & who
+            for i in (1, 2, 3):
+                counts[i] += able_counts[i]
+            for s in taken:
+                if (t := tier(s)) is not None:
+                    counts[t] -= 1
+            first = next(((t, s) for t, s in ranked if s not in taken), None)
+            if first is not None:
+                cands.append((first[1], "capability", x, first[0], 1.0))
+        best = min(
+            cands, key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]), default=None
+        )
         out[x] = common.RouteSummary(
-            tiers.count(1),
-            tiers.count(2),
-            tiers.count(3),
-            _route(ix, found[0], target, settings) if found else None,
+            counts[1],
+            counts[2],
+            counts[3],
+            None if best is None else _route(ix, best, target, settings),
         )
     return out
 
