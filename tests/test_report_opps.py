@@ -42,6 +42,8 @@ def test_page_and_workbook_lead_with_opportunities(
     shock = page.split('id="shock"', 1)[1]
     assert "C-MAG-SMCO (warning: this shock hits it too (up to 50% lost)" in shock
     assert "<td>C-MAG-SMCO</td>" not in shock
+    view = (tmp_path / "r" / "shock-CN.html").read_text(encoding="utf-8")
+    assert "recoverable via: C-MAG-SMCO (warning: this shock hits it too" in view
 
     with language("en"):
         sheet_opps, sheet_matches = _("Opportunities"), _("Matches")

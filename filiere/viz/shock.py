@@ -12,6 +12,7 @@ from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.queries import shock as run_shock
 from filiere.queries.models import AnalysisSettings, ShockResult
+from filiere.queries.recovery import recovery_text, substitutes_at_risk
 from filiere.viz.deps import country_id, item_id, short
 from filiere.viz.page import View
 from filiere.viz.style import (
@@ -45,6 +46,11 @@ def shock_view(
     result = result or run_shock(store, countries, settings)
     codes = result.countries
     cut_at_source = {c.item: c.recoverable_via for c in result.cut_items}
+    risky = substitutes_at_risk(store, result, settings)  # a hit recovery is never plain
+    recovery = {
+        c.item: ", ".join(recovery_text(r, r.item in risky) for r in c.recoverable_exposure)
+        for c in result.cut_items
+    }
     lost: dict[str, float] = {}
     for p in result.impacted_products:
         for part in p.partial:
@@ -81,7 +87,7 @@ def shock_view(
             else f"DENTED: loses {fmt_share(lost[item])} of its supply"
         )
         if cut and cut_at_source[item]:
-            tip += "\nrecoverable via: " + ", ".join(cut_at_source[item])
+            tip += "\nrecoverable via: " + recovery[item]
         g.add_node(
             VNode(
                 item_id(item),
