@@ -11,7 +11,9 @@ suppliers in 14 countries, supplies, offers, substitutes, processes and producti
 The embedded store is written to ``--workdir``; Neo4j is the local launcher's server in
 ``--neo4j-home`` (started if needed) or ``--neo4j-uri``. Both are reused when they
 already hold the same graph. Prints p50/p95 latencies of ``deps`` and ``routes`` over
-random products / items, and the time of ``critical`` and of a shock on China.
+random products / items, the time of ``critical``, of a shock on China (plain, then
+partial and upstream), and of ``opportunities`` and ``matches`` for FR-BFC (goal: under
+10 s on each store). ``--scale 0.1`` divides the graph's sizes by ten (a quick run).
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
-from filiere.queries import AnalysisSettings, critical, deps, routes, shock
+from filiere.queries import (
+    AnalysisSettings,
+    critical,
+    deps,
+    matches,
+    opportunities,
+    routes,
+    shock,
+)
 from filiere.testing.generate import GeneratorConfig, generate
 
 CONFIG = GeneratorConfig(
@@ -98,7 +108,7 @@ def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[s
     res: dict[str, float] = {}
     res["first deps (ms)"], _ = timed(lambda: deps(store, products[0], settings))
     res["first deps (ms)"] *= 1000
-    for p in rnd.sample(products, 10):
+    for p in rnd.sample(products, min(10, len(products))):
         deps(store, p, settings)
     lat, sizes = [], []
     for p in rnd.sample(products, samples):
@@ -119,6 +129,13 @@ def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[s
     res["critical: items"] = len(out.items)
     res["shock CN (s)"], out = timed(lambda: shock(store, ["CN"]))
     res["shock CN: products hit"] = len(out.impacted_products)
+    res["shock CN 50% upstream (s)"], _ = timed(
+        lambda: shock(store, ["CN"], cut=0.5, upstream=True)
+    )
+    res["opportunities FR-BFC (s)"], out = timed(lambda: opportunities(store, "FR-BFC", settings))
+    res["opportunities: items"] = len(out.opportunities)
+    res["matches FR-BFC (s)"], out = timed(lambda: matches(store, "FR-BFC", settings))
+    res["matches: rows"] = len(out.matches) + len(out.unmatched)
     return res
 
 
@@ -138,10 +155,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--neo4j-home", type=Path, default=Path("/tmp/filiere-bench/neo4j"))
     ap.add_argument("--neo4j-uri", default=None)
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--scale", type=float, default=1.0, help="Fraction of the graph's sizes.")
     args = ap.parse_args(argv)
     stores = args.stores.split(",")
+    config = CONFIG
+    if args.scale != 1.0:
+        from dataclasses import replace
 
-    t, dataset = timed(lambda: generate(CONFIG))
+        scale: float = args.scale
+
+        def part(n: int) -> int:
+            return max(2, round(n * scale))
+
+        config = replace(
+            CONFIG,
+            products=part(CONFIG.products),
+            width=part(CONFIG.width),
+            materials=part(CONFIG.materials),
+            suppliers=part(CONFIG.suppliers),
+        )
+        args.samples = min(args.samples, config.products)
+
+    t, dataset = timed(lambda: generate(config))
     batch = build_batch(dataset, loaded_at=LOADED_AT)
     print(
         f"generated in {t:.1f} s: {len(batch.nodes):,} nodes, {len(batch.rels):,} relationships",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from filiere.errors import NotFoundError
+from filiere.errors import ConfigError, NotFoundError
 from filiere.graph.model import BomLine, Dataset, Item, Supplier, Supply
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
@@ -209,6 +209,8 @@ def test_shock_on_china(shop: GraphStore) -> None:
     result = shock(shop, ["CN"])
     assert result.model_dump(exclude=NAMES) == {
         "countries": ["CN"],
+        "cut": 1.0,
+        "upstream": False,
         "impacted_products": [
             {
                 "product": "P",
@@ -219,6 +221,7 @@ def test_shock_on_china(shop: GraphStore) -> None:
                     {"item": "C", "lost_share": 0.5},
                     {"item": "E", "lost_share": 0.5},
                 ],
+                "exposure": 1.0,
             },
             {
                 "product": "Q",
@@ -229,11 +232,16 @@ def test_shock_on_china(shop: GraphStore) -> None:
                     {"item": "C", "lost_share": 0.5},
                     {"item": "E", "lost_share": 0.5},
                 ],
+                "exposure": 0.5,
             },
         ],
         "cut_items": [
-            {"item": "A", "recoverable_via": ["A2"]},  # A3 is cut: it contains A4
-            {"item": "A4", "recoverable_via": []},
+            {  # A3 is cut: it contains A4
+                "item": "A",
+                "recoverable_via": ["A2"],
+                "recoverable_exposure": [{"item": "A2", "exposure": 0.0}],
+            },
+            {"item": "A4", "recoverable_via": [], "recoverable_exposure": []},
         ],
     }
     # The names beside the ids.
@@ -245,6 +253,42 @@ def test_shock_on_china(shop: GraphStore) -> None:
         "Article B",
     )
     assert result.cut_items[0].recoverable_via_names == ["Article A2"]
+
+
+def test_partial_shock_never_cuts(shop: GraphStore) -> None:
+    result = shock(shop, ["CN"], cut=0.5)
+    assert result.cut == 0.5 and result.cut_items == []
+    p, q = result.impacted_products
+    assert (p.product, p.cut, p.exposure) == ("P", False, 0.5)
+    assert [(x.item, x.lost_share) for x in p.partial] == [
+        ("A", 0.5),
+        ("B", 0.1),
+        ("C", 0.25),
+        ("E", 0.25),
+    ]
+    assert (q.product, q.exposure) == ("Q", 0.25)
+    with pytest.raises(ConfigError):
+        shock(shop, ["CN"], cut=0)
+
+
+def test_upstream_shock_counts_world_production(shop: GraphStore) -> None:
+    # M1's latest extraction: CN 0.6 (2022) + 0.1 (no year) = 0.7; the 2021 ZA row is old.
+    result = shock(shop, ["CN"], upstream=True)
+    p, q = result.impacted_products
+    assert ("M1", 0.7) in [(x.item, x.lost_share) for x in q.partial]
+    assert (q.exposure, p.exposure) == (0.7, 1.0)
+    assert [x.item for x in shock(shop, ["CN"]).impacted_products[1].partial] == ["B", "C", "E"]
+    # Australia refines 70 % of M1: only the upstream shock sees it.
+    assert shock(shop, ["AU"]).impacted_products == []
+    au = shock(shop, ["AU"], upstream=True, cut=0.5)
+    assert [(x.product, x.exposure) for x in au.impacted_products] == [("P", 0.35), ("Q", 0.35)]
+
+
+def test_recovery_through_a_substitute_the_shock_hits(shop: GraphStore) -> None:
+    shop.write(build_batch(Dataset(items=[], supplies=[Supply(supplier="S-CN2", item="A2")])))
+    (a, _) = shock(shop, ["CN"]).cut_items
+    assert a.recoverable_via == ["A2"]
+    assert [(r.item, r.exposure) for r in a.recoverable_exposure] == [("A2", 0.5)]
 
 
 def test_shock_on_several_countries(shop: GraphStore) -> None:

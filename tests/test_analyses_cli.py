@@ -90,13 +90,15 @@ def test_other_commands_json_shapes(run: Run) -> None:
     ]  # fmt: skip
     assert data["region_name"] == "Bourgogne-Franche-Comté"
     data = json.loads(run("shock", "--country", "CN", "--format", "json")[1])
-    assert list(data) == ["countries", "impacted_products", "cut_items", "country_names"]
+    assert list(data) == [
+        "countries", "cut", "upstream", "impacted_products", "cut_items", "country_names"
+    ]  # fmt: skip
     assert list(data["impacted_products"][0]) == [
-        "product", "cut", "cut_items", "partial", "product_name", "cut_item_names"
+        "product", "cut", "cut_items", "partial", "exposure", "product_name", "cut_item_names"
     ]  # fmt: skip
     assert list(data["impacted_products"][0]["partial"][0]) == ["item", "lost_share", "name"]
     assert list(data["cut_items"][0]) == [
-        "item", "recoverable_via", "name", "recoverable_via_names"
+        "item", "recoverable_via", "recoverable_exposure", "name", "recoverable_via_names"
     ]  # fmt: skip
     data = json.loads(run("critical", "--format", "json")[1])
     assert data["items"][0] == {"item": "B", "dependent_products": 2, "name": "Article B"}
@@ -114,11 +116,37 @@ def test_csv_outputs(run: Run) -> None:
     assert lines[0].startswith("item,kind,depth,single_source")
     assert any(line.startswith("C,") and "P > A > C | P > B > C" in line for line in lines)
     lines = run("shock", "--country", "CN", "--format", "csv")[1].splitlines()
-    assert lines[0] == "section,product,cut,item,lost_share,recoverable_via"
-    assert "product,P,yes,A,1," in lines and "product,Q,no,B,0.2," in lines
-    assert "cut_item,,,A,,A2" in lines
+    assert lines[0] == "section,product,cut,item,lost_share,recoverable_via,recovery_warnings"
+    assert "product,P,yes,A,1,," in lines and "product,Q,no,B,0.2,," in lines
+    assert "cut_item,,,A,,A2," in lines
     lines = run("bom", "P", "--format", "csv")[1].splitlines()
     assert lines[:2] == ["item,kind,depth,quantity,name", "A,component,1,2,Article A"]
+
+
+def test_shock_partial_and_upstream_options(run: Run) -> None:
+    data = json.loads(run("shock", "--country", "CN", "--cut", "0.5", "--format", "json")[1])
+    assert (data["cut"], data["cut_items"]) == (0.5, [])
+    assert data["impacted_products"][0]["exposure"] == 0.5
+    data = json.loads(run("shock", "--country", "CN", "--upstream", "--format", "json")[1])
+    q = data["impacted_products"][1]
+    assert data["upstream"] and {"item": "M1", "lost_share": 0.7} in q["partial"]
+    code, out = run("shock", "--country", "CN", "--cut", "1.5")
+    assert code == 2 and "--cut" in out
+    code, out = run("shock", "--country", "CN", "--cut", "0.5", "--upstream")
+    assert code == 0 and "50" in out
+
+
+def test_shock_table_warns_about_exposed_recoveries(run: Run, tmp_path: Path) -> None:
+    from filiere.graph.model import Dataset, Supply
+
+    EmbeddedStore(tmp_path / "graph.json").write(
+        build_batch(Dataset(items=[], supplies=[Supply(supplier="S-CN2", item="A2")]))
+    )
+    out = run("shock", "--country", "CN", "--format", "csv")[1]
+    row = next(line for line in out.splitlines() if line.startswith("cut_item,,,A,"))
+    assert row.startswith("cut_item,,,A,,A2,") and "A2 (" in row and "50%" in row
+    out = run("shock", "--country", "CN")[1]
+    assert "A2 (" in out and "50%" in out
 
 
 def test_queries_lists_the_library(run: Run) -> None:

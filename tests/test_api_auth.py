@@ -28,6 +28,14 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any], str, tuple[int, int]]] = [
     ("GET", "/analyses/routes/AIM", {"params": {"region": "FR-BFC"}}, "analyst", (200, 200)),
     ("POST", "/analyses/shock", {"json": {"countries": ["CN"]}}, "analyst", (200, 200)),
     ("GET", "/analyses/critical", {}, "analyst", (200, 200)),
+    (
+        "GET",
+        "/analyses/opportunities",
+        {"params": {"region": "FR-BFC", "top": 3}},
+        "analyst",
+        (200, 200),
+    ),
+    ("GET", "/analyses/matches", {"params": {"region": "FR-BFC"}}, "analyst", (200, 200)),
     ("GET", "/analyses/bom/CAPT", {}, "analyst", (200, 200)),
     # No BACI flows imported in this store: the role check passes, then 404.
     ("GET", "/trade-deps", {"params": {"importer": "FR"}}, "analyst", (404, 404)),

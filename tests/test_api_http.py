@@ -116,6 +116,12 @@ def test_analyses_answer_like_the_cli(api: Api, request: pytest.FixtureRequest) 
             ("/analyses/routes/AIM?region=FR-BFC", ["routes", "AIM", "--region", "FR-BFC"]),
             ("/analyses/critical", ["critical"]),
             ("/analyses/bom/CAPT", ["bom", "CAPT"]),
+            (
+                "/analyses/opportunities?region=FR-BFC&with_route=true&top=2",
+                ["opportunities", "--region", "FR-BFC", "--with-route", "--top", "2"],
+            ),
+            ("/analyses/opportunities", ["opportunities"]),
+            ("/analyses/matches?region=fr-bfc", ["matches", "--region", "FR-BFC"]),
         ]
         for path, args in cases:
             r = c.get(path)
@@ -127,6 +133,11 @@ def test_analyses_answer_like_the_cli(api: Api, request: pytest.FixtureRequest) 
         assert r.status_code == 200
         assert r.json() == _cli_json(api, request, "shock", "--country", "CN")
         assert r.json()["impacted_products"][0]["product"] == "CAPT"
+        r = c.post("/analyses/shock", json={"countries": ["CN"], "cut": 0.5, "upstream": True})
+        assert r.status_code == 200
+        args = ["shock", "--country", "CN", "--cut", "0.5", "--upstream"]
+        assert r.json() == _cli_json(api, request, *args)
+        assert r.json()["cut"] == 0.5 and r.json()["cut_items"] == []
         strict = c.get("/analyses/deps/CAPT", params={"hhi": 1, "home": "CN"}).json()
         assert strict["home_country"] == "CN"
 
@@ -146,6 +157,12 @@ def test_errors_are_problem_details(api: Api) -> None:
         assert c.get("/items", params={"cursor": "%%%"}).status_code == 422
         r = c.get("/analyses/routes/AIM", params={"region": "XX-NOWHERE"})
         assert r.status_code == 422 and "unknown region" in r.json()["detail"]
+        r = c.get("/analyses/matches", params={"region": "XX-NOWHERE"})
+        assert r.status_code == 422 and "unknown region" in r.json()["detail"]
+        assert c.get("/analyses/matches").status_code == 422
+        assert c.get("/analyses/opportunities", params={"top": 0}).status_code == 422
+        r = c.post("/analyses/shock", json={"countries": ["CN"], "cut": 1.5})
+        assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
         r = c.post("/analyses/shock", json={"countries": ["Atlantis"]})
         assert r.status_code == 422 and "Atlantis" in r.json()["detail"]
         r = c.post(

@@ -125,6 +125,9 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         "country": "CN",
         "countries": ["CN"],
         "roots": ["A3"],
+        "items": ["A", "M1"],
+        "lossItems": ["A", "A4"],
+        "upstream": True,
         "home": "FR",
         "eu": ["DE", "FR"],
         "maxPaths": 3,
@@ -205,12 +208,28 @@ ANALYSIS_QUERIES = [
     "bom",
     "closure_facts",
     "routes",
+    "shock_items",
     "shock_products",
     "shock_cut_items",
     "critical",
+    "opportunity_closures",
+    "opportunity_facts",
+    "opportunity_products",
+    "opportunity_items",
+    "routes_summary",
     "where_used",
     "viz_supply_tree",
 ]
+
+#: Analysis queries that read items' neighbours only, no bill of materials.
+NO_TRAVERSAL = (
+    "routes",
+    "routes_summary",
+    "shock_items",
+    "opportunity_facts",
+    "opportunity_products",
+    "opportunity_items",
+)
 
 #: Realistic values for EXPLAIN: the planner may plan differently for null parameters.
 PLAN_PARAMS: dict[str, object] = {
@@ -223,6 +242,9 @@ PLAN_PARAMS: dict[str, object] = {
     "home": "FR",
     "eu": ["FR", "DE"],
     "countries": ["CN"],
+    "upstream": True,
+    "items": ["C"],
+    "lossItems": ["C"],
 }
 
 
@@ -274,5 +296,5 @@ def test_analysis_plans_never_enumerate_paths(planned: GraphStore, name: str) ->
     assert "CartesianProduct" not in ops, ops
     assert "ShortestPath" not in ops, ops
     breadth_first = var_length + [op for op in ops if op.startswith("StatefulShortestPath")]
-    if name not in ("routes",):
+    if name not in NO_TRAVERSAL:
         assert breadth_first, f"{name} should traverse the BOM"

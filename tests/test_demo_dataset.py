@@ -28,6 +28,7 @@ REQUIRED = {
     "suppliers": {"id", "name", "country"},
     "supplies": {"supplier", "item"},
     "offers": {"supplier", "item"},
+    "makes": {"supplier", "item"},
     "substitutes": {"item", "substitute"},
     "processes": {"item", "process"},
     "capabilities": {"supplier", "process"},
@@ -139,6 +140,7 @@ def test_ids_are_unique(tables: dict[str, list[dict[str, str]]]) -> None:
         ("bom", ("parent", "child")),
         ("supplies", ("supplier", "item")),
         ("offers", ("supplier", "item")),
+        ("makes", ("supplier", "item")),
         ("substitutes", ("item", "substitute")),
         ("processes", ("item", "process")),
         ("capabilities", ("supplier", "process")),
@@ -429,3 +431,22 @@ def test_french_suppliers_sit_in_their_commune_and_naf_codes_exist(
         ]
         assert matches, s
         assert matches[0]["admin1code"] == INSEE_REGION[s["region"]], s
+
+
+def test_makers_volumes_and_crma(tables: dict[str, list[dict[str, str]]]) -> None:
+    """Every product has a maker in FR-BFC and an annual volume; crma follows the annexes."""
+    items = _by_id(tables["items"])
+    suppliers = _by_id(tables["suppliers"])
+    products = {i for i, r in items.items() if r["kind"] == "product"}
+    made_in_bfc = set()
+    for r in tables["makes"]:
+        assert items[r["item"]]["kind"] == "product", r
+        if suppliers[r["supplier"]]["region"] == "FR-BFC":
+            made_in_bfc.add(r["item"])
+    assert made_in_bfc == products
+    for p in products:
+        assert float(items[p]["annual_volume"]) > 0, p
+    for r in tables["items"]:
+        status = r["crma_2024"]
+        expected = next((c for c in ("strategic", "critical") if status.startswith(c)), "")
+        assert r["crma"] == expected, r["id"]

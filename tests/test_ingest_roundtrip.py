@@ -60,6 +60,11 @@ def datasets(draw: st.DrawFn, french: bool = False) -> Rows:
         }
         for i in ids
     ]
+    for it in items:
+        if it["kind"] == "product":
+            it["annual_volume"] = draw(st.none() | NUMBERS | st.just(0.0))
+        elif it["kind"] == "MATERIAL":
+            it["crma"] = draw(st.sampled_from([None, "strategic", "critical"]))
     n = len(ids)
     pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
     bom = [
@@ -91,6 +96,17 @@ def datasets(draw: st.DrawFn, french: bool = False) -> Rows:
         for s, i in supply_pairs
     ]
     offers = [{"supplier": s, "item": i} for s, i in supply_pairs[: draw(st.integers(0, 3))]]
+    products = [it["id"] for it in items if it["kind"] == "product"]
+    makes = (
+        [
+            {"supplier": s, "item": i}
+            for s, i in sorted(
+                set(draw(st.lists(st.tuples(st.sampled_from(sids), st.sampled_from(products)))))
+            )
+        ]
+        if sids and products
+        else []
+    )
     substitutes = [
         {"item": ids[a], "substitute": ids[b], "compatibility": draw(st.none() | UNIT)}
         for a, b in sorted(set(draw(st.lists(pairs, max_size=4))))
@@ -133,6 +149,7 @@ def datasets(draw: st.DrawFn, french: bool = False) -> Rows:
         "suppliers": suppliers,
         "supplies": supplies,
         "offers": offers,
+        "makes": makes,
         "substitutes": substitutes,
         "processes": processes,
         "capabilities": capabilities,

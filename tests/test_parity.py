@@ -16,7 +16,16 @@ from pydantic import BaseModel
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
-from filiere.queries import AnalysisSettings, bom, critical, deps, routes, shock
+from filiere.queries import (
+    AnalysisSettings,
+    bom,
+    critical,
+    deps,
+    matches,
+    opportunities,
+    routes,
+    shock,
+)
 from filiere.testing.generate import GeneratorConfig, generate
 
 pytestmark = pytest.mark.neo4j
@@ -39,8 +48,23 @@ def _routes(
     return routes(store, item, region, settings)
 
 
-def _shock(store: GraphStore, *, countries: list[str]) -> BaseModel:
-    return shock(store, countries)
+def _shock(store: GraphStore, *, countries: list[str], cut: float, upstream: bool) -> BaseModel:
+    return shock(store, countries, cut=cut, upstream=upstream)
+
+
+def _opportunities(
+    store: GraphStore,
+    *,
+    region: str | None,
+    settings: AnalysisSettings,
+    with_route: bool,
+    top: int | None,
+) -> BaseModel:
+    return opportunities(store, region, settings, with_route=with_route, top=top)
+
+
+def _matches(store: GraphStore, *, region: str, settings: AnalysisSettings) -> BaseModel:
+    return matches(store, region, settings)
 
 
 def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
@@ -64,7 +88,17 @@ def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
         region = rnd.choice([None, "FR-BFC", "FR-ARA", "DE-BY", "FR-OCC"])
         calls.append(("routes", it, partial(_routes, item=it, region=region, settings=s)))
     for countries in (["CN"], ["CN", "US"], ["FR"], ["DE", "CD", "AU"]):
-        calls.append(("shock", ",".join(countries), partial(_shock, countries=countries)))
+        for cut, upstream in ((1.0, False), (1.0, True), (rnd.choice((0.3, 0.5, 0.75)), True)):
+            shocked = partial(_shock, countries=countries, cut=cut, upstream=upstream)
+            calls.append(("shock", f"{','.join(countries)} {cut} {upstream}", shocked))
+    for region in (None, "FR-BFC", "FR-ARA"):
+        s = rnd.choice(setting_choices)
+        with_route, top = rnd.choice(((False, None), (True, None), (False, 3)))
+        opps = partial(_opportunities, region=region, settings=s, with_route=with_route, top=top)
+        calls.append(("opportunities", str(region), opps))
+    for region in ("FR-BFC", "FR-IDF"):
+        s = rnd.choice(setting_choices)
+        calls.append(("matches", region, partial(_matches, region=region, settings=s)))
     calls.append(("critical", "", critical))
     for name, arg, call in calls:
         a = call(embedded).model_dump_json()
@@ -129,3 +163,9 @@ def test_parity_on_larger_graphs(
     assert any(deps(embedded, f"P{i:04d}").dependencies for i in range(8))
     assert critical(embedded).items
     assert shock(embedded, ["CN"]).impacted_products
+    assert shock(embedded, ["CN"], cut=0.5, upstream=True).impacted_products
+    found = opportunities(embedded).opportunities
+    assert any(o.annual_value_eur for o in found) and any(o.buyers for o in found)
+    assert any(o.annual_value_eur is None for o in found)
+    regions = ("FR-BFC", "FR-ARA", "FR-IDF", "FR-NAQ", "FR-OCC", "FR-HDF", "FR-GES")
+    assert any(matches(embedded, r).matches for r in regions)

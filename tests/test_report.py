@@ -14,7 +14,7 @@ from filiere.cli import cli
 from filiere.cli.report_cmds import demo_dataset
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
-from filiere.i18n import language
+from filiere.i18n import _, language
 from filiere.ingest import load
 from filiere.queries.models import AnalysisSettings
 from filiere.report import build_report, compute_findings
@@ -43,7 +43,8 @@ def test_report_writes_page_workbook_and_views(embedded_store: GraphStore, tmp_p
     assert 'src="deps-P.html"' in page
 
     wb = load_workbook(paths.xlsx)
-    assert wb.sheetnames == [sheet_title(k) for k in SHEETS]
+    titles = [sheet_title(k) for k in SHEETS]
+    assert wb.sheetnames == [titles[0], _("Opportunities"), _("Matches"), *titles[1:]]
     deps = rows_of(wb["Dependencies"])
     assert wb["Dependencies"].freeze_panes == "A2"
     assert wb["Dependencies"]["A1"].font.bold

@@ -183,3 +183,27 @@ def test_deps_reports_the_studys_upstream_country_and_share(
     assert (found["MG"].upstream_country, found["MG"].upstream_share) == ("CN", 0.906)
     assert (found["DY"].upstream_country, found["DY"].upstream_share) == ("CN", 1.0)
     assert all(d.upstream_concentrated and d.at_risk for d in found.values())
+
+
+def test_crma_comes_from_the_shipped_lists(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """Without a lists file beside the shares, the CRM Act lists shipped with filiere set crma."""
+    (tmp_path / SHARES).write_bytes((FIXTURE / SHARES).read_bytes())
+    import_eu_crm(tmp_path, embedded_store, progress=False)
+    crma = {
+        i: (embedded_store.get_node(Label.ITEM, i) or {}).get("crma")
+        for i in ("crm:gallium", "crm:dysprosium", "crm:iron-ore", "crm:natural-graphite")
+    }
+    assert crma == {
+        "crm:gallium": "strategic",
+        "crm:dysprosium": "strategic",  # a heavy rare earth: the group is listed
+        "crm:iron-ore": None,  # not in the CRM Act
+        "crm:natural-graphite": "strategic",  # battery grade in Annex I: strategic wins
+    }
+
+
+def test_shipped_lists_give_critical_when_only_in_annex_ii() -> None:
+    from filiere.sources.eu_crm import BUILTIN_LISTS, _read_lists
+
+    listing = _read_lists(BUILTIN_LISTS, {"Antimony", "Tungsten", "Iron ore"}, {}, None)
+    assert (listing["antimony"].strategic, listing["antimony"].critical) == (False, True)
+    assert listing["tungsten"].strategic and "iron ore" not in listing

@@ -28,6 +28,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.queries.recovery import recovery_text, recovery_warning, substitutes_at_risk
 
 
 def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -314,18 +315,40 @@ def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
 
 @click.command()
 @shocked_countries_option
+@click.option(
+    "--cut",
+    "fraction",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Fraction of these countries' supply that stops (below 1: a partial stop).",
+)
+@click.option(
+    "--upstream", is_flag=True, help="Stop their mines and refineries too (world production)."
+)
+@settings_options
 @format_option
 @pass_app
-def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:
+def shock(
+    app: AppContext,
+    countries: tuple[str, ...],
+    fraction: float,
+    upstream: bool,
+    settings: AnalysisSettings,
+    fmt: str,
+) -> None:
     """What a supply stop in some countries cuts: products cut or partly hit, and the
     items cut at source with the substitutes that could replace them."""
-    result = queries.shock(app.store, list(countries))
+    result = queries.shock(app.store, list(countries), settings, cut=fraction, upstream=upstream)
     if fmt == "json":
         print_json(result)
         return
+    risky = substitutes_at_risk(app.store, result, settings)
     if fmt == "csv":
-        print_rows(shock_csv_rows(result), SHOCK_CSV, fmt)
+        print_rows(shock_csv_rows(result, risky), SHOCK_CSV, fmt)
         return
+    if result.cut < 1 or result.upstream:
+        echo(scenario_text(result))
     for line in shock_lines(result):
         echo(line)
     if result.impacted_products:
@@ -358,10 +381,11 @@ def shock(app: AppContext, countries: tuple[str, ...], fmt: str) -> None:
             {
                 "item": wording.named(c.name, c.item),
                 "via": ", ".join(
-                    wording.named(n, v)
-                    for n, v in zip(
-                        c.recoverable_via_names or c.recoverable_via, c.recoverable_via, strict=True
-                    )
+                    recovery_text(r, r.item in risky, wording.named(names.get(r.item), r.item))
+                    for names in [
+                        dict(zip(c.recoverable_via, c.recoverable_via_names, strict=False))
+                    ]
+                    for r in c.recoverable_exposure
                 ),
             }
             for c in result.cut_items
@@ -389,10 +413,28 @@ def shock_lines(result: ShockResult) -> list[str]:
     ]
 
 
-SHOCK_CSV = ["section", "product", "cut", "item", "lost_share", "recoverable_via"]
+def scenario_text(result: ShockResult) -> str:
+    """The scenario in words: how much stops, and whether mines and refineries stop too."""
+    share = f"{result.cut:.0%}"
+    if result.upstream:
+        return _("scenario: {share} of the supply and of the world production stops").format(
+            share=share
+        )
+    return _("scenario: {share} of the supply stops").format(share=share)
 
 
-def shock_csv_rows(result: ShockResult) -> list[dict[str, Any]]:
+SHOCK_CSV = [
+    "section",
+    "product",
+    "cut",
+    "item",
+    "lost_share",
+    "recoverable_via",
+    "recovery_warnings",
+]
+
+
+def shock_csv_rows(result: ShockResult, risky: set[str] | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for p in result.impacted_products:
         for item in p.cut_items:
@@ -416,8 +458,18 @@ def shock_csv_rows(result: ShockResult) -> list[dict[str, Any]]:
                 }
             )
     for c in result.cut_items:
+        warnings = [
+            recovery_text(r, r.item in (risky or ()))
+            for r in c.recoverable_exposure
+            if recovery_warning(r, r.item in (risky or ())) is not None
+        ]
         rows.append(
-            {"section": "cut_item", "item": c.item, "recoverable_via": " ".join(c.recoverable_via)}
+            {
+                "section": "cut_item",
+                "item": c.item,
+                "recoverable_via": " ".join(c.recoverable_via),
+                "recovery_warnings": "; ".join(warnings),
+            }
         )
     return rows
 

@@ -34,6 +34,8 @@ from filiere.queries import normalize_countries, normalize_region
 from filiere.queries.models import AnalysisSettings
 from filiere.report import ReportPaths, build_report, compute_findings
 from filiere.report.findings import Findings
+from filiere.report.opps import print_section as print_opps
+from filiere.report.opps import recoveries
 from filiere.report.xlsx import path_text
 from filiere.viz import DEFAULT_MAX_NODES
 
@@ -87,6 +89,7 @@ def print_findings(f: Findings, paths: ReportPaths, commands: list[str]) -> None
         ),
         markup=False,
     )
+    print_opps(out, f)  # opportunities and matches lead (filiere.report.opps)
     if f.at_risk:
         table = Table(title=_("At-risk dependencies"), title_justify="left")
         table.expand = True
@@ -205,13 +208,8 @@ def shock_sentences(f: Findings) -> list[str]:
     for c in f.shock.cut_items:
         text = "  " + _("cut at the source: {item}").format(item=wording.named(c.name, c.item))
         if c.recoverable_via:
-            subs = ", ".join(
-                wording.named(n, v)
-                for n, v in zip(
-                    c.recoverable_via_names or c.recoverable_via, c.recoverable_via, strict=True
-                )
-            )
-            text += " " + _("(substitutes not cut: {subs})").format(subs=subs)
+            # Each substitute with its warning when the shock hits it or it is at risk.
+            text += " " + _("(substitutes not cut: {subs})").format(subs=recoveries(f, c))
         lines.append(text)
     return lines
 

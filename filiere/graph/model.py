@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from filiere.graph.schema import Kind
 
 Stage = Literal["extraction", "processing"]
+#: CRM Act 2024/1252 listing of a material: Annex I (strategic) or Annex II (critical).
+Crma = Literal["strategic", "critical"]
 
 
 class Row(BaseModel):
@@ -39,6 +41,8 @@ class Item(Row):
     unit: str | None = None
     unit_value_eur: float | None = None
     description: str | None = None
+    annual_volume: float | None = Field(None, ge=0)
+    crma: Crma | None = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -78,6 +82,13 @@ class Supply(Row):
 
 class Offer(Row):
     """Potential sourcing: ``supplier`` can deliver ``item``."""
+
+    supplier: str
+    item: str
+
+
+class Make(Row):
+    """``supplier`` makes ``item`` (a product): it buys what the product is made of."""
 
     supplier: str
     item: str
@@ -127,6 +138,7 @@ class Dataset(BaseModel):
     suppliers: list[Supplier] = []
     supplies: list[Supply] = []
     offers: list[Offer] = []
+    makes: list[Make] = []
     substitutes: list[Substitute] = []
     processes: list[ProcessNeed] = []
     capabilities: list[Capability] = []
@@ -140,6 +152,7 @@ TABLES: dict[str, type[Row]] = {
     "suppliers": Supplier,
     "supplies": Supply,
     "offers": Offer,
+    "makes": Make,
     "substitutes": Substitute,
     "processes": ProcessNeed,
     "capabilities": Capability,

@@ -47,6 +47,7 @@ class Rel(StrEnum):
     CONTAINS = "CONTAINS"  # (parent:Item)-[:CONTAINS {quantity}]->(child:Item)
     SUPPLIES = "SUPPLIES"  # (:Supplier)-[:SUPPLIES {share}]->(:Item): current sourcing
     OFFERS = "OFFERS"  # (:Supplier)-[:OFFERS]->(:Item): potential sourcing
+    MAKES = "MAKES"  # (:Supplier)-[:MAKES]->(:Item:Product): the firm makes the product
     SUBSTITUTES = "SUBSTITUTES"  # (substitute:Item)-[:SUBSTITUTES {compatibility}]->(item:Item)
     REQUIRES = "REQUIRES"  # (:Item)-[:REQUIRES]->(:Process)
     MASTERS = "MASTERS"  # (:Supplier)-[:MASTERS]->(:Process)
@@ -82,6 +83,7 @@ ENDPOINTS: dict[Rel, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Rel.CONTAINS: ((Label.ITEM,), (Label.ITEM,)),
     Rel.SUPPLIES: ((Label.SUPPLIER,), (Label.ITEM,)),
     Rel.OFFERS: ((Label.SUPPLIER,), (Label.ITEM,)),
+    Rel.MAKES: ((Label.SUPPLIER,), (Label.PRODUCT,)),
     Rel.SUBSTITUTES: ((Label.ITEM,), (Label.ITEM,)),
     Rel.REQUIRES: ((Label.ITEM,), (Label.PROCESS,)),
     Rel.MASTERS: ((Label.SUPPLIER,), (Label.PROCESS,)),

@@ -119,6 +119,8 @@ def build_batch(
             "unit": it.unit,
             "unit_value_eur": it.unit_value_eur,
             "description": it.description,
+            "annual_volume": it.annual_volume,
+            "crma": it.crma,
             **it.extras(),
         }
         b.node(Label.ITEM, it.id, props, (it.kind.label,))
@@ -158,6 +160,8 @@ def build_batch(
         )
     for o in dataset.offers:
         b.rel(Rel.OFFERS, (Label.SUPPLIER, o.supplier), (Label.ITEM, o.item), o.extras())
+    for mk in dataset.makes:
+        b.rel(Rel.MAKES, (Label.SUPPLIER, mk.supplier), (Label.ITEM, mk.item), mk.extras())
     for sub in dataset.substitutes:
         b.rel(
             Rel.SUBSTITUTES,

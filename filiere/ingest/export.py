@@ -20,11 +20,22 @@ from filiere.ingest.values import cell_text
 
 #: Known columns of each table, in the order they are written.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "items": ("id", "name", "kind", "hs_code", "unit", "unit_value_eur", "description"),
+    "items": (
+        "id",
+        "name",
+        "kind",
+        "hs_code",
+        "unit",
+        "unit_value_eur",
+        "annual_volume",
+        "crma",
+        "description",
+    ),
     "bom": ("parent", "child", "quantity"),
     "suppliers": ("id", "name", "country", "region", "city", "lat", "lon", "siren", "naf"),
     "supplies": ("supplier", "item", "share"),
     "offers": ("supplier", "item"),
+    "makes": ("supplier", "item"),
     "substitutes": ("item", "substitute", "compatibility"),
     "processes": ("item", "process"),
     "capabilities": ("supplier", "process"),
@@ -36,6 +47,7 @@ REL_TABLES: dict[Rel, tuple[str, str, str]] = {
     Rel.CONTAINS: ("bom", "parent", "child"),
     Rel.SUPPLIES: ("supplies", "supplier", "item"),
     Rel.OFFERS: ("offers", "supplier", "item"),
+    Rel.MAKES: ("makes", "supplier", "item"),
     Rel.SUBSTITUTES: ("substitutes", "substitute", "item"),
     Rel.REQUIRES: ("processes", "item", "process"),
     Rel.MASTERS: ("capabilities", "supplier", "process"),

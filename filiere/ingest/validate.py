@@ -42,6 +42,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "suppliers": ("id", "name", "country"),
     "supplies": ("supplier", "item"),
     "offers": ("supplier", "item"),
+    "makes": ("supplier", "item"),
     "substitutes": ("item", "substitute"),
     "processes": ("item", "process"),
     "capabilities": ("supplier", "process"),
@@ -60,6 +61,7 @@ ITEM_REFS: dict[str, tuple[str, ...]] = {
     "bom": ("parent", "child"),
     "supplies": ("item",),
     "offers": ("item",),
+    "makes": ("item",),
     "substitutes": ("item", "substitute"),
     "processes": ("item",),
     "production": ("material",),
@@ -67,6 +69,7 @@ ITEM_REFS: dict[str, tuple[str, ...]] = {
 SUPPLIER_REFS: dict[str, tuple[str, ...]] = {
     "supplies": ("supplier",),
     "offers": ("supplier",),
+    "makes": ("supplier",),
     "capabilities": ("supplier",),
 }
 
@@ -75,6 +78,7 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "bom": ("parent", "child"),
     "supplies": ("supplier", "item"),
     "offers": ("supplier", "item"),
+    "makes": ("supplier", "item"),
     "substitutes": ("item", "substitute"),
     "processes": ("item", "process"),
     "capabilities": ("supplier", "process"),
@@ -106,6 +110,13 @@ def _kind(text: str) -> tuple[Any, str | None]:
     return None, f"unknown kind {text!r} (expected product, component or material)"
 
 
+def _crma(text: str) -> tuple[Any, str | None]:
+    c = text.strip().lower()
+    if c in ("strategic", "critical"):
+        return c, None
+    return None, f"unknown crma {text!r} (expected strategic, critical or empty)"
+
+
 def _country(text: str) -> tuple[Any, str | None]:
     code = ref.country_code(text)
     return (code, None) if code else (None, f"unknown country {text!r}")
@@ -132,6 +143,8 @@ CONVERTERS: dict[str, dict[str, Converter]] = {
     "items": {
         "kind": _kind,
         "unit_value_eur": _number("unit_value_eur", lambda v: v >= 0, "a number >= 0"),
+        "annual_volume": _number("annual_volume", lambda v: v >= 0, "a number >= 0"),
+        "crma": _crma,
     },
     "bom": {"quantity": _number("quantity", lambda v: v > 0, "a positive number")},
     "suppliers": {
@@ -344,22 +357,31 @@ def _check_references(
         for table, line, col, key in wanted:
             if key in in_store:
                 kind = in_store[key].get("kind")
-                if col == "material" and kind != Kind.MATERIAL:
-                    state.add(table, line, _not_material(key, kind))
+                problem = _wrong_kind(table.name, col, key, kind)
+                if problem:
+                    state.add(table, line, problem)
             elif report:
                 state.add(table, line, f"unknown {what} {key!r} in column {col}")
-    production = tables.get("production")
-    if production is not None:
-        for row in state.rows.get("production", []):
-            key = row.values.get("material")
+    for tname, col in (("production", "material"), ("makes", "item")):
+        table = tables.get(tname)
+        if table is None:
+            continue
+        for row in state.rows.get(tname, []):
+            key = row.values.get(col)
             found = items.get(key) if key else None
             kind = found.values.get("kind") if found else None
-            if found is not None and kind is not None and kind != Kind.MATERIAL:
-                state.add(production, row.line, _not_material(str(key), kind))
+            problem = _wrong_kind(tname, col, str(key), kind) if found and kind else None
+            if problem:
+                state.add(table, row.line, problem)
 
 
-def _not_material(key: str, kind: Any) -> str:
-    return f"production rows are for materials, and item {key!r} is a {kind}"
+def _wrong_kind(table: str, col: str, key: str, kind: Any) -> str | None:
+    """Production rows need a material, ``makes`` rows a product."""
+    if table == "production" and col == "material" and kind != Kind.MATERIAL:
+        return f"production rows are for materials, and item {key!r} is a {kind}"
+    if table == "makes" and col == "item" and kind != Kind.PRODUCT:
+        return f"a firm makes products, and item {key!r} is a {kind}"
+    return None
 
 
 def _store_nodes(

@@ -25,6 +25,7 @@ result. Definitions: ``docs/analyses.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from filiere.errors import ConfigError, StoreError
 from filiere.graph.store import GraphStore
@@ -35,6 +36,8 @@ from filiere.queries.models import (
     BomResult,
     CriticalResult,
     DepsResult,
+    MatchesResult,
+    OpportunitiesResult,
     RoutesResult,
     ShockResult,
 )
@@ -46,13 +49,17 @@ __all__ = [
     "BomResult",
     "CriticalResult",
     "DepsResult",
+    "MatchesResult",
+    "OpportunitiesResult",
     "RoutesResult",
     "ShockResult",
     "bom",
     "critical",
     "deps",
+    "matches",
     "normalize_countries",
     "normalize_region",
+    "opportunities",
     "routes",
     "shock",
 ]
@@ -110,18 +117,31 @@ def routes(
 
 
 def shock(
-    store: GraphStore, countries: Iterable[str], settings: AnalysisSettings = _DEFAULT
+    store: GraphStore,
+    countries: Iterable[str],
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    cut: float = 1.0,
+    upstream: bool = False,
 ) -> ShockResult:
-    """What stopping every supplier in ``countries`` cuts (``settings`` is not used yet)."""
-    codes = normalize_countries(countries)
+    """What a stop of the fraction ``cut`` of the supply from ``countries`` does.
+
+    With ``upstream``, their share of world production (mines, refineries) stops too.
+    ``settings`` is not used yet.
+    """
+    from filiere.queries.common import ShockSpec
+
+    if not 0 < cut <= 1:
+        raise ConfigError(f"the cut fraction must be in (0, 1], got {cut!r}")
+    spec = ShockSpec(frozenset(normalize_countries(countries)), float(cut), bool(upstream))
     if _backend(store) == "embedded":
         from filiere.queries import embedded
 
-        found = embedded.shock(store, codes)  # type: ignore[arg-type]
+        found = embedded.shock(store, spec)  # type: ignore[arg-type]
     else:
         from filiere.queries import neo4j
 
-        found = neo4j.shock(store, codes)  # type: ignore[arg-type]
+        found = neo4j.shock(store, spec)  # type: ignore[arg-type]
     return with_names(store, found)
 
 
@@ -149,6 +169,62 @@ def bom(store: GraphStore, product: str) -> BomResult:
 
         found = neo4j.bom(store, product)  # type: ignore[arg-type]
     return with_names(store, found)
+
+
+def opportunities(
+    store: GraphStore,
+    region: str | None = None,
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    with_route: bool = False,
+    top: int | None = None,
+) -> OpportunitiesResult:
+    """At-risk items that products need, with buyers, annual value and local routes."""
+    from filiere.queries import relocation as opps
+
+    region = normalize_region(region) if region else None
+    if top is not None and top < 1:
+        raise ConfigError(f"top must be at least 1, got {top}")
+    backend = _store_module(store)
+    return opps.opportunities(
+        store,
+        region,
+        settings,
+        with_route=with_route,
+        top=top,
+        makers=backend.product_makers,
+        values=backend.item_values,
+        closures=backend.closures,
+        routes_many=backend.routes_many,
+        summaries=backend.route_summaries,
+    )
+
+
+def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAULT) -> MatchesResult:
+    """For each firm of ``region`` and product it makes: routes for its at-risk items."""
+    from filiere.queries import relocation as opps
+
+    code = normalize_region(region)
+    backend = _store_module(store)
+    return opps.matches(
+        store,
+        code,
+        settings,
+        makers=backend.product_makers,
+        closures=backend.closures,
+        routes_many=backend.routes_many,
+    )
+
+
+def _store_module(store: GraphStore) -> Any:
+    """The module of the store's own queries (``embedded`` or ``neo4j``)."""
+    if _backend(store) == "embedded":
+        from filiere.queries import embedded
+
+        return embedded
+    from filiere.queries import neo4j
+
+    return neo4j
 
 
 def normalize_countries(countries: Iterable[str]) -> list[str]:

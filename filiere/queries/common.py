@@ -16,11 +16,22 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from filiere.errors import FiliereError
-from filiere.queries.models import DECIMALS, AnalysisSettings, Dependency, DepsResult
+from filiere.queries.models import (
+    DECIMALS,
+    AnalysisSettings,
+    CutItem,
+    Dependency,
+    DepsResult,
+    ImpactedProduct,
+    PartialItem,
+    RecoveryExposure,
+    Route,
+    ShockResult,
+)
 
 #: Mean Earth radius (IUGG), in km, used for every distance.
 EARTH_RADIUS_KM = 6371.0088
@@ -145,6 +156,146 @@ def assess(facts: ItemFacts, settings: AnalysisSettings) -> Risk:
         or (upstream and up_country != settings.home),
         upstream_stage=top.stage if upstream and top else None,
     )
+
+
+# -- shock -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShockSpec:
+    """A shock: the countries C, the fraction F that stops, whether production stops too."""
+
+    countries: frozenset[str]
+    fraction: float = 1.0
+    upstream: bool = False
+
+
+def lost_share(facts: ItemFacts, spec: ShockSpec) -> float:
+    """L(X) = max(Ls, Lu), rounded (docs/analyses.md, section 3).
+
+    >>> f = ItemFacts("X", "material", ("S",), (CountryGroup("CN", 1, 0, 0.0),),
+    ...               (ProductionGroup("extraction", "CN", 0.82),))
+    >>> lost_share(f, ShockSpec(frozenset({"CN"}), 0.5)), lost_share(
+    ...     f, ShockSpec(frozenset({"US"}), 1.0, upstream=True))
+    (0.5, 0.0)
+    """
+    shares = country_shares(facts.countries)
+    supply = spec.fraction * math.fsum(shares[c] for c in sorted(shares) if c in spec.countries)
+    upstream = 0.0
+    if spec.upstream and facts.production:
+        stages: dict[str, list[float]] = {}
+        for g in sorted(facts.production, key=lambda g: (g.stage, g.country)):
+            if g.country in spec.countries:
+                stages.setdefault(g.stage, []).append(g.share)
+        top = max((math.fsum(v) for v in stages.values()), default=0.0)
+        upstream = spec.fraction * min(1.0, top)
+    return rounded(max(supply, upstream)) + 0.0
+
+
+def cut_at_source(loss: float, spec: ShockSpec) -> bool:
+    """X is cut at source when L(X) = 1; a partial stop (F < 1) never cuts."""
+    return loss == 1.0 and spec.fraction == 1.0
+
+
+def shock_result(
+    spec: ShockSpec,
+    loss: Mapping[str, float],
+    product_items: Mapping[str, Iterable[str]],
+    substitutes: Mapping[str, Iterable[tuple[str, Iterable[str]]]],
+) -> ShockResult:
+    """Assemble the ``shock`` result from what a store found.
+
+    ``loss``: L(X) > 0 by item; ``product_items``: for each product, the items of its
+    closure that are in ``loss``; ``substitutes``: for each item cut at source, its
+    substitutes with the items of their closure that are in ``loss``.
+    """
+    at_source = {x for x, v in loss.items() if cut_at_source(v, spec)}
+    impacted = []
+    for p, inside in product_items.items():
+        items = sorted(set(inside))
+        cut = sorted(x for x in items if x in at_source)
+        partial = [PartialItem(item=x, lost_share=loss[x]) for x in items if x not in at_source]
+        exposure = 1.0 if cut else max((x.lost_share for x in partial), default=0.0)
+        impacted.append(
+            ImpactedProduct(
+                product=p, cut=bool(cut), cut_items=cut, partial=partial, exposure=exposure
+            )
+        )
+    impacted.sort(key=lambda x: (not x.cut, x.product))
+    cut_items = []
+    for x in sorted(at_source):
+        via = []
+        for y, below in sorted(substitutes.get(x, ()), key=lambda t: t[0]):
+            hit = set(below)
+            if hit & at_source:
+                continue
+            via.append(RecoveryExposure(item=y, exposure=max((loss[z] for z in hit), default=0.0)))
+        cut_items.append(
+            CutItem(
+                item=x,
+                recoverable_via=[r.item for r in via],
+                recoverable_exposure=via,
+            )
+        )
+    return ShockResult(
+        countries=sorted(spec.countries),
+        cut=spec.fraction,
+        upstream=spec.upstream,
+        impacted_products=impacted,
+        cut_items=cut_items,
+    )
+
+
+# -- opportunities ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMakers:
+    """A product, its annual volume and the firms that make it, as ``(id, region)``."""
+
+    product: str
+    annual_volume: float | None
+    makers: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemValue:
+    """An item's unit value in euros and its CRM Act listing."""
+
+    unit_value_eur: float | None
+    crma: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductClosures:
+    """What a store found about every product's bill of materials.
+
+    ``items``: each product's closure (sorted ids, the product included); ``facts`` and
+    ``children`` (``(child, quantity)`` sorted by child) of every item of those closures.
+    """
+
+    items: Mapping[str, Sequence[str]]
+    facts: Mapping[str, ItemFacts]
+    children: Mapping[str, Sequence[tuple[str, float]]]
+
+    def quantities(self, product: str) -> dict[str, float]:
+        """Rolled-up BOM quantities under ``product`` (as ``bom``; the product itself: 1)."""
+        return path_quantities(product, self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSummary:
+    """An item's number of routes per tier and its first route (``routes``' order)."""
+
+    tier1: int
+    tier2: int
+    tier3: int
+    best: Route | None
+
+
+def crma_value(value: object) -> str | None:
+    """``strategic`` or ``critical``; anything else (empty, missing) is ``None``."""
+    return str(value) if value in ("strategic", "critical") else None
 
 
 # -- deps ------------------------------------------------------------------------------------
@@ -282,13 +433,29 @@ def path_quantities(
     >>> path_quantities("P", {"P": [("A", 2.0), ("B", 1.0)], "A": [("B", 3.0)]})["B"]
     7.0
     """
-    order = topological_order(root, {v: [c for c, _ in cs] for v, cs in children.items()})
+    order = topological_order(root, _ChildIds(children))
     qty = {v: 0.0 for v in order}
     qty[root] = 1.0
     for v in order:
         for c, q in children.get(v, ()):
             qty[c] += qty[v] * q
     return qty
+
+
+class _ChildIds(Mapping[str, list[str]]):
+    """The child ids of ``(child, quantity)`` lists, read lazily (only the closure is read)."""
+
+    def __init__(self, children: Mapping[str, Sequence[tuple[str, float]]]) -> None:
+        self._children = children
+
+    def __getitem__(self, key: str) -> list[str]:
+        return [c for c, _ in self._children[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._children)
+
+    def __len__(self) -> int:
+        return len(self._children)
 
 
 # -- routes ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,10 +35,7 @@ from filiere.queries.models import (
     BomResult,
     CriticalItem,
     CriticalResult,
-    CutItem,
     DepsResult,
-    ImpactedProduct,
-    PartialItem,
     Route,
     RoutesResult,
     ShockResult,
@@ -73,6 +70,9 @@ class Index:
     production: dict[str, list[tuple[str, str, float, int | None]]] = field(default_factory=dict)
     suppliers: dict[str, SupplierInfo] = field(default_factory=dict)
     regions: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    makes: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, tuple[float | None, Any]] = field(default_factory=dict)
+    annual_volume: dict[str, float] = field(default_factory=dict)
     _facts: dict[str, ItemFacts] = field(default_factory=dict)
     _risks: dict[tuple[AnalysisSettings, str], Risk] = field(default_factory=dict)
 
@@ -83,8 +83,13 @@ class Index:
             props = d["props"]
             if label == ITEM:
                 ix.kind[key] = str(props.get("kind", ""))
+                value = props.get("unit_value_eur")
+                if value is not None or props.get("crma") is not None:
+                    ix.values[key] = (None if value is None else float(value), props.get("crma"))
                 if PRODUCT in d["labels"]:
                     ix.products.append(key)
+                    if props.get("annual_volume") is not None:
+                        ix.annual_volume[key] = float(props["annual_volume"])
             elif label == SUPPLIER:
                 ix.suppliers[key] = SupplierInfo(
                     str(props.get("country", "")),
@@ -103,6 +108,8 @@ class Index:
                 ix.supplies.setdefault(b, []).append((a, props.get("share")))
             elif t == Rel.OFFERS:
                 ix.offers.setdefault(b, []).append(a)
+            elif t == Rel.MAKES:
+                ix.makes.setdefault(b, []).append(a)
             elif t == Rel.SUBSTITUTES:
                 ix.substitutes.setdefault(b, []).append((a, float(props.get("compatibility", 1.0))))
             elif t == Rel.REQUIRES:
@@ -121,6 +128,10 @@ class Index:
     def check_item(self, item: str) -> None:
         if item not in self.kind:
             raise NotFoundError(i18n._("unknown item {item}").format(item=repr(item)))
+
+    def item_value(self, item: str) -> common.ItemValue:
+        value, crma = self.values.get(item, (None, None))
+        return common.ItemValue(value, common.crma_value(crma))
 
     def facts(self, item: str) -> ItemFacts:
         found = self._facts.get(item)
@@ -264,31 +275,29 @@ def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> Deps
     return common.deps_result(product, settings, closure, risks, paths)
 
 
-def routes(
-    store: EmbeddedStore, item: str, region: str | None, settings: AnalysisSettings
-) -> RoutesResult:
-    ix = index(store)
-    ix.check_item(item)
-    target = ix.regions.get(region) if region else None
-    if region and target is None:
-        target = _reference_coords(region)
+#: A route candidate: (supplier, kind, via, tier, compatibility).
+Candidate = tuple[str, str, str, int, float]
+
+
+def _candidates(
+    ix: Index, item: str, region: str | None, settings: AnalysisSettings
+) -> list[Candidate]:
+    """Every route of ``item`` without its facts: suppliers, substitutes, capabilities."""
     current = {s for s, _ in ix.supplies.get(item, ())}
-    # (supplier, kind, via) -> (compatibility, substitute_at_risk)
-    found: dict[tuple[str, str, str], tuple[float, bool | None]] = {}
+    found: dict[tuple[str, str, str], float] = {}
     offering = {s for s in ix.offers.get(item, ()) if s not in current}
     for s in offering:
-        found[(s, "supplier", item)] = (1.0, None)
+        found[(s, "supplier", item)] = 1.0
     for y, compat in ix.substitutes.get(item, ()):
-        at_risk = ix.reaches(y, lambda z: ix.risk(z, settings).at_risk)
         for s in {*ix.offers.get(y, ()), *(s for s, _ in ix.supplies.get(y, ()))}:
-            found[(s, "substitute", y)] = (compat, at_risk)
+            found[(s, "substitute", y)] = compat
     processes = ix.requires.get(item)
     if processes:
         able = set.intersection(*(ix.masters.get(p, set()) for p in processes))
         for s in able - current - offering:
-            found[(s, "capability", item)] = (1.0, None)
+            found[(s, "capability", item)] = 1.0
     out = []
-    for (s, kind, via), (compat, sub_risk) in found.items():
+    for (s, kind, via), compat in found.items():
         info = ix.suppliers[s]
         if region and info.region == region:
             tier = 1
@@ -298,23 +307,133 @@ def routes(
             tier = 3
         else:
             continue
-        out.append(
-            Route(
-                supplier=s,
-                kind=kind,
-                via=via,
-                tier=tier,
-                country=info.country,
-                region=info.region,
-                compatibility=compat,
-                substitute_at_risk=sub_risk,
-                distance_km=_distance(ix, info, target),
-            )
-        )
-    out.sort(
-        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+        out.append((s, kind, via, tier, compat))
+    out.sort(key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]))
+    return out
+
+
+def _route(
+    ix: Index,
+    c: Candidate,
+    target: tuple[float | None, float | None] | None,
+    settings: AnalysisSettings,
+) -> Route:
+    s, kind, via, tier, compat = c
+    info = ix.suppliers[s]
+    sub_risk = None
+    if kind == "substitute":
+        sub_risk = ix.reaches(via, lambda z: ix.risk(z, settings).at_risk)
+    return Route(
+        supplier=s,
+        kind=kind,
+        via=via,
+        tier=tier,
+        country=info.country,
+        region=info.region,
+        compatibility=compat,
+        substitute_at_risk=sub_risk,
+        distance_km=_distance(ix, info, target),
     )
+
+
+def _target(ix: Index, region: str | None) -> tuple[float | None, float | None] | None:
+    target = ix.regions.get(region) if region else None
+    if region and target is None:
+        target = _reference_coords(region)
+    return target
+
+
+def routes(
+    store: EmbeddedStore, item: str, region: str | None, settings: AnalysisSettings
+) -> RoutesResult:
+    ix = index(store)
+    ix.check_item(item)
+    target = _target(ix, region)
+    out = [_route(ix, c, target, settings) for c in _candidates(ix, item, region, settings)]
     return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
+
+
+def routes_many(
+    store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, RoutesResult]:
+    return {x: routes(store, x, region, settings) for x in sorted(set(items))}
+
+
+def route_summaries(
+    store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, common.RouteSummary]:
+    """For each item, its number of routes per tier and its first route.
+
+    Counts without listing: the suppliers able to make an item depend only on the set of
+    processes it requires, which items share, so those are counted once per set.
+    """
+    ix = index(store)
+    target = _target(ix, region)
+    tiers: dict[str, int | None] = {}
+
+    def tier(s: str) -> int | None:
+        if s not in tiers:
+            info = ix.suppliers[s]
+            if region and info.region == region:
+                tiers[s] = 1
+            elif info.country == settings.home:
+                tiers[s] = 2
+            elif info.country in EU27:
+                tiers[s] = 3
+            else:
+                tiers[s] = None
+        return tiers[s]
+
+    able_by_set: dict[frozenset[str], tuple[set[str], list[int], list[tuple[int, str]]]] = {}
+
+    def able(processes: frozenset[str]) -> tuple[set[str], list[int], list[tuple[int, str]]]:
+        found = able_by_set.get(processes)
+        if found is None:
+            who = set.intersection(*(ix.masters.get(p, set()) for p in processes))
+            ranked = sorted((t, s) for s in who if (t := tier(s)) is not None)
+            counts = [0, 0, 0, 0]
+            for t, _ in ranked:
+                counts[t] += 1
+            found = able_by_set[processes] = (who, counts, ranked)
+        return found
+
+    out = {}
+    for x in sorted(set(items)):
+        counts = [0, 0, 0, 0]
+        cands: list[Candidate] = []
+        current = {s for s, _ in ix.supplies.get(x, ())}
+        offering = {s for s in ix.offers.get(x, ()) if s not in current}
+        for s in offering:
+            if (t := tier(s)) is not None:
+                cands.append((s, "supplier", x, t, 1.0))
+        for y, compat in ix.substitutes.get(x, ()):
+            for s in {*ix.offers.get(y, ()), *(s for s, _ in ix.supplies.get(y, ()))}:
+                if (t := tier(s)) is not None:
+                    cands.append((s, "substitute", y, t, compat))
+        for c in cands:
+            counts[c[3]] += 1
+        processes = ix.requires.get(x)
+        if processes:
+            who, able_counts, ranked = able(frozenset(processes))
+            taken = (current | offering) & who
+            for i in (1, 2, 3):
+                counts[i] += able_counts[i]
+            for s in taken:
+                if (t := tier(s)) is not None:
+                    counts[t] -= 1
+            first = next(((t, s) for t, s in ranked if s not in taken), None)
+            if first is not None:
+                cands.append((first[1], "capability", x, first[0], 1.0))
+        best = min(
+            cands, key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]), default=None
+        )
+        out[x] = common.RouteSummary(
+            counts[1],
+            counts[2],
+            counts[3],
+            None if best is None else _route(ix, best, target, settings),
+        )
+    return out
 
 
 def _reference_coords(region: str) -> tuple[float | None, float | None] | None:
@@ -337,50 +456,38 @@ def _distance(
     return common.haversine_km(lat, lon, target[0], target[1])
 
 
-def shock(store: EmbeddedStore, countries: list[str]) -> ShockResult:
+def shock(store: EmbeddedStore, spec: common.ShockSpec) -> ShockResult:
     ix = index(store)
-    hit = set(countries)
-    lost: dict[str, float] = {}
-    at_source: set[str] = set()
-    for item, supplies in ix.supplies.items():
-        inside = [share for s, share in supplies if ix.suppliers[s].country in hit]
-        if not inside:
-            continue
-        if all(share is not None for _, share in supplies):
-            total = sum(share for _, share in supplies if share is not None)
-            value = sum(x for x in inside if x is not None) / total
-        else:
-            value = len(inside) / len(supplies)
+    candidates = {
+        x
+        for x, supplies in ix.supplies.items()
+        if any(ix.suppliers[s].country in spec.countries for s, _ in supplies)
+    }
+    if spec.upstream:
+        candidates |= {
+            x
+            for x, rows in ix.production.items()
+            if any(c in spec.countries for _, c, _, _ in rows)
+        }
+    loss = {}
+    for x in candidates:
+        value = common.lost_share(ix.facts(x), spec)
         if value > 0:
-            lost[item] = value
-        if len(inside) == len(supplies):
-            at_source.add(item)
-    cut = _ancestors(ix, at_source)
-    products = sorted(p for p in _ancestors(ix, set(lost)) if p in set(ix.products))
-    impacted = []
-    for p in products:
-        inside_p = [v for v in ix.closure_depths(p) if v in lost]
-        impacted.append(
-            ImpactedProduct(
-                product=p,
-                cut=p in cut,
-                cut_items=sorted(v for v in inside_p if v in at_source),
-                partial=[
-                    PartialItem(item=v, lost_share=lost[v])
-                    for v in sorted(inside_p)
-                    if v not in at_source
-                ],
-            )
-        )
-    impacted.sort(key=lambda x: (not x.cut, x.product))
-    cut_items = [
-        CutItem(
-            item=v,
-            recoverable_via=sorted({y for y, _ in ix.substitutes.get(v, ()) if y not in cut}),
-        )
-        for v in sorted(at_source)
-    ]
-    return ShockResult(countries=sorted(hit), impacted_products=impacted, cut_items=cut_items)
+            loss[x] = value
+    products = set(ix.products)
+    product_items = {
+        p: [v for v in ix.closure_depths(p) if v in loss]
+        for p in sorted(v for v in _ancestors(ix, set(loss)) if v in products)
+    }
+    at_source = [x for x, v in loss.items() if common.cut_at_source(v, spec)]
+    substitutes = {
+        x: [
+            (y, [v for v in ix.closure_depths(y) if v in loss])
+            for y in {y for y, _ in ix.substitutes.get(x, ())}
+        ]
+        for x in at_source
+    }
+    return common.shock_result(spec, loss, product_items, substitutes)
 
 
 def _ancestors(ix: Index, items: set[str]) -> set[str]:
@@ -473,3 +580,30 @@ def bom(store: EmbeddedStore, product: str) -> BomResult:
     ]
     lines.sort(key=lambda line: (line.depth, line.item))
     return BomResult(product=product, lines=lines)
+
+
+def product_makers(store: EmbeddedStore) -> list[common.ProductMakers]:
+    ix = index(store)
+    return [
+        common.ProductMakers(
+            product=p,
+            annual_volume=ix.annual_volume.get(p),
+            makers=tuple(sorted((s, ix.suppliers[s].region) for s in ix.makes.get(p, ()))),
+        )
+        for p in ix.products
+    ]
+
+
+def item_values(store: EmbeddedStore, items: list[str]) -> dict[str, common.ItemValue]:
+    ix = index(store)
+    return {x: ix.item_value(x) for x in sorted(set(items)) if x in ix.kind}
+
+
+def closures(store: EmbeddedStore) -> common.ProductClosures:
+    """Every product's closure and the facts and BOM children of their items."""
+    ix = index(store)
+    items = {p: sorted(ix.closure_depths(p)) for p in ix.products}
+    wanted = {x for xs in items.values() for x in xs}
+    facts = {x: ix.facts(x) for x in wanted}
+    children = {x: sorted(ix.children.get(x, ())) for x in wanted}
+    return common.ProductClosures(items, facts, children)

@@ -157,15 +157,25 @@ class ImpactedProduct(_Model):
     cut: bool
     cut_items: list[str]
     partial: list[PartialItem]
+    #: 1 when cut, else the largest lost share of ``partial``.
+    exposure: Rounded
     product_name: str | None = None
     cut_item_names: list[str] = Field(default_factory=list)
 
 
+class RecoveryExposure(_Model):
+    """How much the same shock hits a substitute: the largest lost share in its BOM."""
+
+    item: str
+    exposure: Rounded
+
+
 class CutItem(_Model):
-    """An item whose every supplier is in a shocked country."""
+    """An item cut at source: the shocked countries held all of its supply."""
 
     item: str
     recoverable_via: list[str]
+    recoverable_exposure: list[RecoveryExposure]
     name: str | None = None
     recoverable_via_names: list[str] = Field(default_factory=list)
 
@@ -174,6 +184,10 @@ class ShockResult(_Model):
     """``filiere shock``: what a supply stop in some countries cuts."""
 
     countries: list[str]
+    #: The fraction F of the shocked countries' supply that stops (1: all of it).
+    cut: Rounded = 1.0
+    #: Whether their mines and refineries stop too (world production, ``PRODUCES``).
+    upstream: bool = False
     impacted_products: list[ImpactedProduct]
     cut_items: list[CutItem]
     country_names: list[str] = Field(default_factory=list)
@@ -215,3 +229,77 @@ class BomResult(_Model):
     product: str
     lines: list[BomLine]
     product_name: str | None = None
+
+
+# -- opportunities and matches ---------------------------------------------------------------
+
+
+def _round2(v: float) -> float:
+    return round(v, 2) + 0.0
+
+
+Money = Annotated[float, AfterValidator(_round2)]
+
+
+class RouteCounts(_Model):
+    """How many routes of ``routes(X, R)`` fall in each tier."""
+
+    tier1: int
+    tier2: int
+    tier3: int
+
+
+class Opportunity(_Model):
+    """An at-risk item that products need: who buys it, what it is worth, where to source it."""
+
+    item: str
+    kind: str
+    crma: str | None
+    single_country: bool
+    country: str | None
+    upstream_country: str | None
+    upstream_share: Rounded | None
+    products: list[str]
+    buyers: list[str]
+    buyers_in_region: list[str]
+    annual_value_eur: Money | None
+    routes: RouteCounts
+    best_route: Route | None
+
+
+class OpportunitiesResult(_Model):
+    """``filiere opportunities``: the at-risk purchases worth relocating, most valuable first."""
+
+    region: str | None
+    home_country: str
+    opportunities: list[Opportunity]
+
+
+class Match(_Model):
+    """A firm of the region that makes a product, an at-risk item of it, and a route for it."""
+
+    buyer: str
+    product: str
+    item: str
+    supplier: str
+    kind: RouteKind
+    via: str
+    tier: int
+    distance_km: Km | None
+    substitute_at_risk: bool | None
+
+
+class Unmatched(_Model):
+    """An at-risk item of a product made in the region with no route at all."""
+
+    buyer: str
+    product: str
+    item: str
+
+
+class MatchesResult(_Model):
+    """``filiere matches``: buyer-supplier introductions within reach of a region."""
+
+    region: str
+    matches: list[Match]
+    unmatched: list[Unmatched]

@@ -25,10 +25,7 @@ from filiere.queries.models import (
     BomResult,
     CriticalItem,
     CriticalResult,
-    CutItem,
     DepsResult,
-    ImpactedProduct,
-    PartialItem,
     Route,
     RoutesResult,
     ShockResult,
@@ -75,6 +72,13 @@ def routes(
     store: Neo4jStore, item: str, region: str | None, settings: AnalysisSettings
 ) -> RoutesResult:
     _exists(store, item)
+    return routes_many(store, [item], region, settings)[item]
+
+
+def routes_many(
+    store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, RoutesResult]:
+    """The routes of several items in one read transaction (unknown ids are left out)."""
     lat = lng = None
     if region:
         from filiere.graph.reference import region_info
@@ -85,7 +89,7 @@ def routes(
 
     def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         params = {
-            "item": item,
+            "items": sorted(set(items)),
             "region": region,
             "regionLat": lat,
             "regionLng": lng,
@@ -102,8 +106,66 @@ def routes(
     for row in facts:
         risky = common.assess(_facts(row), settings).at_risk
         sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
-    out = [
-        Route(
+    by_item: dict[str, list[Route]] = {x: [] for x in items}
+    for r in found:
+        by_item[r["item"]].append(
+            Route(
+                supplier=r["supplier"],
+                kind=r["kind"],
+                via=r["via"],
+                tier=int(r["tier"]),
+                country=r["country"],
+                region=r["region"],
+                compatibility=float(r["compatibility"]),
+                substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
+                distance_km=r["distanceKm"],
+            )
+        )
+    out = {}
+    for x, found_routes in by_item.items():
+        found_routes.sort(
+            key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
+        )
+        out[x] = RoutesResult(
+            item=x, region=region, home_country=settings.home, routes=found_routes
+        )
+    return out
+
+
+def route_summaries(
+    store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+) -> dict[str, common.RouteSummary]:
+    """For each item, its number of routes per tier and its first route (one read)."""
+    lat = lng = None
+    if region:
+        from filiere.graph.reference import region_info
+
+        info = region_info(region)
+        if info is not None:
+            lat, lng = info.lat, info.lng
+
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        params = {
+            "items": sorted(set(items)),
+            "region": region,
+            "regionLat": lat,
+            "regionLng": lng,
+            "home": settings.home,
+            "eu": sorted(EU27),
+        }
+        found = [r.data() for r in tx.run(load("routes_summary").text, params)]
+        roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
+        facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
+        return found, facts
+
+    found, facts = store.read(work)
+    sub_risk: dict[str, bool] = {}
+    for row in facts:
+        risky = common.assess(_facts(row), settings).at_risk
+        sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
+    out = {x: common.RouteSummary(0, 0, 0, None) for x in sorted(set(items))}
+    for r in found:
+        best = Route(
             supplier=r["supplier"],
             kind=r["kind"],
             via=r["via"],
@@ -114,46 +176,53 @@ def routes(
             substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
             distance_km=r["distanceKm"],
         )
-        for r in found
-    ]
-    out.sort(
-        key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via)
-    )
-    return RoutesResult(item=item, region=region, home_country=settings.home, routes=out)
-
-
-def shock(store: Neo4jStore, countries: list[str]) -> ShockResult:
-    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        params = {"countries": countries}
-        products = [r.data() for r in tx.run(load("shock_products").text, params)]
-        items = [r.data() for r in tx.run(load("shock_cut_items").text, params)]
-        return products, items
-
-    products, items = store.read(work)
-    impacted = [
-        ImpactedProduct(
-            product=r["product"],
-            cut=bool(r["cut"]),
-            cut_items=sorted(r["cutItems"]),
-            partial=[
-                PartialItem(item=i, lost_share=float(s))
-                for i, s in sorted(r["partial"], key=_first)
-            ],
+        out[r["item"]] = common.RouteSummary(
+            int(r["tier1"]), int(r["tier2"]), int(r["tier3"]), best
         )
-        for r in products
-    ]
-    impacted.sort(key=lambda x: (not x.cut, x.product))
-    cut_items = [
-        CutItem(item=r["item"], recoverable_via=sorted(r["recoverableVia"]))
-        for r in sorted(items, key=lambda r: str(r["item"]))
-    ]
-    return ShockResult(
-        countries=sorted(set(countries)), impacted_products=impacted, cut_items=cut_items
-    )
+    return out
 
 
-def _first(row: Sequence[Any]) -> str:
-    return str(row[0])
+def closures(store: Neo4jStore) -> common.ProductClosures:
+    """Every product's closure and the facts and BOM children of their items (two queries)."""
+
+    def work(tx: ManagedTransaction) -> common.ProductClosures:
+        items: dict[str, list[str]] = {}
+        for r in tx.run(load("opportunity_closures").text):
+            items[r["product"]] = sorted({r["product"], *r["items"]})
+        wanted = sorted({x for xs in items.values() for x in xs})
+        facts: dict[str, ItemFacts] = {}
+        children: dict[str, list[tuple[str, float]]] = {}
+        for r in tx.run(load("opportunity_facts").text, {"items": wanted}):
+            row = r.data()
+            facts[row["item"]] = _facts(row)
+            children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+        return common.ProductClosures(items, facts, children)
+
+    return store.read(work)
+
+
+def shock(store: Neo4jStore, spec: common.ShockSpec) -> ShockResult:
+    countries = sorted(spec.countries)
+
+    def work(tx: ManagedTransaction) -> ShockResult:
+        params = {"countries": countries, "upstream": spec.upstream}
+        facts = [r.data() for r in tx.run(load("shock_items").text, params)]
+        loss = {}
+        for row in facts:
+            value = common.lost_share(_facts({**row, "kind": "", "suppliers": []}), spec)
+            if value > 0:
+                loss[row["item"]] = value
+        product_items: dict[str, list[str]] = {}
+        for r in tx.run(load("shock_products").text, {"items": sorted(loss)}):
+            product_items.setdefault(r["product"], []).append(r["item"])
+        cut = sorted(x for x, v in loss.items() if common.cut_at_source(v, spec))
+        substitutes: dict[str, list[tuple[str, list[str]]]] = {}
+        params = {"items": cut, "lossItems": sorted(loss)}
+        for r in tx.run(load("shock_cut_items").text, params):
+            substitutes.setdefault(r["item"], []).append((r["substitute"], list(r["below"])))
+        return common.shock_result(spec, loss, dict(sorted(product_items.items())), substitutes)
+
+    return store.read(work)
 
 
 def critical(store: Neo4jStore) -> CriticalResult:
@@ -180,3 +249,26 @@ def bom(store: Neo4jStore, product: str) -> BomResult:
     ]
     lines.sort(key=lambda line: (line.depth, line.item))
     return BomResult(product=product, lines=lines)
+
+
+def product_makers(store: Neo4jStore) -> list[common.ProductMakers]:
+    rows = _rows(store, "opportunity_products")
+    return [
+        common.ProductMakers(
+            product=r["product"],
+            annual_volume=None if r["annualVolume"] is None else float(r["annualVolume"]),
+            makers=tuple(sorted((str(s), reg) for s, reg in r["makers"])),
+        )
+        for r in rows
+    ]
+
+
+def item_values(store: Neo4jStore, items: list[str]) -> dict[str, common.ItemValue]:
+    rows = _rows(store, "opportunity_items", items=sorted(set(items)))
+    return {
+        r["item"]: common.ItemValue(
+            None if r["unitValue"] is None else float(r["unitValue"]),
+            common.crma_value(r["crma"]),
+        )
+        for r in rows
+    }

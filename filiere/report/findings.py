@@ -25,6 +25,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.report.opps import OppsFindings, compute_opps
 from filiere.viz.data import SupplyTree, supply_tree
 
 
@@ -84,6 +85,7 @@ class Findings:
     upstream_sources: dict[str, str] = field(default_factory=dict)
     #: The suppliers the findings name (current ones and those of the routes), by id.
     suppliers: dict[str, SupplierDetail] = field(default_factory=dict)
+    opps: OppsFindings | None = None  # opportunities and matches (filiere.report.opps)
 
     def name(self, item: str) -> str:
         return self.names.get(item, item)
@@ -191,7 +193,7 @@ def compute_findings(
         vias = {x.via for x in r.routes} - set(names)
         for item, props in store.get_nodes(Label.ITEM, sorted(vias)).items():
             names[item] = str(props.get("name") or item)
-    return Findings(
+    found_all = Findings(
         settings=settings,
         region=region,
         products=products,
@@ -210,6 +212,8 @@ def compute_findings(
         suppliers=_suppliers(store, trees.values(), routes.values()),
         upstream_sources=_upstream_sources(deps, trees),
     )
+    found_all.opps = compute_opps(store, found_all)
+    return found_all
 
 
 def _upstream_sources(deps: dict[str, DepsResult], trees: dict[str, SupplyTree]) -> dict[str, str]:

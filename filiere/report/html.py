@@ -16,6 +16,8 @@ from filiere.i18n import _, get_language, ngettext
 from filiere.names import country_name, region_name
 from filiere.queries.models import AnalysisSettings, RoutesResult
 from filiere.report.findings import Findings, Source
+from filiere.report.opps import html_section as opps_section
+from filiere.report.opps import recoveries
 from filiere.report.xlsx import path_text
 
 _CSS = """
@@ -208,6 +210,8 @@ def render_report(
         + f' <a href="{esc(workbook)}">{esc(workbook)}</a></p>'
     )
     out.append(_toc(sections))
+
+    out.append(opps_section(f))  # opportunities and matches lead (filiere.report.opps)
 
     # -- summary
     heads = []
@@ -408,20 +412,7 @@ def render_report(
         out.append(
             table(
                 [_("item cut at the source"), _("substitutes not cut")],
-                [
-                    [
-                        wording.named(c.name, c.item),
-                        ", ".join(
-                            wording.named(n, v)
-                            for n, v in zip(
-                                c.recoverable_via_names or c.recoverable_via,
-                                c.recoverable_via,
-                                strict=True,
-                            )
-                        ),
-                    ]
-                    for c in f.shock.cut_items
-                ],
+                [[wording.named(c.name, c.item), recoveries(f, c)] for c in f.shock.cut_items],
             )
         )
         if "shock" in views:

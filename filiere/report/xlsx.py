@@ -98,8 +98,20 @@ def write_cell(cell: Cell | MergedCell, value: Any, kind: CellKind) -> None:
 def write_sheet(
     wb: Workbook, key: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]
 ) -> Worksheet:
+    """The sheet ``key`` of :data:`SHEET_TITLES` (see :func:`write_titled_sheet`)."""
+    return write_titled_sheet(wb, sheet_title(key), columns, rows)
+
+
+def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: list[list[Any]]) -> Worksheet:
+    """A sheet of plain cells (numbers stay numbers) under translated ``header`` titles."""
+    return write_titled_sheet(wb, title, [Column(h) for h in header], rows)
+
+
+def write_titled_sheet(
+    wb: Workbook, title: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]
+) -> Worksheet:
     """A sheet with a styled, frozen header row, an auto-filter and fitting column widths."""
-    ws: Worksheet = wb.create_sheet(sheet_title(key))
+    ws: Worksheet = wb.create_sheet(title)
     for i, col in enumerate(columns, 1):
         cell = ws.cell(row=1, column=i)
         write_cell(cell, col.header, "text")
@@ -346,8 +358,16 @@ def sources_sheet(wb: Workbook, f: Findings) -> None:
 
 
 #: The sheet writers, in workbook order.
+def opps_sheets(wb: Workbook, f: Findings) -> None:
+    """The Opportunities and Matches sheets (:mod:`filiere.report.opps`)."""
+    from filiere.report.opps import write_sheets
+
+    write_sheets(wb, f)
+
+
 WRITERS: dict[str, Callable[[Workbook, Findings], None]] = {
     "summary": summary_sheet,
+    "opportunities": opps_sheets,
     "dependencies": dependencies_sheet,
     "routes": routes_sheet,
     "shock": shock_sheet,

@@ -15,6 +15,9 @@ material groupings (``dimension_ScreenedMatGroupings.csv``) found beside it.
 - Materials: matched to the store's materials by name (case and accents ignored), or
   through an explicit ``NAME=ITEM_ID`` mapping, else created as ``crm:<name>``.
 - ``year`` is the study's edition, 2023: the file gives no reference period.
+- ``crma``: every matched material gets its CRM Act listing (``strategic`` taking
+  precedence over ``critical``), from the lists beside the shares or, by default, from
+  the copy shipped in ``filiere/data/crma/`` (source cited in its README).
 
 >>> parse_share("97%"), parse_share("<0.1%"), parse_share("0.0%"), parse_share("abc")
 (0.97, 0.001, 0.0, None)
@@ -51,6 +54,8 @@ from filiere.sources.common import (
 
 SHARES_FILE = "fact_GlobalSupplyShares_t.csv"
 LISTS_FILE = "crma_2024_1252_annex_lists.csv"
+#: The CRM Act 2024/1252 annex lists shipped with filiere (see its README.md).
+BUILTIN_LISTS = Path(__file__).resolve().parents[1] / "data" / "crma" / "crma_2024_1252.csv"
 GROUPS_FILE = "dimension_ScreenedMatGroupings.csv"
 STUDY_YEAR = 2023
 SOURCE = "EU CRM study 2023 (JRC)"
@@ -199,11 +204,11 @@ def read_eu_crm(
     shares = _merge_duplicates(shares, file, out)
     _scale_excess(shares, out)
     group_of = _read_groups(groups_path)
-    crma = (
-        _read_lists(lists_path, {s.material for s in shares}, group_of, out) if lists_path else None
-    )
-    ids = _material_ids({s.material for s in shares}, store, mapping, out)
-    out.tables["items"] = _items_table(file, shares, ids, group_of, crma, store)
+    names = {s.material for s in shares}
+    crma = _read_lists(lists_path, names, group_of, out) if lists_path else None
+    listing = crma if crma is not None else _read_lists(BUILTIN_LISTS, names, group_of, None)
+    ids = _material_ids(names, store, mapping, out)
+    out.tables["items"] = _items_table(file, shares, ids, group_of, crma, listing, store)
     production = new_table(
         "production",
         file,
@@ -294,7 +299,7 @@ def _yes(text: str) -> tuple[bool, str | None]:
 
 
 def _read_lists(
-    path: Path, materials: set[str], group_of: dict[str, str], out: SourceTables
+    path: Path, materials: set[str], group_of: dict[str, str], out: SourceTables | None
 ) -> dict[str, _Listing]:
     """Study material (normalised) -> its CRM Act listing."""
     header, rows = open_csv(path)
@@ -317,11 +322,13 @@ def _read_lists(
             targets = [m for m in by_norm if group_of.get(m) == LIST_GROUPS[norm]]
         else:
             targets = [t for t in (norm, *LIST_ALIASES.get(norm, ())) if t in by_norm]
-        if not targets:
+        if not targets and out is not None:
             out.notes.append(f"{path.name}:{row.line}: {name!r} has no supply shares in the study")
         for t in targets:
             listing[t] = _Listing(strategic, critical, scope)
     raise_issues(issues)
+    if out is None:
+        return listing
     out.notes.append(
         f"CRM Act lists: {sum(x.strategic for x in listing.values())} strategic and "
         f"{sum(x.critical for x in listing.values())} critical material(s) matched"
@@ -369,9 +376,11 @@ def _items_table(
     ids: dict[str, str],
     group_of: dict[str, str],
     crma: dict[str, _Listing] | None,
+    listing_of: dict[str, _Listing],
     store: GraphStore | None,
 ) -> RawTable:
-    columns = ["id", "name", "kind", "crm_group", "crma_strategic", "crma_critical", "crma_scope"]
+    columns = ["id", "name", "kind", "crm_group", "crma", "crma_strategic", "crma_critical"]
+    columns.append("crma_scope")
     table = new_table("items", file, columns)
     first_line: dict[str, int] = {}
     for s in shares:
@@ -386,6 +395,9 @@ def _items_table(
             continue  # validation reports the production rows of a non-material
         if norm in group_of:
             row["crm_group"] = group_of[norm]
+        found = listing_of.get(norm)
+        if found is not None and (found.strategic or found.critical):
+            row["crma"] = "strategic" if found.strategic else "critical"
         if crma is not None:
             listing = crma.get(norm, _Listing(False, False, None))
             row["crma_strategic"] = "yes" if listing.strategic else "no"

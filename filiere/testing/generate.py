@@ -6,6 +6,9 @@ shared, diamonds are common and chains are deep. Suppliers sit in France (with r
 and sometimes coordinates), elsewhere in the EU and outside it; items get current
 suppliers (with or without shares), offers, substitutes, required processes; materials
 get world production rows over several years and stages. Some items are left unmapped.
+Products get annual volumes and makers (``makes``), items unit values and materials CRM
+Act flags, each sometimes missing (drawn from a second generator, so that the rest of
+a dataset does not depend on them).
 
 >>> d = generate(GeneratorConfig(seed=1))
 >>> len(d.items) > 20 and len(d.bom) > 20
@@ -24,6 +27,7 @@ from filiere.graph.model import (
     Capability,
     Dataset,
     Item,
+    Make,
     Offer,
     ProcessNeed,
     Production,
@@ -162,9 +166,18 @@ def generate(cfg: GeneratorConfig) -> Dataset:
                             year=year,
                         )
                     )
+    extra = random.Random(cfg.seed + 7919)
+    items = [_with_values(extra, it) for it in items]
+    makers = [s.id for s in suppliers if s.country == "FR"] or sids  # the home country's firms
+    makes = [
+        Make(supplier=s, item=p)
+        for p in layers[0]
+        for s in sorted(extra.sample(makers, min(len(makers), extra.choice((0, 1, 1, 2, 3)))))
+    ]
     return Dataset(
         name=cfg.name,
         items=items,
+        makes=makes,
         bom=bom,
         suppliers=suppliers,
         supplies=supplies,
@@ -174,3 +187,15 @@ def generate(cfg: GeneratorConfig) -> Dataset:
         capabilities=capabilities,
         production=production,
     )
+
+
+def _with_values(rnd: random.Random, item: Item) -> Item:
+    """``item`` with a unit value, an annual volume (products), a CRM Act flag (materials)."""
+    update: dict[str, object] = {}
+    if rnd.random() < 0.7:
+        update["unit_value_eur"] = rnd.choice((0.0, 0.35, 2.5, 12.0, 40.0, 1250.0))
+    if item.kind.value == "product" and rnd.random() < 0.75:
+        update["annual_volume"] = rnd.choice((0.0, 120.0, 1500.0, 20000.0))
+    if item.kind.value == "material":
+        update["crma"] = rnd.choice((None, "strategic", "critical"))
+    return item.model_copy(update=update)

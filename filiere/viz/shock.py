@@ -14,6 +14,7 @@ from filiere.i18n import _, ngettext
 from filiere.queries import deps as run_deps
 from filiere.queries import shock as run_shock
 from filiere.queries.models import AnalysisSettings, ShockResult
+from filiere.queries.recovery import recovery_text, substitutes_at_risk
 from filiere.viz.deps import country_id, item_id, short
 from filiere.viz.page import View
 from filiere.viz.routes import WARN, why_at_risk
@@ -47,6 +48,11 @@ def shock_view(
     result = result or run_shock(store, countries, settings)
     codes = result.countries
     cut_at_source = {c.item: c.recoverable_via for c in result.cut_items}
+    risky = substitutes_at_risk(store, result, settings)  # a hit recovery is never plain
+    recovery = {
+        c.item: ", ".join(recovery_text(r, r.item in risky) for r in c.recoverable_exposure)
+        for c in result.cut_items
+    }
     lost: dict[str, float] = {}
     for p in result.impacted_products:
         for part in p.partial:
@@ -89,12 +95,7 @@ def shock_view(
             else _("DENTED: loses {share} of its supply").format(share=fmt_share(lost[item]))
         )
         if cut and cut_at_source[item]:
-            tip += "\n" + _("recoverable via: {items}").format(
-                items=", ".join(
-                    f"{s} ({WARN} " + _("itself at risk") + ")" if s in risky_subs else s
-                    for s in cut_at_source[item]
-                )
-            )
+            tip += "\n" + _("recoverable via: {items}").format(items=recovery[item])
         g.add_node(
             VNode(
                 item_id(item),
@@ -172,15 +173,15 @@ def shock_view(
     for item, vias in cut_at_source.items():
         for sub in vias:
             if item_id(sub) in g.nodes:
-                risky = sub in risky_subs
+                sub_risky = sub in risky_subs
                 g.add_edge(
                     VEdge(
                         item_id(sub),
                         item_id(item),
                         _("{via} can replace {item}").format(via=sub, item=item),
-                        _("can replace") + (f" {WARN}" if risky else ""),
-                        AT_RISK if risky else SUBSTITUTE,
-                        2.0 if risky else 1.0,
+                        _("can replace") + (f" {WARN}" if sub_risky else ""),
+                        AT_RISK if sub_risky else SUBSTITUTE,
+                        2.0 if sub_risky else 1.0,
                         dashes=True,
                     )
                 )

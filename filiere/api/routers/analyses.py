@@ -21,6 +21,8 @@ from filiere.queries.models import (
     BomResult,
     CriticalResult,
     DepsResult,
+    MatchesResult,
+    OpportunitiesResult,
     RoutesResult,
     ShockResult,
 )
@@ -64,6 +66,12 @@ class ShockRequest(BaseModel):
         max_length=100,
         description="ISO 3166-1 alpha-2 codes (CN); alpha-3 codes and names are accepted.",
     )
+    cut: float = Field(
+        1.0, gt=0, le=1, description="Fraction F of their supply that stops (1: all of it)."
+    )
+    upstream: bool = Field(
+        False, description="Stop their share of world production (mines, refineries) too."
+    )
 
 
 def _checked(normalize: Callable[[T], R], value: T) -> R:
@@ -99,9 +107,40 @@ async def routes(
 def shock(
     store: StoreDep, _key: AnalystKey, body: ShockRequest, settings: Thresholds
 ) -> ShockResult:
-    """What a supply stop in the given countries cuts."""
+    """What a supply stop in the given countries cuts, fully or partly (`cut`), upstream or not."""
     countries = _checked(q.normalize_countries, body.countries)
-    return q.shock(store, countries, settings=settings)
+    return q.shock(store, countries, settings=settings, cut=body.cut, upstream=body.upstream)
+
+
+@router.get("/opportunities", summary="Relocation opportunities")
+def opportunities(
+    store: StoreDep,
+    _key: AnalystKey,
+    settings: Thresholds,
+    region: RegionCode = None,
+    with_route: Annotated[bool, Query(description="Only the items with a route.")] = False,
+    top: Annotated[
+        int | None, Query(ge=1, le=100_000, description="Only the first N opportunities.")
+    ] = None,
+) -> OpportunitiesResult:
+    """At-risk items that products need, with their buyers, annual value and local routes."""
+    code = _checked(q.normalize_region, region) if region else None
+    return q.opportunities(store, code, settings, with_route=with_route, top=top)
+
+
+@router.get("/matches", summary="Buyer-supplier matches")
+def matches(
+    store: StoreDep,
+    _key: AnalystKey,
+    settings: Thresholds,
+    region: Annotated[
+        str,
+        Query(min_length=3, max_length=16, description="Region of the buyers, ISO 3166-2."),
+    ],
+) -> MatchesResult:
+    """For each firm of the region and product it makes: the routes of its at-risk items."""
+    code = _checked(q.normalize_region, region)
+    return q.matches(store, code, settings)
 
 
 @router.get("/critical", summary="Criticality")

@@ -1,15 +1,16 @@
-// Local substitution routes for an item: suppliers that offer it (kind "supplier"),
+// Local substitution routes for items: suppliers that offer one (kind "supplier"),
 // suppliers of its substitutes ("substitute") and suppliers that master every process it
 // requires ("capability"), current suppliers left out. Tier 1: in region $region;
 // 2: in the home country; 3: elsewhere in the EU; others are dropped. Distances are
 // haversine km from the supplier (or its region) to region $region.
-// @param item       id of the item to source
+// @param items      ids of the items to source, e.g. ["C-MAG-NDFEB-S"]
 // @param region     ISO 3166-2 code of the target region, or null
 // @param regionLat  latitude of the target region when it has no Region node (or null)
 // @param regionLng  longitude of the target region when it has no Region node (or null)
 // @param home       home country code, e.g. "FR"
 // @param eu         the EU member states' codes
-MATCH (x:Item {id: $item})
+UNWIND $items AS itemId
+MATCH (x:Item {id: itemId})
 OPTIONAL MATCH (target:Region {code: $region})
 WITH x, coalesce(target.lat, $regionLat) AS tLat, coalesce(target.lng, $regionLng) AS tLng,
      COLLECT { MATCH (cur:Supplier)-[:SUPPLIES]->(x) RETURN cur.id } AS current
@@ -32,7 +33,7 @@ CALL (x, current) {
     AND all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
   RETURN s, 'capability' AS kind, x.id AS via, 1.0 AS compatibility
 }
-WITH s, kind, via, compatibility, tLat, tLng,
+WITH x, s, kind, via, compatibility, tLat, tLng,
      CASE
        WHEN $region IS NOT NULL AND s.region = $region THEN 1
        WHEN s.country = $home THEN 2
@@ -40,15 +41,15 @@ WITH s, kind, via, compatibility, tLat, tLng,
      END AS tier
 WHERE tier IS NOT NULL
 OPTIONAL MATCH (home:Region {code: s.region})
-WITH s, kind, via, compatibility, tier, tLat, tLng,
+WITH x, s, kind, via, compatibility, tier, tLat, tLng,
      CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL THEN s.lat ELSE home.lat END AS lat,
      CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL THEN s.lon ELSE home.lng END AS lon
 RETURN
-  s.id AS supplier, kind, via, tier, s.country AS country, s.region AS region, compatibility,
+  x.id AS item, s.id AS supplier, kind, via, tier, s.country AS country, s.region AS region, compatibility,
   CASE WHEN lat IS NULL OR lon IS NULL OR tLat IS NULL OR tLng IS NULL THEN null
   ELSE 2 * 6371.0088 * asin(sqrt(
     sin(radians(tLat - lat) / 2) ^ 2
     + cos(radians(lat)) * cos(radians(tLat)) * sin(radians(tLng - lon) / 2) ^ 2))
   END AS distanceKm
-ORDER BY tier, CASE kind WHEN 'supplier' THEN 0 WHEN 'substitute' THEN 1 ELSE 2 END,
+ORDER BY item, tier, CASE kind WHEN 'supplier' THEN 0 WHEN 'substitute' THEN 1 ELSE 2 END,
          compatibility DESC, supplier, via

@@ -1,0 +1,212 @@
+"""Relocation opportunities and buyer-supplier matches (docs/analyses.md, sections 6 and 7).
+
+Both reuse what the other analyses compute, on either store: each product's closure
+(one breadth-first search per product, ``opportunity_closures.cypher``), the facts and
+BOM children of the items in it (``opportunity_facts.cypher``, the facts of ``deps``),
+from which the risk flags of ``deps`` and the rolled-up quantities of ``bom`` follow, and
+the routes of the at-risk items (``routes.cypher``, all of them in one read). The store
+adds its products' annual volumes and makers (``opportunity_products.cypher``) and the
+items' unit values and CRM Act listing (``opportunity_items.cypher``). The cost grows
+with the products' bills of materials and the at-risk items' routes, never with the
+number of BOM paths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from filiere.graph.store import GraphStore
+from filiere.queries.common import (
+    ItemValue,
+    ProductClosures,
+    ProductMakers,
+    Risk,
+    RouteSummary,
+    assess,
+    rounded,
+)
+from filiere.queries.models import (
+    AnalysisSettings,
+    Match,
+    MatchesResult,
+    OpportunitiesResult,
+    Opportunity,
+    RouteCounts,
+    RoutesResult,
+    Unmatched,
+)
+
+#: A store's batched ``routes``: items -> their routes (one read on Neo4j).
+RoutesMany = Callable[
+    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RoutesResult]
+]
+#: A store's route summaries: items -> routes per tier and the first route (one read).
+Summaries = Callable[
+    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RouteSummary]
+]
+
+
+@dataclass
+class _Work:
+    """What one call reads from the store: the products' closures, routes once per item."""
+
+    store: GraphStore
+    settings: AnalysisSettings
+    region: str | None
+    closures: ProductClosures
+    routes_many: RoutesMany
+    risks: dict[str, Risk] = field(default_factory=dict)
+    quantities: dict[str, dict[str, float]] = field(default_factory=dict)
+    found_routes: dict[str, RoutesResult] = field(default_factory=dict)
+
+    def risk(self, item: str) -> Risk:
+        found = self.risks.get(item)
+        if found is None:
+            found = self.risks[item] = assess(self.closures.facts[item], self.settings)
+        return found
+
+    def at_risk(self, product: str) -> list[str]:
+        """The at-risk items of closure(product), in id order."""
+        return [x for x in self.closures.items.get(product, ()) if self.risk(x).at_risk]
+
+    def quantity(self, product: str, item: str) -> float:
+        """The rolled-up BOM quantity of ``item`` in ``product``, rounded as ``bom`` rounds it."""
+        found = self.quantities.get(product)
+        if found is None:
+            found = self.quantities[product] = self.closures.quantities(product)
+        return rounded(found[item])
+
+    def fetch_routes(self, items: Iterable[str]) -> None:
+        """Search the routes of ``items`` at once (one read on Neo4j)."""
+        wanted = sorted(set(items) - set(self.found_routes))
+        if wanted:
+            self.found_routes.update(
+                self.routes_many(self.store, wanted, self.region, self.settings)
+            )
+
+    def routes(self, item: str) -> RoutesResult:
+        self.fetch_routes([item])
+        return self.found_routes[item]
+
+
+def opportunities(
+    store: GraphStore,
+    region: str | None,
+    settings: AnalysisSettings,
+    *,
+    with_route: bool,
+    top: int | None,
+    makers: Callable[[GraphStore], list[ProductMakers]],
+    values: Callable[[GraphStore, list[str]], dict[str, ItemValue]],
+    closures: Callable[[GraphStore], ProductClosures],
+    routes_many: RoutesMany,
+    summaries: Summaries,
+) -> OpportunitiesResult:
+    """Every at-risk item that some product needs, most valuable first.
+
+    Only each item's number of routes per tier and its first route are needed, so the
+    store counts the routes rather than listing them (``routes_summary.cypher``).
+    """
+    work = _Work(store, settings, region, closures(store), routes_many)
+    products = makers(store)
+    needed: dict[str, list[ProductMakers]] = {}
+    for pm in products:
+        for item in work.at_risk(pm.product):
+            needed.setdefault(item, []).append(pm)
+    worth = values(store, sorted(needed))
+    summary = summaries(store, sorted(needed), region, settings)
+    rows = []
+    for item in sorted(needed):
+        pms = needed[item]
+        dep = work.risk(item)
+        value = worth.get(item, ItemValue(None, None))
+        buyers = sorted({s for pm in pms for s, _ in pm.makers})
+        local = sorted({s for pm in pms for s, w in pm.makers if region and w == region})
+        terms = [
+            pm.annual_volume * work.quantity(pm.product, item) * value.unit_value_eur
+            for pm in pms
+            if pm.annual_volume is not None and value.unit_value_eur is not None
+        ]
+        found = summary[item]
+        rows.append(
+            Opportunity(
+                item=item,
+                kind=work.closures.facts[item].kind,
+                crma=value.crma,
+                single_country=dep.single_country,
+                country=dep.country,
+                upstream_country=dep.upstream_country,
+                upstream_share=dep.upstream_share,
+                products=sorted(pm.product for pm in pms),
+                buyers=buyers,
+                buyers_in_region=local,
+                annual_value_eur=math.fsum(terms) if terms else None,
+                routes=RouteCounts(tier1=found.tier1, tier2=found.tier2, tier3=found.tier3),
+                best_route=found.best,
+            )
+        )
+    if with_route:
+        rows = [r for r in rows if r.best_route is not None]
+    rows.sort(key=_opportunity_key)
+    if top is not None:
+        rows = rows[:top]
+    return OpportunitiesResult(region=region, home_country=settings.home, opportunities=rows)
+
+
+def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
+    value = o.annual_value_eur
+    tier = o.best_route.tier if o.best_route is not None else 0
+    return (
+        value is None,
+        -(value or 0.0),
+        -len(o.products),
+        o.best_route is None,
+        tier,
+        o.item,
+    )
+
+
+def matches(
+    store: GraphStore,
+    region: str,
+    settings: AnalysisSettings,
+    *,
+    makers: Callable[[GraphStore], list[ProductMakers]],
+    closures: Callable[[GraphStore], ProductClosures],
+    routes_many: RoutesMany,
+) -> MatchesResult:
+    """For each firm of ``region`` and each product it makes, the routes of its at-risk items."""
+    made: dict[str, list[str]] = {}
+    for pm in makers(store):
+        for s, where in pm.makers:
+            if where == region:
+                made.setdefault(s, []).append(pm.product)
+    if not made:
+        return MatchesResult(region=region, matches=[], unmatched=[])
+    work = _Work(store, settings, region, closures(store), routes_many)
+    work.fetch_routes(x for ps in made.values() for p in ps for x in work.at_risk(p))
+    found: list[Match] = []
+    unmatched: list[Unmatched] = []
+    for buyer in sorted(made):
+        for product in sorted(made[buyer]):
+            for item in sorted(work.at_risk(product)):
+                routes = work.routes(item).routes
+                if not routes:
+                    unmatched.append(Unmatched(buyer=buyer, product=product, item=item))
+                for r in routes:
+                    found.append(
+                        Match(
+                            buyer=buyer,
+                            product=product,
+                            item=item,
+                            supplier=r.supplier,
+                            kind=r.kind,
+                            via=r.via,
+                            tier=r.tier,
+                            distance_km=r.distance_km,
+                            substitute_at_risk=r.substitute_at_risk,
+                        )
+                    )
+    return MatchesResult(region=region, matches=found, unmatched=unmatched)
