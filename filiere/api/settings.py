@@ -50,6 +50,11 @@ class ApiSettings(BaseSettings):
     cypher_row_limit: int = Field(
         1000, ge=1, le=100_000, description="Most rows a POST /cypher query returns."
     )
+    cypher_max_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes of rows (as JSON) a POST /cypher query returns.",
+    )
     gc_freeze: bool = Field(
         True,
         description="Embedded store: freeze long-lived objects (the graph) so that garbage "
