@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from filiere.api import heap, problems
+from filiere.api import heap, logs, problems
 from filiere.api.guard import AuthBudget, AuthGate, WorkLimits
 from filiere.api.limits import LimitsMiddleware
 from filiere.api.problems import MEDIA_TYPE, Problem
@@ -151,6 +151,7 @@ def create_app(
         generate_unique_id_function=_operation_id,
     )
     app.state.api_settings = api_settings
+    logs.install()  # no credential in the access log, however the app is served
     app.state.settings = base
     app.state.keys = KeyStore(api_settings.keys_file)
     problems.install(app)
