@@ -188,3 +188,31 @@ def test_one_key_runs_few_uploads_at_once(
             assert first.result(30).status_code == 422  # it ran: no file in the form
             third = c.post("/datasets", files={"file": ("x.csv", b"id;name;kind\n")})
             assert third.status_code == 422  # the slot was given back
+
+
+@pytest.mark.neo4j
+def test_the_slot_stays_taken_while_an_abandoned_query_still_runs(
+    neo4j_store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A 504 (the request's time limit) does not free the slot: Neo4j still runs the query."""
+    slow = {"query": "UNWIND range(1, 400000000) AS x RETURN count(x) AS n"}
+    quick = {"query": "RETURN 1 AS one"}
+    with (
+        start_api(
+            neo4j_store,
+            tmp_path,
+            request,
+            cypher_per_key=1,
+            request_timeout_s=1,
+            cypher_timeout_s=5,
+        ) as api,
+        api.client("analyst") as c,
+    ):
+        assert c.post("/cypher", json=quick).status_code == 200  # the key is verified
+        assert c.post("/cypher", json=slow).status_code == 504
+        assert c.post("/cypher", json=quick).status_code == 429  # still running in Neo4j
+        deadline = time.monotonic() + 30
+        while (status := c.post("/cypher", json=quick).status_code) == 429:
+            assert time.monotonic() < deadline, "the slot was never given back"
+            time.sleep(0.5)
+        assert status == 200

@@ -11,7 +11,8 @@ unauthenticated 60 MB upload is refused at once), so that:
   random keys waits its turn without taking every core from the event loop;
 - a key runs at most N requests of a kind at once (``POST /cypher``, ``POST /datasets``):
   beyond, 429 with ``Retry-After``. The slot is held until the work ends, even when the
-  client or the time limit gave up on it. Counts are per server process (per worker).
+  client or the time limit gave up on it (:func:`run_held`). Counts are per server
+  process (per worker).
 
 The route's own ``current_key`` dependency then finds the key in the request's scope.
 """
@@ -21,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import ParamSpec, TypeVar
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +38,11 @@ from filiere.i18n import _
 
 #: Where the gate leaves the authenticated key for ``current_key``.
 SCOPE_KEY = "filiere.api_key"
+#: Where the gate leaves the request's work slot, for :func:`run_held`.
+SLOT_KEY = "filiere.work_slot"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="filiere"'}
+P = ParamSpec("P")
+T = TypeVar("T")
 #: Scrypt checks that may wait for a slot; beyond, 429 at once.
 MAX_WAITING = 256
 
@@ -89,23 +96,77 @@ class WorkLimits:
     def __init__(self, limits: Mapping[str, int]) -> None:
         self.limits = dict(limits)
         self._running: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()  # a slot may be given back by a worker thread
 
     def acquire(self, kind: str, key_id: str) -> bool:
         """Take a slot of ``kind`` for ``key_id``; False when all are taken."""
         slot = (kind, key_id)
-        if self._running.get(slot, 0) >= self.limits[kind]:
-            return False
-        self._running[slot] = self._running.get(slot, 0) + 1
-        return True
+        with self._lock:
+            if self._running.get(slot, 0) >= self.limits[kind]:
+                return False
+            self._running[slot] = self._running.get(slot, 0) + 1
+            return True
 
     def release(self, kind: str, key_id: str) -> None:
         """Give back a slot taken by :meth:`acquire`."""
         slot = (kind, key_id)
-        left = self._running.get(slot, 0) - 1
-        if left > 0:
-            self._running[slot] = left
-        else:
-            self._running.pop(slot, None)
+        with self._lock:
+            left = self._running.get(slot, 0) - 1
+            if left > 0:
+                self._running[slot] = left
+            else:
+                self._running.pop(slot, None)
+
+
+class Slot:
+    """One request's work slot, given back once: by the request, or by its worker thread."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release = release
+        self._lock = threading.Lock()
+        self.held_by_thread = False
+        self.released = False
+
+    def release(self) -> None:
+        with self._lock:
+            if self.released:
+                return
+            self.released = True
+        self._release()
+
+    def hand_to_thread(self) -> bool:
+        """Let the worker thread give the slot back; False if it was already given back."""
+        with self._lock:
+            if self.released:
+                return False
+            self.held_by_thread = True
+            return True
+
+
+async def run_held(scope: Scope, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``fn`` in the thread pool, holding the request's work slot until ``fn`` ends.
+
+    A request abandoned by its time limit or its client stops waiting for the thread,
+    but the thread goes on (Neo4j may still be running the query): the slot must stay
+    taken until it ends, else one key could pile up work past its limit.
+    """
+    slot: Slot | None = scope.get(SLOT_KEY)
+    if slot is None:
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    def held() -> T:
+        if not slot.hand_to_thread():
+            raise asyncio.CancelledError  # the request was given up before the thread ran
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            slot.release()
+
+    try:
+        return await run_in_threadpool(held)
+    finally:
+        if not slot.held_by_thread:
+            slot.release()
 
 
 def keyed_routes(api: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
@@ -220,10 +281,12 @@ class AuthGate:
             ).format(n=self.work.limits[kind])
             await refuse(429, "too-many-requests", detail, {"Retry-After": "1"})
             return
+        slot = scope[SLOT_KEY] = Slot(lambda: self.work.release(kind, key.id))
         try:
             await self.app(scope, receive, send)
         finally:
-            self.work.release(kind, key.id)
+            if not slot.held_by_thread:
+                slot.release()
 
     async def _authenticate(self, token: str) -> ApiKey | None:
         if self._slots is None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from filiere.api.deps import AnalystKey, ApiSettingsDep, StoreDep
+from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.errors import CypherError, StoreError
 from filiere.queries.cypher_runner import CypherResult, run_readonly
@@ -44,7 +44,11 @@ class CypherRequest(BaseModel):
     },
 )
 async def run_cypher(
-    store: StoreDep, settings: ApiSettingsDep, _key: AnalystKey, body: CypherRequest
+    request: Request,
+    store: StoreDep,
+    settings: ApiSettingsDep,
+    _key: AnalystKey,
+    body: CypherRequest,
 ) -> CypherResult:
     """Run a read-only query; at most the server's row and byte limits come back.
 
@@ -61,7 +65,8 @@ async def run_cypher(
         raise ApiProblem(400, "cypher-error", "the query is empty")
     limit = min(body.limit or settings.cypher_row_limit, settings.cypher_row_limit)
     try:
-        return await run_in_threadpool(
+        return await run_held(
+            request.scope,
             run_readonly,
             store,
             body.query,
