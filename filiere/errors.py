@@ -29,6 +29,18 @@ class CypherRefused(CypherError):
     """A Cypher query was refused before running (it would write, or needs Neo4j)."""
 
 
+class CypherMemoryLimit(CypherError):
+    """A Cypher query needed more memory than Neo4j allows (``setting`` names the limit)."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class CypherTooLarge(CypherError):
+    """A Cypher query's result is larger than the bytes a response may hold."""
+
+
 @dataclass(frozen=True, order=True)
 class DatasetIssue:
     """One problem found in a dataset, located as ``FILE:LINE``."""

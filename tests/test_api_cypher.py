@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from api_support import Api, start_api
+from click.testing import CliRunner
 
+from filiere.cli import cli
+from filiere.errors import CypherError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
+from filiere.queries.cypher_runner import run_readonly
+from filiere.settings import Settings
 
 PROBLEM = "application/problem+json"
 
@@ -178,3 +185,113 @@ def test_embedded_store_has_no_cypher(
         r = c.post("/cypher", json={"query": "MATCH (n) RETURN n"})
         assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
         assert r.json()["type"] == "urn:filiere:problem:cypher-unavailable"
+
+
+#: Read-only queries that each try to exhaust Neo4j's memory (no APOC), and the limit
+#: each must run into: the heap (an expression building one huge value, which Neo4j's
+#: memory tracking does not see) or the per-transaction limit (rows buffered by
+#: collect, DISTINCT, cartesian products). Each is refused in a few seconds.
+MEMORY_BOMBS = [
+    ("RETURN size(reduce(s = 'x', i IN range(1, 40) | s + s)) AS n", "server.memory.heap"),
+    ("RETURN size(reduce(s = '', i IN range(1, 30) | s + s + 'abcdefgh')) AS n", "server.memory"),
+    ("UNWIND range(1, 20000000) AS x RETURN size(collect(x)) AS n", "db.memory.transaction.max"),
+    (
+        "UNWIND range(1, 3000) AS a UNWIND range(1, 3000) AS b "
+        "RETURN size(collect([a, b, 'cartesian'])) AS n",
+        "db.memory.transaction.max",
+    ),
+    (
+        "WITH [i IN range(1, 5000) | i] AS l UNWIND l AS a UNWIND l AS b "
+        "RETURN size(collect(a * b)) AS n",
+        "db.memory.transaction.max",
+    ),
+    (
+        "UNWIND range(1, 10000000) AS x WITH DISTINCT toString(x) AS s RETURN count(s) AS n",
+        "db.memory.transaction.max",
+    ),
+]
+
+#: Queries whose one row is larger than the response may hold (8 MiB by default).
+HUGE_ROWS = [
+    "RETURN range(1, 3000000) AS r",  # 22.9 MB of JSON
+    "RETURN [i IN range(1, 1000000) | 'xxxxxxxxxxxxxxxxxxxxxxxx' + i] AS big",
+    "RETURN reduce(s = 'x', i IN range(1, 24) | s + s) AS s",  # one 16 MiB string
+]
+
+
+@pytest.fixture
+def default_api(
+    neo4j_store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Api]:
+    """A server with the default limits."""
+    with start_api(neo4j_store, tmp_path, request) as running:
+        yield running
+
+
+def _still_up(c: httpx.Client) -> None:
+    assert c.get("/ready").status_code == 200
+    query = "MATCH (i:Item {id: $id}) RETURN i.name AS name"
+    r = c.post("/cypher", json={"query": query, "params": {"id": "ND"}})
+    assert r.status_code == 200 and r.json()["rows"] == [{"name": "Néodyme"}], r.text
+
+
+@pytest.mark.neo4j
+def test_memory_bombs_are_400_naming_the_limit_and_neo4j_stays_up(default_api: Api) -> None:
+    with default_api.client("analyst") as c:
+        for query, limit in MEMORY_BOMBS:
+            r = c.post("/cypher", json={"query": query})
+            assert r.status_code == 400, f"{query} -> {r.status_code} {r.text}"
+            assert r.headers["content-type"] == PROBLEM
+            problem = r.json()
+            assert problem["type"] == "urn:filiere:problem:cypher-memory-limit", query
+            assert limit in problem["detail"], (query, problem["detail"])
+            _still_up(c)
+
+
+@pytest.mark.neo4j
+def test_a_row_larger_than_the_byte_limit_is_400(default_api: Api) -> None:
+    with default_api.client("analyst") as c:
+        for query in HUGE_ROWS:
+            r = c.post("/cypher", json={"query": query})
+            assert r.status_code == 400, f"{query} -> {r.status_code} {len(r.content)} bytes"
+            assert r.json()["type"] == "urn:filiere:problem:cypher-too-large"
+            assert str(8 * 1024 * 1024) in r.json()["detail"]
+            assert len(r.content) < 2000
+        _still_up(c)
+
+
+@pytest.mark.neo4j
+def test_the_byte_limit_stops_the_rows_while_they_stream(
+    neo4j_store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    limit = 1024 * 1024
+    # Rows of 64 KiB; row 500 would fail (division by zero) if it were ever computed:
+    # the answer proves that the records stop being pulled once the bytes are spent.
+    query = (
+        "UNWIND range(1, 1000) AS i "
+        "RETURN CASE WHEN i < 500 THEN reduce(s = 'x', j IN range(1, 16) | s + s) "
+        "ELSE toString(1 / (i - i)) END AS s"
+    )
+    with (
+        start_api(neo4j_store, tmp_path, request, cypher_max_bytes=limit) as api,
+        api.client("analyst") as c,
+    ):
+        r = c.post("/cypher", json={"query": query})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["truncated"] is True
+        row = len(json.dumps(body["rows"][0], separators=(",", ":")))
+        assert len(body["rows"]) == limit // (row + 1)  # as many as fit, and no more
+        assert limit - row < len(r.content) <= limit + 100
+    with pytest.raises(CypherError, match="zero"):  # row 500 does fail when it is reached
+        run_readonly(neo4j_store, query, limit=1000)
+
+
+@pytest.mark.neo4j
+def test_the_cli_names_the_memory_limit(neo4j_store: GraphStore, neo4j_settings: Settings) -> None:
+    env = {"NEO4J_PASSWORD": neo4j_settings.neo4j_password, "NEO4J_USER": neo4j_settings.neo4j_user}
+    query, limit = MEMORY_BOMBS[2]
+    out = CliRunner().invoke(cli, ["--store", neo4j_settings.store, "cypher", query], env=env)
+    assert out.exit_code == 1, out.output
+    assert limit in out.output and "Traceback" not in out.output
+    neo4j_store.ping()

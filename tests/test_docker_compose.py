@@ -33,6 +33,22 @@ def test_neo4j_service_is_the_lts_community_image_with_health_and_volumes(
     assert "127.0.0.1:7687:7687" in neo["ports"]
 
 
+def test_neo4j_transactions_have_memory_limits_sized_from_the_heap(
+    compose: dict[str, Any],
+) -> None:
+    from filiere.neo4j_local.launcher import memory_limits, size_bytes
+
+    env = compose["services"]["neo4j"]["environment"]
+    heap = size_bytes(env["NEO4J_server_memory_heap_max__size"])
+    one = size_bytes(env["NEO4J_db_memory_transaction_max"])
+    every = size_bytes(env["NEO4J_dbms_memory_transaction_total_max"])
+    assert 0 < one < every < heap  # a query fails alone, before the heap runs out
+    assert (
+        env["NEO4J_db_memory_transaction_max"],
+        env["NEO4J_dbms_memory_transaction_total_max"],
+    ) == (memory_limits(env["NEO4J_server_memory_heap_max__size"]))
+
+
 def test_api_service_builds_this_project_and_waits_for_neo4j(compose: dict[str, Any]) -> None:
     api = compose["services"]["api"]
     assert api["build"] == "."

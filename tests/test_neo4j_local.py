@@ -67,6 +67,21 @@ def test_server_answers_bolt_with_auth(server: Neo4jServer, home: Path) -> None:
         bad.verify_connectivity()
 
 
+def test_transactions_have_memory_limits_sized_from_the_heap(server: Neo4jServer) -> None:
+    """--heap 512m: a transaction may use 128 MiB, all of them together 307 MiB."""
+    query = (
+        "SHOW SETTINGS YIELD name, value WHERE name IN "
+        "['db.memory.transaction.max', 'dbms.memory.transaction.total.max'] "
+        "RETURN name, value ORDER BY name"
+    )
+    with neo4j.GraphDatabase.driver(server.uri, auth=server.auth) as driver:
+        records, _, _ = driver.execute_query(query)
+    assert {r["name"]: r["value"] for r in records} == {
+        "db.memory.transaction.max": "128.00MiB",
+        "dbms.memory.transaction.total.max": "307.00MiB",
+    }
+
+
 def test_status_and_idempotent_start(server: Neo4jServer, home: Path) -> None:
     assert status(home) == server
     assert start(home, password="s3cret-test") == server

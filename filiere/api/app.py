@@ -17,7 +17,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from filiere.api import heap, problems
+from filiere.api import heap, logs, problems
+from filiere.api.guard import AuthBudget, AuthGate, WorkLimits
 from filiere.api.language import LanguageMiddleware
 from filiere.api.limits import LimitsMiddleware
 from filiere.api.problems import MEDIA_TYPE, Problem
@@ -72,6 +73,10 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
 #: Answers every route may give, whatever it does.
 LIMIT_RESPONSES: dict[str, dict[str, Any]] = {
     "413": {"description": "The request body is too large."},
+    "429": {
+        "description": "Too many failed authentications from this address, or too many "
+        "requests of this key at once: try again after `Retry-After` seconds."
+    },
     "504": {"description": "The request took longer than the time limit."},
 }
 
@@ -147,6 +152,7 @@ def create_app(
         generate_unique_id_function=_operation_id,
     )
     app.state.api_settings = api_settings
+    logs.install()  # no credential in the access log, however the app is served
     app.state.settings = base
     app.state.keys = KeyStore(api_settings.keys_file)
     problems.install(app)
@@ -154,6 +160,17 @@ def create_app(
     routers = (items, suppliers, regions, search, analyses, trade, views, cypher, datasets, apikeys)
     for router in routers:
         app.include_router(router.router, responses=COMMON_RESPONSES)
+    app.add_middleware(
+        AuthGate,
+        api=app,
+        keys=app.state.keys,
+        budget=AuthBudget(api_settings.auth_failures, api_settings.auth_failure_window_s),
+        auth_slots=api_settings.auth_concurrency,
+        work=WorkLimits(
+            {"cypher": api_settings.cypher_per_key, "upload": api_settings.uploads_per_key}
+        ),
+        work_routes={("POST", "/cypher"): "cypher", ("POST", datasets.PATH): "upload"},
+    )
     app.add_middleware(
         LimitsMiddleware,
         max_body=api_settings.max_json_bytes,

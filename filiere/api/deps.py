@@ -58,10 +58,17 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="filiere"'}
 
 
 async def current_key(
+    request: Request,
     keys: KeysDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
-    """The live API key the request carries; 401 when missing, unknown or revoked."""
+    """The live API key the request carries; 401 when missing, unknown or revoked.
+
+    :class:`filiere.api.guard.AuthGate` has checked it already, before the body was read.
+    """
+    gated: ApiKey | None = request.scope.get("filiere.api_key")
+    if gated is not None:
+        return gated
     if credentials is None:
         raise ApiProblem(401, "unauthenticated", "an API key is required", headers=_CHALLENGE)
     token = credentials.credentials

@@ -22,7 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from filiere.errors import (
     ConfigError,
     CypherError,
+    CypherMemoryLimit,
     CypherRefused,
+    CypherTooLarge,
     DatasetError,
     FiliereError,
     NotFoundError,
@@ -142,6 +144,8 @@ def _slug_type(slug: str) -> str:
 _FILIERE: list[tuple[type[FiliereError], int, str]] = [
     (NotFoundError, 404, "not-found"),
     (DatasetError, 422, "dataset-invalid"),
+    (CypherMemoryLimit, 400, "cypher-memory-limit"),
+    (CypherTooLarge, 400, "cypher-too-large"),
     (CypherRefused, 403, "cypher-refused"),
     (CypherError, 400, "cypher-error"),
 ]

@@ -50,6 +50,29 @@ class ApiSettings(BaseSettings):
     cypher_row_limit: int = Field(
         1000, ge=1, le=100_000, description="Most rows a POST /cypher query returns."
     )
+    cypher_max_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes of rows (as JSON) a POST /cypher query returns.",
+    )
+    cypher_per_key: int = Field(
+        4, ge=1, description="POST /cypher requests one API key may run at once (429 beyond)."
+    )
+    uploads_per_key: int = Field(
+        2, ge=1, description="POST /datasets uploads one API key may run at once (429 beyond)."
+    )
+    auth_failures: int = Field(
+        30,
+        ge=1,
+        description="Failed authentications allowed per client address in the window; "
+        "beyond, 429 without checking keys.",
+    )
+    auth_failure_window_s: float = Field(
+        60.0, gt=0, description="The window of auth_failures (seconds)."
+    )
+    auth_concurrency: int = Field(
+        1, ge=1, description="Key checks (scrypt, about 50 ms of CPU each) run at once."
+    )
     gc_freeze: bool = Field(
         True,
         description="Embedded store: freeze long-lived objects (the graph) so that garbage "

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from filiere.api.logs import log_config
 from filiere.api.security import KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.cli.context import AppContext, pass_app
@@ -54,6 +55,7 @@ def serve(app: AppContext, host: str, port: int, workers: int, log_level: str) -
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=log_config(),  # the access log masks credentials in URLs
         server_header=False,
     )
 

@@ -3,6 +3,9 @@
 Maven only resolves the Neo4j jars (cached in ``~/.m2`` and copied to the engine cache);
 ``javac`` compiles the one-file launcher ``java/FiliereNeo4j.java``. The JVM runs detached,
 its stdout/stderr go to ``<home>/neo4j.log`` and its state is recorded in ``<home>/server.json``.
+
+Transactions get memory limits sized from the heap (:func:`memory_limits`), so that one
+query that builds a huge value fails alone instead of exhausting the JVM's heap.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ _READY_FILE = "ready"
 _LOG_FILE = "neo4j.log"
 _DB_DIR = "db"
 _JVM_OPTS = [
-    "-XX:+ExitOnOutOfMemoryError",
     "-XX:+UseG1GC",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -49,6 +51,13 @@ _JVM_OPTS = [
     "-Djdk.attach.allowAttachSelf=true",
     "-Dfile.encoding=UTF-8",
 ]
+
+#: Share of the heap one transaction may use (``db.memory.transaction.max``) and all
+#: transactions together (``dbms.memory.transaction.total.max``): the rest is left to
+#: Neo4j itself (query plans, Bolt buffers, the page cache's own structures).
+TX_MEMORY_SHARE = 0.25
+TX_MEMORY_TOTAL_SHARE = 0.6
+_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 # Children started by this process: kept referenced so Popen never warns "still running".
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -135,6 +144,34 @@ def _which(tool: str) -> str:
         hint = "install Maven" if tool == "mvn" else "install a JDK 17+ (or set JAVA_HOME)"
         raise Neo4jLauncherError(f"{tool!r} not found on PATH: {hint}")
     return found
+
+
+def size_bytes(size: str) -> int:
+    """Bytes in a JVM-style size: ``512m``, ``1g``, ``1G``, ``65536``.
+
+    >>> size_bytes("1g"), size_bytes("512M"), size_bytes("4096")
+    (1073741824, 536870912, 4096)
+    """
+    text = size.strip().lower().removesuffix("b")
+    unit = _UNITS.get(text[-1:], 1)
+    digits = text[:-1] if unit > 1 else text
+    if not digits.isdigit() or int(digits) <= 0:
+        raise Neo4jLauncherError(f"{size!r} is not a memory size (e.g. 512m, 2g)")
+    return int(digits) * unit
+
+
+def memory_limits(heap: str) -> tuple[str, str]:
+    """Per-transaction and total transaction memory limits for a heap of ``heap``.
+
+    >>> memory_limits("1g")
+    ('256m', '614m')
+    >>> memory_limits("4g")
+    ('1024m', '2457m')
+    """
+    total = size_bytes(heap)
+    one = int(total * TX_MEMORY_SHARE) // _UNITS["m"]
+    every = int(total * TX_MEMORY_TOTAL_SHARE) // _UNITS["m"]
+    return f"{max(one, 16)}m", f"{max(every, 32)}m"
 
 
 # --------------------------------------------------------------------------- engine build
@@ -325,10 +362,20 @@ def start(
     password: str = DEFAULT_PASSWORD,
     timeout: float = 180.0,
     tx_timeout: str = "60s",
+    tx_memory: str | None = None,
+    tx_memory_total: str | None = None,
 ) -> Neo4jServer:
-    """Start Neo4j in ``home`` (or return the server already running there)."""
+    """Start Neo4j in ``home`` (or return the server already running there).
+
+    ``tx_memory`` and ``tx_memory_total`` default to :func:`memory_limits` of ``heap``.
+    """
     if not password:
         raise Neo4jLauncherError("the Neo4j password must not be empty")
+    one, every = memory_limits(heap)
+    tx_memory = tx_memory or one
+    tx_memory_total = tx_memory_total or every
+    for size in (tx_memory, tx_memory_total):
+        size_bytes(size)
     root = _home(home)
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root / ".launcher.lock"):
@@ -350,6 +397,8 @@ def start(
             "--ready-file", str(ready),
             "--pagecache", pagecache,
             "--tx-timeout", tx_timeout,
+            "--tx-memory", tx_memory,
+            "--tx-memory-total", tx_memory_total,
         ]  # fmt: skip
         env = dict(os.environ)
         env[PASSWORD_ENV] = password

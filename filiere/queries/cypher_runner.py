@@ -7,11 +7,18 @@ calls a procedure outside a short read-only allow-list or runs a server command
 ``SHOW INDEXES`` and ``SHOW CONSTRAINTS`` pass), or when it cannot be planned (admin
 commands, syntax errors). It then runs in a READ transaction with a server-side
 timeout, and at most ``limit`` rows are returned.
+
+Bounds on what one query may cost: Neo4j's transaction memory limits (a query that
+needs more fails with :class:`CypherMemoryLimit`, which names the limit) and, when
+``max_bytes`` is given, the size of the rows as JSON, counted while records stream in
+(a few at a time): the rows stop before the one that would pass it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -19,8 +26,9 @@ import neo4j
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 from pydantic import BaseModel
 
-from filiere.errors import CypherError, CypherRefused
+from filiere.errors import CypherError, CypherMemoryLimit, CypherRefused, CypherTooLarge
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 
 #: Procedures an analyst may call (they only read the schema).
 ALLOWED_PROCEDURES = frozenset(
@@ -41,6 +49,15 @@ REFUSED_OPERATORS = frozenset({"LoadCSV", "TransactionForeach", "TransactionAppl
 #: which only describe the graph's schema.
 ALLOWED_COMMANDS = frozenset({"ShowIndexes", "ShowConstraints"})
 COMMAND_PREFIXES = ("Show", "Terminate")
+#: Records the driver fetches at a time: what it buffers beyond the rows already read.
+FETCH_SIZE = 100
+#: Neo4j's codes for a query that ran out of memory: a transaction memory limit
+#: (``MemoryPoolOutOfMemoryError``) or the JVM's heap or direct memory (``OutOfMemoryError``).
+MEMORY_CODES = ("MemoryPoolOutOfMemoryError", "OutOfMemoryError", "TransactionMemoryLimit")
+HEAP_SETTING = "server.memory.heap.max_size"
+_LIMIT_RE = re.compile(
+    r"limit (?P<limit>[\d.]+ ?[KMGT]?i?B)\b.*?(?P<setting>[a-z_.]+) threshold", re.S
+)
 
 
 class CypherResult(BaseModel):
@@ -107,6 +124,79 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def _json(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def json_size(value: Any, budget: int) -> int:
+    """Bytes of ``value`` (plain JSON data) as compact UTF-8 JSON; or any number over ``budget``.
+
+    The count stops as soon as it passes ``budget``, so measuring a huge value costs
+    about the budget, not the value.
+
+    >>> value = {"a": [1, "é", None, 2.5], "b": {"c": True}}
+    >>> compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    >>> json_size(value, 100) == len(compact.encode())
+    True
+    >>> json_size(list(range(10**6)), 50) > 50
+    True
+    """
+    total = 0
+    stack = [value]
+    while stack and total <= budget:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 2 if len(item) > budget else _json(item)
+        elif isinstance(item, dict):
+            total += 1 + len(item) + (len(item) == 0)  # braces and commas
+            for key, member in item.items():
+                total += _json(str(key)) + 1  # "key":
+                stack.append(member)
+        elif isinstance(item, list | tuple):
+            total += 1 + len(item) + (len(item) == 0)
+            stack.extend(item)
+        else:
+            total += _json(item)
+    return total
+
+
+def memory_error(code: str, message: str) -> CypherMemoryLimit:
+    """The error naming the limit a query ran into, from Neo4j's error code and message."""
+    found = _LIMIT_RE.search(message)
+    if "MemoryPool" in code and found:
+        setting, limit = found["setting"], found["limit"]
+        text = _(
+            "the query needs more memory than Neo4j allows ({setting} = {limit}); "
+            "make it return less (aggregate, filter or add LIMIT)"
+        ).format(setting=setting, limit=limit)
+        return CypherMemoryLimit(text, setting)
+    text = _(
+        "the query needs more memory than the Neo4j server has (its Java heap, {setting}); "
+        "make it return less (aggregate, filter or add LIMIT)"
+    ).format(setting=HEAP_SETTING)
+    return CypherMemoryLimit(text, HEAP_SETTING)
+
+
+def _too_large(max_bytes: int) -> CypherTooLarge:
+    return CypherTooLarge(
+        _(
+            "one row of the result is larger than the {limit} bytes a response may hold; "
+            "make it return less (aggregate, filter or add LIMIT)"
+        ).format(limit=max_bytes)
+    )
+
+
+def _failure(e: Neo4jError, timeout_s: float) -> CypherError:
+    code = e.code or ""
+    if any(name in code for name in MEMORY_CODES):
+        return memory_error(code, e.message or "")
+    if isinstance(e, ClientError):
+        if "TransactionTimedOut" in code or "Terminated" in code:
+            return CypherError(f"query stopped after the {timeout_s:g} s time limit")
+        return CypherError(f"Neo4j refused the query: {e.message}")
+    return CypherError(f"{e.code}: {e.message}")
+
+
 def run_readonly(
     store: GraphStore,
     query: str,
@@ -114,11 +204,14 @@ def run_readonly(
     *,
     timeout_s: float = 30,
     limit: int = 1000,
+    max_bytes: int | None = None,
 ) -> CypherResult:
     """Run ``query`` with ``params`` read-only on the Neo4j ``store``.
 
     Raises :class:`CypherRefused` for the embedded store and for queries that would
-    write, and :class:`CypherError` when Neo4j cannot plan or run the query.
+    write, :class:`CypherMemoryLimit` when Neo4j ran out of the memory a transaction
+    may use, :class:`CypherTooLarge` when not even one row fits in ``max_bytes``, and
+    :class:`CypherError` when Neo4j cannot plan or run the query.
     """
     from filiere.graph.neo4j_store import Neo4jStore
 
@@ -132,7 +225,7 @@ def run_readonly(
     args = dict(params or {})
     try:
         with store.driver.session(
-            database=store.database, default_access_mode=neo4j.READ_ACCESS
+            database=store.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=FETCH_SIZE
         ) as session:
             tx = session.begin_transaction(timeout=timeout_s)
             try:
@@ -142,21 +235,26 @@ def run_readonly(
                 columns = list(result.keys())
                 rows: list[dict[str, Any]] = []
                 truncated = False
+                budget = max_bytes if max_bytes is not None else -1
                 for record in result:
                     if len(rows) >= limit:
                         truncated = True
                         break
-                    rows.append({k: plain(record[k]) for k in columns})
+                    row = {k: plain(record[k]) for k in columns}
+                    if max_bytes is not None:
+                        budget -= json_size(row, budget) + 2
+                        if budget < 0:
+                            if not rows:
+                                raise _too_large(max_bytes)
+                            truncated = True
+                            break
+                    rows.append(row)
             finally:
                 tx.close()  # never commit: rolls back whatever happened
     except CypherError:
         raise
-    except ClientError as e:
-        if "TransactionTimedOut" in (e.code or "") or "Terminated" in (e.code or ""):
-            raise CypherError(f"query stopped after the {timeout_s:g} s time limit") from None
-        raise CypherError(f"Neo4j refused the query: {e.message}") from None
+    except Neo4jError as e:
+        raise _failure(e, timeout_s) from None
     except ServiceUnavailable as e:
         raise CypherError(f"{store.uri}: Neo4j is not reachable ({e})") from None
-    except Neo4jError as e:
-        raise CypherError(f"{e.code}: {e.message}") from None
     return CypherResult(columns=columns, rows=rows, truncated=truncated)

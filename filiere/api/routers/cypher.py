@@ -1,6 +1,8 @@
 """``POST /cypher``: one read-only Cypher query, for analysts on the Neo4j store.
 
-The query runs in a READ transaction with a server-side timeout and a row limit,
+The query runs in a READ transaction with a server-side timeout, a row limit and a
+limit on the bytes of its rows (checked as records arrive), under Neo4j's transaction
+memory limits (a query that passes one is a 400 naming it),
 after ``EXPLAIN`` showed no write, schema or admin operation; values travel only as
 ``$parameters``. The embedded store has no Cypher: 409.
 """
@@ -9,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from filiere.api.deps import AnalystKey, ApiSettingsDep, StoreDep
+from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.errors import CypherError, StoreError
 from filiere.queries.cypher_runner import CypherResult, run_readonly
@@ -33,15 +35,26 @@ class CypherRequest(BaseModel):
     "/cypher",
     summary="Read-only Cypher",
     responses={
-        400: {"model": Problem, "description": "Syntax error, or the query failed."},
+        400: {
+            "model": Problem,
+            "description": "Syntax error, the query failed, or passed a memory or size limit.",
+        },
         403: {"model": Problem, "description": "A write, schema or admin query, or role too low."},
         409: {"model": Problem, "description": "The store is the embedded one: no Cypher."},
     },
 )
 async def run_cypher(
-    store: StoreDep, settings: ApiSettingsDep, _key: AnalystKey, body: CypherRequest
+    request: Request,
+    store: StoreDep,
+    settings: ApiSettingsDep,
+    _key: AnalystKey,
+    body: CypherRequest,
 ) -> CypherResult:
-    """Run a read-only query; at most the server's row limit comes back (`truncated` says so)."""
+    """Run a read-only query; at most the server's row and byte limits come back.
+
+    `truncated` says when rows were left out; a single row larger than the byte limit,
+    or a query that passes Neo4j's transaction memory limit, is a 400 problem.
+    """
     if store.kind != "neo4j":
         raise ApiProblem(
             409,
@@ -52,13 +65,15 @@ async def run_cypher(
         raise ApiProblem(400, "cypher-error", "the query is empty")
     limit = min(body.limit or settings.cypher_row_limit, settings.cypher_row_limit)
     try:
-        return await run_in_threadpool(
+        return await run_held(
+            request.scope,
             run_readonly,
             store,
             body.query,
             body.params,
             timeout_s=settings.cypher_timeout_s,
             limit=limit,
+            max_bytes=settings.cypher_max_bytes,
         )
     except CypherError as e:
         if store.uri in str(e):  # the store is unreachable: say so without its address

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from filiere.api.deps import EditorKey, StoreDep
+from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.api.security import Role
 from filiere.graph.embedded import EmbeddedStore
@@ -72,6 +72,7 @@ def _ingest(
     },
 )
 async def upload_dataset(
+    request: Request,
     store: StoreDep,
     key: EditorKey,
     response: Response,
@@ -94,7 +95,7 @@ async def upload_dataset(
     filename = PurePosixPath(file.filename or "upload").name or "upload"
     data = await file.read()
     name = source or PurePosixPath(filename).stem or "upload"
-    report = await run_in_threadpool(_ingest, store, filename, data, name, replace, check)
+    report = await run_held(request.scope, _ingest, store, filename, data, name, replace, check)
     if report.checked_only:
         response.status_code = 200
     return _report(report)

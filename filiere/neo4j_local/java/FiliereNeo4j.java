@@ -2,7 +2,10 @@
 //
 // Usage:
 //   java -Xmx1g -cp <classes>:<lib/*> FiliereNeo4j --home DIR --port N --ready-file FILE
-//        [--pagecache 256m] [--tx-timeout 60s]
+//        [--pagecache 256m] [--tx-timeout 60s] [--tx-memory 256m] [--tx-memory-total 600m]
+// --tx-memory is db.memory.transaction.max (one transaction), --tx-memory-total is
+// dbms.memory.transaction.total.max (all transactions at once): a query that needs more
+// fails with a memory-limit error instead of exhausting the heap ("0" means no limit).
 // The password of user "neo4j" comes from env FILIERE_NEO4J_PASSWORD (default "filiere-dev").
 // Prints "FILIERE_NEO4J_READY bolt://127.0.0.1:N" and writes the URI to the ready file once
 // the default database served a write+read transaction and the Bolt port accepts TCP.
@@ -58,6 +61,8 @@ public final class FiliereNeo4j {
         Path readyFile = Path.of(require(opts, "ready-file")).toAbsolutePath();
         String pagecache = opts.getOrDefault("pagecache", "256m");
         String txTimeout = opts.getOrDefault("tx-timeout", "60s");
+        String txMemory = opts.getOrDefault("tx-memory", "0");
+        String txMemoryTotal = opts.getOrDefault("tx-memory-total", "0");
         String password = System.getenv().getOrDefault("FILIERE_NEO4J_PASSWORD", "filiere-dev");
         if (password.isEmpty()) {
             fail("FILIERE_NEO4J_PASSWORD must not be empty");
@@ -67,7 +72,8 @@ public final class FiliereNeo4j {
         Files.createDirectories(home);
 
         log("starting Neo4j (home=" + home + ", bolt=" + HOST + ":" + port + ", pagecache="
-                + pagecache + ", tx-timeout=" + txTimeout + ")");
+                + pagecache + ", tx-timeout=" + txTimeout + ", tx-memory=" + txMemory
+                + ", tx-memory-total=" + txMemoryTotal + ")");
 
         Runtime.getRuntime().addShutdownHook(new Thread(FiliereNeo4j::shutdown, "filiere-neo4j-shutdown"));
         installSignalHandler("TERM");
@@ -75,6 +81,8 @@ public final class FiliereNeo4j {
 
         long pagecacheBytes = SettingValueParsers.BYTES.parse(pagecache);
         Duration timeout = SettingValueParsers.DURATION.parse(txTimeout);
+        long txMemoryBytes = SettingValueParsers.BYTES.parse(txMemory);
+        long txMemoryTotalBytes = SettingValueParsers.BYTES.parse(txMemoryTotal);
 
         service = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
@@ -89,6 +97,8 @@ public final class FiliereNeo4j {
                 .setConfig(GraphDatabaseSettings.auth_minimum_password_length, 1)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pagecacheBytes)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, timeout)
+                .setConfig(GraphDatabaseSettings.memory_transaction_max_size, txMemoryBytes)
+                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMemoryTotalBytes)
                 .build();
 
         setPassword(service.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME), password);
