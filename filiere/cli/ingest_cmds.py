@@ -10,6 +10,7 @@ from rich.table import Table
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, summary_table
 from filiere.ingest import LoadReport, export_dataset, load
+from filiere.ingest.limits import IngestLimits
 
 
 def _print_report(report: LoadReport) -> None:
@@ -64,6 +65,7 @@ def ingest(
         progress=not no_progress,
         source=source,
         atomic=not batched,
+        limits=IngestLimits.from_settings(app.settings),
     )
     _print_report(report)
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from filiere.graph.records import WriteSummary
+from filiere.spreadsheet import csv_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -66,7 +67,7 @@ def print_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
+            writer.writerow([csv_text(cell(row.get(c))) for c in columns])
         return
     if fmt == "json":
         print_json([{c: row.get(c) for c in columns} for row in rows])

@@ -21,6 +21,7 @@ from filiere.graph.model import TABLES
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
+from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables
 from filiere.ingest.tables import RawTable
 from filiere.ingest.validate import validate
@@ -101,6 +102,7 @@ def load(
     progress: bool = True,
     source: str | None = None,
     atomic: bool = True,
+    limits: IngestLimits | None = None,
 ) -> LoadReport:
     """Load the dataset at ``path`` (folder of CSVs, xlsx, JSON, zip) into ``store``.
 
@@ -110,10 +112,11 @@ def load(
     nothing; ``replace`` empties the store in the same atomic write. ``atomic=False``
     lets Neo4j commit the (validated) write in batches, for datasets too large for one
     transaction on the server (see :meth:`filiere.graph.store.GraphStore.write`).
+    ``limits`` (default: the settings') bound what the files may expand to.
     """
     with _steps(progress) as steps:
         with steps.step(f"reading {Path(path).name}"):
-            tables = read_tables(path)
+            tables = read_tables(path, limits)
         name = source or dataset_name(path)
         return _load(tables, store, steps, name, replace, check_only, atomic)
 

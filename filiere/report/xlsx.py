@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from filiere.queries.models import AnalysisSettings
 from filiere.report.findings import Findings
+from filiere.spreadsheet import save_workbook
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -205,7 +206,4 @@ def write_workbook(findings: Findings, path: str | Path) -> Path:
         ["source", "nodes and links", "first loaded", "last loaded"],
         [[s.source, s.count, s.first_loaded, s.last_loaded] for s in f.sources],
     )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
+    return save_workbook(wb, path)

@@ -1,0 +1,316 @@
+"""Malformed and oversized containers: every one refused with a clear message, never a crash.
+
+The corpus is built here by code (no binary files): zip bombs, bad CRCs, members lying
+about their size, nested archives, deep JSON, huge numbers, bad encodings, truncated
+and lying workbooks. Each case is refused by the library, by ``filiere ingest`` (one
+``FILE[:LINE]: message`` line per problem, exit 1, no traceback) and by
+``POST /datasets`` (422 problem).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import signal
+import struct
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from filiere.cli import cli
+from filiere.errors import DatasetError
+from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.schema import Label
+from filiere.ingest import read_upload, validate
+from filiere.ingest.limits import IngestLimits, MiB
+
+ITEMS = "id;name;kind\nP;Pompe;product\nC;Corps;component\n"
+
+
+def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def newline_bomb(expanded: int = 500 * MiB) -> bytes:
+    """A zip of a few hundred KB holding ``expanded`` bytes of newlines."""
+    buf = io.BytesIO()
+    chunk = b"\n" * MiB
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+        z.open("items.csv", "w", force_zip64=True) as f,
+    ):
+        f.write(b"id,name,kind\n")
+        for _ in range(expanded // MiB):
+            f.write(chunk)
+    return buf.getvalue()
+
+
+def _central_size(data: bytes, size: int) -> bytes:
+    """The zip with its (single) member's uncompressed size rewritten in both headers."""
+    out = bytearray(data)
+    local = out.index(b"PK\x03\x04")
+    struct.pack_into("<I", out, local + 22, size)
+    central = out.index(b"PK\x01\x02")
+    struct.pack_into("<I", out, central + 24, size)
+    return bytes(out)
+
+
+def lying_small() -> bytes:
+    """A member that says it holds 10 bytes and inflates to more."""
+    return _central_size(zip_of({"items.csv": ITEMS.encode()}), 10)
+
+
+def lying_large() -> bytes:
+    """A member that says it holds 10 MB and ends long before."""
+    return _central_size(zip_of({"items.csv": ITEMS.encode()}), 10_000_000)
+
+
+def bad_crc() -> bytes:
+    data = bytearray(zip_of({"items.csv": ITEMS.encode()}, zipfile.ZIP_STORED))
+    at = data.index(b"Pompe")
+    data[at] = ord("X")  # the stored bytes change, the recorded CRC does not
+    return bytes(data)
+
+
+def nested_zip() -> bytes:
+    inner = zip_of({"items.csv": ITEMS.encode()})
+    return zip_of({"items.csv": ITEMS.encode(), "more/inner.zip": inner})
+
+
+def workbook(rows: Sequence[Sequence[object]], title: str = "items") -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title
+    for row in rows:
+        ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _patch_sheet(data: bytes, change: Callable[[str], str]) -> bytes:
+    """The workbook with its first sheet's XML rewritten by ``change``."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode()).encode()
+            out.writestr(info.filename, content)
+    return buf.getvalue()
+
+
+ITEM_ROWS: list[list[object]] = [["id", "name", "kind"], ["P", "Pompe", "product"]]
+
+
+def lying_dimension() -> bytes:
+    """A valid workbook whose sheet declares the whole grid, A1:XFD1048576."""
+    return _patch_sheet(
+        workbook(ITEM_ROWS),
+        lambda x: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', x),
+    )
+
+
+def far_row() -> bytes:
+    """A workbook with one more cell far below Excel's last row."""
+    return _patch_sheet(
+        workbook(ITEM_ROWS),
+        lambda x: x.replace(
+            "</sheetData>",
+            '<row r="90000000"><c r="A90000000" t="inlineStr"><is><t>Z</t></is></c></row>'
+            "</sheetData>",
+        ),
+    )
+
+
+def truncated_xlsx() -> bytes:
+    data = workbook(ITEM_ROWS)
+    return data[: len(data) // 2]
+
+
+def huge_json_number() -> bytes:
+    return (
+        b'{"items": [\n{"id": "P", "name": "Pompe", "kind": "product", "unit_value_eur": '
+        + b"9" * 5000
+        + b"}]}"
+    )
+
+
+#: name -> (upload file name, a maker of its bytes, the expected message as a regex).
+CASES: dict[str, tuple[str, Callable[[], bytes], str]] = {
+    "zip-bad-crc": ("lot.zip", bad_crc, r"lot.zip/items.csv: damaged zip member \(Bad CRC-32"),
+    "zip-member-says-smaller": ("lot.zip", lying_small, r"lot.zip/items.csv: damaged zip member"),
+    "zip-member-says-larger": (
+        "lot.zip",
+        lying_large,
+        r"lot.zip/items.csv: the zip says this member holds 10000000 bytes, it holds 47",
+    ),
+    "zip-nested": ("lot.zip", nested_zip, r"lot.zip/more/inner.zip: an archive inside the zip"),
+    "zip-not-a-zip": ("lot.zip", lambda: b"PK\x03\x04 not really", r"lot.zip: not a readable zip"),
+    "json-deep": ("lot.json", lambda: b"[" * 100_000, r"lot.json:1: JSON nested more than 32"),
+    "json-deep-in-a-row": (
+        "lot.json",
+        lambda: b'{"items": [\n{"id": ' + b"[" * 50_000 + b"\n}]}",
+        r"lot.json:2: JSON nested more than 32",
+    ),
+    "json-huge-number": ("lot.json", huge_json_number, r"lot.json:2: a number of 5000 digits"),
+    "json-latin1": (
+        "lot.json",
+        lambda: '{"items": [{"id": "É"}]}'.encode("latin-1"),
+        r"lot.json:1: unreadable bytes: not UTF-8",
+    ),
+    "csv-utf16-broken": (
+        "items.csv",
+        lambda: b"\xff\xfei\x00d\x00\x00\xd8",
+        r"items.csv: unreadable UTF-16 text",
+    ),
+    "xlsx-truncated": ("lot.xlsx", truncated_xlsx, r"lot.xlsx: not a readable xlsx workbook"),
+    "xlsx-not-a-zip": ("lot.xlsx", lambda: b"hello", r"lot.xlsx: not a readable xlsx workbook"),
+    "xlsx-bad-sheet-xml": (
+        "lot.xlsx",
+        lambda: _patch_sheet(workbook(ITEM_ROWS), lambda x: x.replace("</sheetData>", "<row>")),
+        r"lot.xlsx\[items\]: not a readable xlsx workbook",
+    ),
+}
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """Fail (rather than hang) a read that would take minutes: a guard, not a benchmark."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError("still reading after 60 s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def refused(name: str, data: bytes, limits: IngestLimits | None = None) -> list[str]:
+    with pytest.raises(DatasetError) as err:
+        validate(read_upload(name, data, limits))
+    return [str(i) for i in err.value.issues]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_malformed_container_is_refused_with_a_clear_message(case: str, deadline: None) -> None:
+    name, make, message = CASES[case]
+    issues = refused(name, make())
+    assert len(issues) == 1 and re.match(message, issues[0]), issues
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cli_ingest_prints_the_message_and_exits_1(case: str, tmp_path: Path) -> None:
+    name, make, message = CASES[case]
+    path = tmp_path / name
+    path.write_bytes(make())
+    graph = tmp_path / "graph.json"
+    result = CliRunner().invoke(cli, ["--store", str(graph), "ingest", "--no-progress", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert re.match(message, lines[0]), lines
+    assert "Traceback" not in result.output
+    assert not graph.exists()
+
+
+def test_a_zip_bomb_is_refused_by_what_it_expands_to(tmp_path: Path) -> None:
+    bomb = newline_bomb()
+    assert len(bomb) < 600_000  # 500 MiB of newlines in about 500 KB
+    issues = refused("bombe.zip", bomb)
+    assert issues == [
+        "bombe.zip/items.csv: the dataset expands to more than 256 MiB once decompressed "
+        "(limit FILIERE_INGEST_MAX_BYTES)"
+    ]
+
+
+def test_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "bombe.zip"
+    path.write_bytes(newline_bomb(8 * MiB))
+    monkeypatch.setenv("FILIERE_INGEST_MAX_BYTES", str(4 * MiB))
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "g.json"), "ingest", str(path)])
+    assert result.exit_code == 1
+    assert "more than 4 MiB once decompressed" in result.stderr
+    monkeypatch.setenv("FILIERE_INGEST_MAX_BYTES", str(16 * MiB))
+    monkeypatch.setenv("FILIERE_INGEST_MAX_ROWS", "1000")
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "g.json"), "ingest", str(path)])
+    assert result.exit_code == 1
+    assert "bombe.zip/items.csv:1001: more than 1000 rows" in result.stderr
+
+
+def test_a_lying_dimension_is_read_by_the_cells_present(deadline: None) -> None:
+    tables = read_upload("lot.xlsx", lying_dimension())
+    assert tables["items"].rows == [(2, {"id": "P", "name": "Pompe", "kind": "product"})]
+    assert tables["items"].columns == ["id", "name", "kind"]
+
+
+def test_rows_far_below_are_bounded(deadline: None) -> None:
+    issues = refused("lot.xlsx", far_row(), IngestLimits(max_rows=10_000))
+    assert issues == [
+        "lot.xlsx[items]:10001: more than 10000 rows in the dataset (limit FILIERE_INGEST_MAX_ROWS)"
+    ]
+
+
+def test_too_many_cells_columns_rows_are_refused() -> None:
+    wide = ",".join(f"c{i}" for i in range(300)) + "\n"
+    assert refused("items.csv", wide.encode()) == [
+        "items.csv:1: 300 columns, more than the limit of 256 (FILIERE_INGEST_MAX_COLUMNS)"
+    ]
+    # Trailing empty cells (Excel's trailing separators) do not count as columns.
+    padded = ("id,name,kind" + "," * 400 + "\nP,Pompe,product\n").encode()
+    assert read_upload("items.csv", padded)["items"].columns == ["id", "name", "kind"]
+    rows = ("id,name,kind\n" + "P,Pompe,product\n" * 50).encode()
+    assert refused("items.csv", rows, IngestLimits(max_cells=90)) == [
+        "items.csv:31: more than 90 cells in the dataset (limit FILIERE_INGEST_MAX_CELLS)"
+    ]
+    sheet = workbook([["id", "name", "kind"]] + [["P", "Pompe", "product"]] * 20)
+    assert refused("lot.xlsx", sheet, IngestLimits(max_rows=5)) == [
+        "lot.xlsx[items]:6: more than 5 rows in the dataset (limit FILIERE_INGEST_MAX_ROWS)"
+    ]
+    many = zip_of({f"t{i}.csv": b"id\n" for i in range(30)})
+    assert refused("lot.zip", many, IngestLimits(max_files=20)) == [
+        "lot.zip/t27.csv: more than 20 files in the dataset"
+    ]
+
+
+def test_a_workbook_bomb_is_refused_by_its_inflated_size() -> None:
+    big = workbook([["id", "name", "kind"]] + [["P", "x" * 1000, "product"]] * 3000)
+    assert len(big) < 200_000
+    issues = refused("lot.xlsx", big, IngestLimits(max_bytes=MiB))
+    assert issues == [
+        "lot.xlsx: the dataset expands to more than 1 MiB once decompressed "
+        "(limit FILIERE_INGEST_MAX_BYTES)"
+    ]
+
+
+def test_the_api_answers_422_for_each_malformed_container(
+    embedded_store: EmbeddedStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from api_support import start_api
+
+    with start_api(embedded_store, tmp_path, request) as api, api.client("editor") as c:
+        for case in sorted(CASES):
+            name, make, message = CASES[case]
+            r = c.post("/datasets", files={"file": (name, make())})
+            assert r.status_code == 422, (case, r.text)
+            errors = r.json()["errors"]
+            line = errors[0].get("line")
+            where = errors[0]["file"] + (f":{line}" if line else "")
+            assert re.match(message, f"{where}: {errors[0]['message']}"), (case, errors)
+        r = c.post("/datasets", files={"file": ("bombe.zip", newline_bomb())})
+        assert r.status_code == 422 and "256 MiB" in r.json()["errors"][0]["message"]
+        assert c.get("/health").status_code == 200
+    assert embedded_store.get_node(Label.ITEM, "P") is None
