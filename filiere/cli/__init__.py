@@ -13,11 +13,17 @@ import click
 
 from filiere.cli.context import AppContext
 from filiere.errors import DatasetError, FiliereError
+from filiere.i18n import _
+from filiere.incidents import record
 from filiere.settings import Settings
 
 
 class FiliereGroup(click.Group):
-    """A group that turns filiere's errors into messages and exit status 1."""
+    """A group that turns filiere's errors into messages and exit status 1.
+
+    Any other error is a bug: the user gets one line with an incident id, the
+    traceback goes to a log file (:mod:`filiere.incidents`).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,6 +41,21 @@ class FiliereGroup(click.Group):
         except OSError as e:  # a file or folder the user named cannot be read or written
             where = f"{e.filename}: " if e.filename else ""
             click.echo(f"error: {where}{e.strerror or e}", err=True)
+            sys.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors, --help, Ctrl-C: click prints these itself
+        except Exception as e:  # the top-level guard: a bug must not print a traceback
+            incident = record(e, ctx.invoked_subcommand)
+            if incident.log is None:
+                message = _("error: unexpected error ({kind}), incident {id}; please report it")
+            else:
+                message = _(
+                    "error: unexpected error ({kind}), incident {id}; please report it "
+                    "with the file {log}"
+                )
+            click.echo(
+                message.format(kind=type(e).__name__, id=incident.id, log=incident.log), err=True
+            )
             sys.exit(1)
 
 
