@@ -74,7 +74,13 @@ def ingest(
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @pass_app
 def export(app: AppContext, directory: Path) -> None:
-    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format)."""
+    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format).
+
+    Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+    carriage return; plain numbers aside) is written after a ' text marker, so opening
+    a file in Excel or LibreOffice runs nothing. filiere ingest reads the marker off:
+    the values come back exactly.
+    """
     files = export_dataset(app.store, directory)
     for f in files:
         click.echo(str(f))
