@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -81,6 +82,7 @@ class EmbeddedStore(GraphStore):
         self.uri = str(self.path)
         self._stamp: tuple[int, int] | None = None
         self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._holder = threading.local()  # .depth: how deep this thread holds the lock
         self._load_if_changed()
 
     # -- persistence -------------------------------------------------------------------------
@@ -144,10 +146,25 @@ class EmbeddedStore(GraphStore):
         self._stamp = file_stamp(self.path)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def exclusive(self) -> Iterator[None]:
+        """Hold the writer lock file (re-entrant), with the graph as last saved."""
+        depth = getattr(self._holder, "depth", 0)
+        if depth:
+            self._holder.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._holder.depth = depth
+            return
         with file_lock(self.path):
-            self._load_if_changed()
-            yield
+            self._holder.depth = 1
+            try:
+                self._load_if_changed()
+                yield
+            finally:
+                self._holder.depth = 0
+
+    _locked = exclusive
 
     # -- GraphStore --------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ readers.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -71,6 +73,7 @@ class Neo4jStore(GraphStore):
         except ValueError as e:
             raise StoreError(f"bad Neo4j URI {uri!r}: {e}") from None
         self._schema_ready = False
+        self._holder = threading.local()  # .depth: how deep this thread holds the lock
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -84,9 +87,14 @@ class Neo4jStore(GraphStore):
         return self.read(lambda tx: [r.data() for r in tx.run(query, params)])
 
     def _call(self, fn: Callable[[neo4j.Session], T]) -> T:
+        with self._translated(), self.driver.session(database=self.database) as session:
+            return fn(session)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn the driver's errors into :class:`StoreError`."""
         try:
-            with self.driver.session(database=self.database) as session:
-                return fn(session)
+            yield
         except Neo4jAuthError as e:
             raise StoreError(f"{self.uri}: authentication failed: {e.message}") from None
         except ServiceUnavailable as e:
@@ -100,13 +108,45 @@ class Neo4jStore(GraphStore):
             return
 
         def create(session: neo4j.Session) -> None:
-            for stmt in constraints_cypher():
+            for stmt in [*constraints_cypher(), q.INGEST_LOCK_CONSTRAINT]:
                 session.run(stmt).consume()
 
         self._call(create)
         self._schema_ready = True
 
     # -- GraphStore --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the ingest lock: a transaction that MERGEs the lock node and never commits.
+
+        The node's unique constraint makes another holder's MERGE wait until this
+        transaction ends (rolled back: the node is never seen). Reads and writes made
+        meanwhile, in other transactions, see everything committed before.
+        """
+        depth = getattr(self._holder, "depth", 0)
+        if depth:
+            self._holder.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._holder.depth = depth
+            return
+        self.ensure_schema()
+        with self._translated():
+            session = self.driver.session(database=self.database)
+            tx: neo4j.Transaction | None = None
+            try:
+                tx = session.begin_transaction()
+                tx.run(q.TAKE_INGEST_LOCK).consume()
+                self._holder.depth = 1
+                yield
+            finally:
+                self._holder.depth = 0
+                with contextlib.suppress(Exception):  # the server may be gone: nothing to undo
+                    if tx is not None:
+                        tx.close()  # rolls back: the lock node is never committed
+                    session.close()
 
     def write(
         self,
