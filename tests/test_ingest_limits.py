@@ -257,6 +257,27 @@ def test_a_lying_dimension_is_read_by_the_cells_present(deadline: None) -> None:
     assert tables["items"].columns == ["id", "name", "kind"]
 
 
+def _in_last_row(cell: str) -> Callable[[str], str]:
+    def change(xml: str) -> str:
+        head, tail = xml.rsplit("</row>", 1)
+        return head + cell + "</row>" + tail
+
+    return change
+
+
+def test_a_cell_far_right_is_refused_an_empty_one_ignored(deadline: None) -> None:
+    wide = _patch_sheet(
+        workbook(ITEM_ROWS), _in_last_row('<c r="XFD2" t="inlineStr"><is><t>loin</t></is></c>')
+    )
+    assert refused("lot.xlsx", wide) == [
+        "lot.xlsx[items]:2: 16384 columns, more than the limit of 256 (FILIERE_INGEST_MAX_COLUMNS)"
+    ]
+    empty = _patch_sheet(workbook(ITEM_ROWS), _in_last_row('<c r="XFD2" s="0"/>'))
+    assert read_upload("lot.xlsx", empty)["items"].rows == [
+        (2, {"id": "P", "name": "Pompe", "kind": "product"})
+    ]
+
+
 def test_rows_far_below_are_bounded(deadline: None) -> None:
     issues = refused("lot.xlsx", far_row(), IngestLimits(max_rows=10_000))
     assert issues == [

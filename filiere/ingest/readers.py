@@ -211,8 +211,7 @@ def _sheet_rows(sheet: Any, file: str, budget: Budget) -> Iterator[tuple[int, li
     sheet.reset_dimensions()  # a sheet may declare A1:XFD1048576: read only the cells it has
     for i, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         budget.row(file, i, len(values))
-        cells = [cell_text(v) for v in budget.columns(file, i, list(values))] if values else []
-        yield i, cells
+        yield i, budget.columns(file, i, [cell_text(v) for v in values])
 
 
 def read_xlsx(
