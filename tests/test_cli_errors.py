@@ -102,3 +102,11 @@ def test_an_unexpected_error_is_one_line_with_an_incident_and_a_log(
 def test_usage_errors_are_still_clicks(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "g.json"), "deps"])
     assert result.exit_code == 2 and "Missing argument" in result.output
+
+
+def test_a_bad_setting_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FILIERE_INGEST_MAX_BYTES", "beaucoup")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, output = run("--store", str(tmp_path / "g.json"), "ingest", str(EXAMPLE))
+    assert code == 1
+    assert "FILIERE_INGEST_MAX_BYTES" in output and "incident" not in output

@@ -10,9 +10,10 @@ import sys
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from filiere.cli.context import AppContext
-from filiere.errors import DatasetError, FiliereError
+from filiere.errors import ConfigError, DatasetError, FiliereError
 from filiere.i18n import _
 from filiere.incidents import record
 from filiere.settings import Settings
@@ -74,7 +75,13 @@ def cli(ctx: click.Context, store: str | None) -> None:
     Load products, components, materials and suppliers, then find single-country
     dependencies and local sourcing routes.
     """
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(_("invalid setting: {problems}").format(problems=problems)) from None
     if store:
         settings = settings.model_copy(update={"store": store})
     ctx.obj = AppContext(settings)
