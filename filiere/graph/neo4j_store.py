@@ -27,6 +27,9 @@ from filiere.i18n import _, ngettext
 
 T = TypeVar("T")
 
+#: Longest an ingest may hold (or wait for) the ingest lock on Neo4j, in seconds.
+LOCK_TIMEOUT_S = 6 * 3600
+
 #: Writes one chunk in the transaction it is given; returns how many it created.
 Step = Callable[[ManagedTransaction | neo4j.Transaction], int]
 
@@ -155,7 +158,9 @@ class Neo4jStore(GraphStore):
             session = self.driver.session(database=self.database)
             tx: neo4j.Transaction | None = None
             try:
-                tx = session.begin_transaction()
+                # Its own timeout: a batched load may outlast db.transaction.timeout
+                # (60 s with the launcher), and the lock must last as long as the load.
+                tx = session.begin_transaction(timeout=LOCK_TIMEOUT_S)
                 tx.run(q.TAKE_INGEST_LOCK).consume()
                 self._holder.depth = 1
                 yield
