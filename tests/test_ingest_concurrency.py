@@ -120,3 +120,42 @@ def test_concurrent_ingests_are_serialisable(
             w.join(timeout=30)
             if w.is_alive():
                 w.kill()
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def test_concurrent_uploads_are_serialisable(
+    store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api_support import start_api
+
+    def upload(name: str, link: tuple[str, str]) -> tuple[str, Any]:
+        items = f"id,name,kind\n{name},{name},component\n"
+        data = _zip({"items.csv": items, "bom.csv": f"parent,child\n{link[0]},{link[1]}\n"})
+        with api.client("editor") as c:
+            r = c.post("/datasets", files={"file": (f"{name}.zip", data)})
+        return name, r
+
+    with start_api(store, tmp_path, request, load=False) as api:
+        for n in range(6):
+            store.clear()
+            load(_dataset(tmp_path / f"base{n}", "X", None), store, progress=False)
+            load(_dataset(tmp_path / f"y{n}", "Y", None), store, progress=False)
+            with ThreadPoolExecutor(2) as pool:
+                done = list(pool.map(lambda a: upload(*a), [("A", ("X", "Y")), ("B", ("Y", "X"))]))
+            codes = sorted(r.status_code for _, r in done)
+            assert codes == [201, 422], [(name, r.text) for name, r in done]
+            [refused] = [r for _, r in done if r.status_code == 422]
+            assert "cycle in the bill of materials" in refused.text
+            assert len(_links(store)) == 1
