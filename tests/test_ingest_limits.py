@@ -307,6 +307,19 @@ def test_too_many_cells_columns_rows_are_refused() -> None:
     ]
 
 
+def test_a_json_file_is_bounded_before_it_is_parsed() -> None:
+    rows = ",\n".join(f'{{"id": "P{i}", "name": "x", "kind": "product"}}' for i in range(50))
+    data = ('{"items": [\n' + rows + "]}").encode()
+    assert refused("lot.json", data, IngestLimits(max_rows=20)) == [
+        "lot.json: more than 20 rows in the dataset (limit FILIERE_INGEST_MAX_ROWS)"
+    ]
+    values = ('{"items": [' + ",".join(["1"] * 1000) + "]}").encode()
+    assert refused("lot.json", values, IngestLimits(max_cells=500)) == [
+        "lot.json: more than 500 cells in the dataset (limit FILIERE_INGEST_MAX_CELLS)"
+    ]
+    assert len(read_upload("lot.json", data, IngestLimits(max_rows=50))["items"].rows) == 50
+
+
 def test_a_workbook_bomb_is_refused_by_its_inflated_size() -> None:
     big = workbook([["id", "name", "kind"]] + [["P", "x" * 1000, "product"]] * 3000)
     assert len(big) < 200_000

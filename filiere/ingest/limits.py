@@ -96,6 +96,28 @@ class Budget:
                 _("more than {n} files in the dataset").format(n=self.limits.max_files),
             )
 
+    def expect(self, file: str, rows: int, cells: int) -> None:
+        """Refuse up front a file that holds at least ``rows`` rows and ``cells`` cells.
+
+        For formats parsed whole (JSON), so that the limits bound memory too.
+        """
+        if self.rows + rows > self.limits.max_rows:
+            raise refuse(
+                file,
+                None,
+                _("more than {n} rows in the dataset (limit FILIERE_INGEST_MAX_ROWS)").format(
+                    n=self.limits.max_rows
+                ),
+            )
+        if self.cells + cells > self.limits.max_cells:
+            raise refuse(
+                file,
+                None,
+                _("more than {n} cells in the dataset (limit FILIERE_INGEST_MAX_CELLS)").format(
+                    n=self.limits.max_cells
+                ),
+            )
+
     def row(self, file: str, line: int, width: int) -> None:
         """Count one row of ``width`` cells (blank rows count: they cost reading too)."""
         self.rows += 1

@@ -347,6 +347,9 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
         raise DatasetError(
             [DatasetIssue(display, _line_of(data, e.start), "unreadable bytes: not UTF-8")]
         ) from None
+    # Parsed whole: bound what it can hold first (each row is an object, each value
+    # but the last of a list or object follows a comma).
+    budget.expect(display, rows=data.count(b"{") - 1, cells=data.count(b","))
     try:
         raw = json.loads(text, parse_int=_number(int), parse_float=_number(float))
     except json.JSONDecodeError as e:
