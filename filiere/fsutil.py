@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,36 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def try_file_lock(path: Path) -> Iterator[bool]:
+    """Like :func:`file_lock` without waiting: yields whether the lock was taken."""
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+#: The names :func:`atomic_write_text` gives its temporary files (``tempfile.mkstemp``).
+TEMP_SUFFIX = re.compile(r"[a-z0-9_]{8}")
+
+
+def stale_temp_files(path: Path) -> list[Path]:
+    """Temporary files :func:`atomic_write_text` left beside ``path`` (a writer killed midway).
+
+    Only call this while holding ``path``'s lock: writers write under it, so no such
+    file is then in use.
+    """
+    prefix = f".{path.name}."
+    try:
+        names = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    except FileNotFoundError:
+        return []
+    return [p for p in names if TEMP_SUFFIX.fullmatch(p.name[len(prefix) :])]

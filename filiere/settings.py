@@ -46,6 +46,30 @@ class Settings(BaseSettings):
     home_country: str = Field(
         "FR", validation_alias=AliasChoices("FILIERE_HOME_COUNTRY", "home_country")
     )
+    ingest_max_bytes: int = Field(
+        256 * 1024 * 1024,
+        ge=1024,
+        validation_alias=AliasChoices("FILIERE_INGEST_MAX_BYTES", "ingest_max_bytes"),
+        description="Most bytes a dataset may expand to once decompressed (all files).",
+    )
+    ingest_max_rows: int = Field(
+        2_000_000,
+        ge=1,
+        validation_alias=AliasChoices("FILIERE_INGEST_MAX_ROWS", "ingest_max_rows"),
+        description="Most rows (blank ones included) read from one dataset.",
+    )
+    ingest_max_columns: int = Field(
+        256,
+        ge=1,
+        validation_alias=AliasChoices("FILIERE_INGEST_MAX_COLUMNS", "ingest_max_columns"),
+        description="Most columns of one table.",
+    )
+    ingest_max_cells: int = Field(
+        20_000_000,
+        ge=1,
+        validation_alias=AliasChoices("FILIERE_INGEST_MAX_CELLS", "ingest_max_cells"),
+        description="Most cells read from one dataset (empty cells of a sheet included).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,41 @@ def test_ingest_of_the_current_folder_names_its_source(
     assert code == 0, output
     node = EmbeddedStore(store).get_node(Label.ITEM, "CAPT-DEB")
     assert node is not None and node["source"] == "capteur"
+
+
+def test_an_unexpected_error_is_one_line_with_an_incident_and_a_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import filiere.cli.ingest_cmds
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("the bug under test")
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(filiere.cli.ingest_cmds, "load", broken)
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "g.json"), "ingest", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = result.stderr.splitlines()
+    assert "ZeroDivisionError" in line and "the bug under test" not in line
+    incident = re.search(r"incident (\S+);", line)
+    assert incident is not None
+    logs = list((tmp_path / "data" / "filiere" / "logs").iterdir())
+    assert [p.name for p in logs] == [f"incident-{incident.group(1)}.log"]
+    assert str(logs[0]) in line
+    text = logs[0].read_text(encoding="utf-8")
+    assert "Traceback" in text and "the bug under test" in text and "command: ingest" in text
+    assert logs[0].stat().st_mode & 0o077 == 0
+
+
+def test_usage_errors_are_still_clicks(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "g.json"), "deps"])
+    assert result.exit_code == 2 and "Missing argument" in result.output
+
+
+def test_a_bad_setting_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FILIERE_INGEST_MAX_BYTES", "beaucoup")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, output = run("--store", str(tmp_path / "g.json"), "ingest", str(EXAMPLE))
+    assert code == 1
+    assert "FILIERE_INGEST_MAX_BYTES" in output and "incident" not in output

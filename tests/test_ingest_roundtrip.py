@@ -18,6 +18,7 @@ from filiere.graph.store import GraphStore
 from filiere.ingest import export_dataset, load, read_tables, validate
 from filiere.ingest.build import build_batch, process_id
 from filiere.ingest.values import format_number
+from filiere.spreadsheet import read_text
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -163,7 +164,12 @@ def expected_dataset(rows: Rows) -> Dataset:
     for name, table in rows.items():
         models = []
         for row in table:
-            values = {k: v for k, v in row.items() if v is not None}
+            # Documented: a leading ' before = + - @ or ' is the text marker, read off.
+            values = {
+                k: read_text(v) if isinstance(v, str) else v
+                for k, v in row.items()
+                if v is not None
+            }
             if "country" in values:
                 values["country"] = COUNTRIES.get(values["country"], values["country"])
             if "process" in values:

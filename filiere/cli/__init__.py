@@ -10,15 +10,21 @@ import sys
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from filiere.cli.context import AppContext
-from filiere.errors import DatasetError, FiliereError
+from filiere.errors import ConfigError, DatasetError, FiliereError
 from filiere.i18n import LANGUAGES, _, ngettext, set_language
+from filiere.incidents import record
 from filiere.settings import Settings
 
 
 class FiliereGroup(click.Group):
-    """A group that turns filiere's errors into messages and exit status 1."""
+    """A group that turns filiere's errors into messages and exit status 1.
+
+    Any other error is a bug: the user gets one line with an incident id, the
+    traceback goes to a log file (:mod:`filiere.incidents`).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -42,6 +48,21 @@ class FiliereGroup(click.Group):
         except OSError as e:  # a file or folder the user named cannot be read or written
             where = f"{e.filename}: " if e.filename else ""
             click.echo(_("error: {message}").format(message=f"{where}{e.strerror or e}"), err=True)
+            sys.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors, --help, Ctrl-C: click prints these itself
+        except Exception as e:  # the top-level guard: a bug must not print a traceback
+            incident = record(e, ctx.invoked_subcommand)
+            if incident.log is None:
+                message = _("error: unexpected error ({kind}), incident {id}; please report it")
+            else:
+                message = _(
+                    "error: unexpected error ({kind}), incident {id}; please report it "
+                    "with the file {log}"
+                )
+            click.echo(
+                message.format(kind=type(e).__name__, id=incident.id, log=incident.log), err=True
+            )
             sys.exit(1)
 
 
@@ -68,7 +89,13 @@ def cli(ctx: click.Context, store: str | None, lang: str | None) -> None:
     dependencies and local sourcing routes.
     """
     set_language(lang)  # None: FILIERE_LANG, else French
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(_("invalid setting: {problems}").format(problems=problems)) from None
     if store:
         settings = settings.model_copy(update={"store": store})
     ctx.obj = AppContext(settings)

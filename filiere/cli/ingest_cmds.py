@@ -10,6 +10,7 @@ from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, summary_table
 from filiere.i18n import _, ngettext
 from filiere.ingest import LoadReport, export_dataset, load
+from filiere.ingest.limits import IngestLimits
 
 
 def table_words(table: str, n: int) -> str:
@@ -109,6 +110,7 @@ def ingest(
         progress=not no_progress,
         source=source,
         atomic=not batched,
+        limits=IngestLimits.from_settings(app.settings),
     )
     _print_report(report, verbose)
 
@@ -117,7 +119,13 @@ def ingest(
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @pass_app
 def export(app: AppContext, directory: Path) -> None:
-    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format)."""
+    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format).
+
+    Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+    carriage return; plain numbers aside) is written after a ' text marker, so opening
+    a file in Excel or LibreOffice runs nothing. filiere ingest reads the marker off:
+    the values come back exactly.
+    """
     files = export_dataset(app.store, directory)
     for f in files:
         click.echo(str(f))

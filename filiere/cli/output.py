@@ -15,6 +15,7 @@ from rich.table import Table
 
 from filiere.graph.records import WriteSummary
 from filiere.i18n import _
+from filiere.spreadsheet import csv_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -77,7 +78,7 @@ def print_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell(row.get(c), words=False) for c in columns])
+            writer.writerow([csv_text(cell(row.get(c), words=False)) for c in columns])
         return
     if fmt == "json":
         print_json([{c: row.get(c) for c in columns} for row in rows])

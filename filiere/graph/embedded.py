@@ -9,7 +9,8 @@ File format (UTF-8 JSON, documented in ``docs/schema.md``)::
 
 Saves are atomic: the file is written beside the target, flushed to disk, then
 renamed over it, so a crash leaves the old file or the new one, never a torn one.
-A lock file serialises writers; readers reload when the file changes on disk.
+A lock file serialises writers; readers reload when the file changes on disk. The
+temp file of a save killed midway is removed when the store is next opened or saved.
 
 >>> import tempfile, pathlib
 >>> from filiere.graph.records import GraphBatch, NodeRecord
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -32,7 +34,13 @@ from typing import Any, ClassVar, TypeVar
 import networkx as nx
 
 from filiere.errors import StoreError
-from filiere.fsutil import atomic_write_text, file_lock, file_stamp
+from filiere.fsutil import (
+    atomic_write_text,
+    file_lock,
+    file_stamp,
+    stale_temp_files,
+    try_file_lock,
+)
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore
@@ -81,6 +89,8 @@ class EmbeddedStore(GraphStore):
         self.uri = str(self.path)
         self._stamp: tuple[int, int] | None = None
         self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._holder = threading.local()  # .depth: how deep this thread holds the lock
+        self._remove_stale_files(wait=False)
         self._load_if_changed()
 
     # -- persistence -------------------------------------------------------------------------
@@ -118,8 +128,26 @@ class EmbeddedStore(GraphStore):
             )
         return g
 
+    def _remove_stale_files(self, *, wait: bool) -> None:
+        """Remove the temp files of saves killed midway (``.graph.json.XXXXXXXX``).
+
+        Only this store's own pattern, and only under its writer lock (held by the
+        caller when ``wait``; else taken if free, skipped if a save is running).
+        """
+        if wait:
+            for p in stale_temp_files(self.path):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+            return
+        if not stale_temp_files(self.path):
+            return
+        with try_file_lock(self.path) as taken:
+            if taken:
+                self._remove_stale_files(wait=True)
+
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_files(wait=True)  # called under the writer lock
         batch = _export(self._graph)
         data = {
             "format": FORMAT,
@@ -144,10 +172,25 @@ class EmbeddedStore(GraphStore):
         self._stamp = file_stamp(self.path)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def exclusive(self) -> Iterator[None]:
+        """Hold the writer lock file (re-entrant), with the graph as last saved."""
+        depth = getattr(self._holder, "depth", 0)
+        if depth:
+            self._holder.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._holder.depth = depth
+            return
         with file_lock(self.path):
-            self._load_if_changed()
-            yield
+            self._holder.depth = 1
+            try:
+                self._load_if_changed()
+                yield
+            finally:
+                self._holder.depth = 0
+
+    _locked = exclusive
 
     # -- GraphStore --------------------------------------------------------------------------
 

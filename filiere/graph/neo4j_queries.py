@@ -6,7 +6,15 @@ relationship types and property names come from :mod:`filiere.graph.schema`.
 
 from __future__ import annotations
 
-from filiere.graph.schema import KEY, REL_IDENTITY, Kind, Label, Rel
+from filiere.graph.schema import (
+    INGEST_LOCK_KEY,
+    INGEST_LOCK_LABEL,
+    KEY,
+    REL_IDENTITY,
+    Kind,
+    Label,
+    Rel,
+)
 
 KIND_LABELS = ":".join(k.label.value for k in Kind)
 
@@ -72,3 +80,11 @@ def get_nodes(label: Label) -> str:
 def rels_of_type(rtype: Rel) -> str:
     """Every relationship of one type, with both ends' labels and properties."""
     return EXPORT_RELS.replace("[r]", f"[r:{rtype.value}]", 1)
+
+
+#: The ingest lock: a unique node that the holder's transaction MERGEs and never commits.
+INGEST_LOCK_CONSTRAINT = (
+    f"CREATE CONSTRAINT filiere_ingest_lock IF NOT EXISTS "
+    f"FOR (n:{INGEST_LOCK_LABEL}) REQUIRE n.{INGEST_LOCK_KEY} IS UNIQUE"
+)
+TAKE_INGEST_LOCK = f"MERGE (:{INGEST_LOCK_LABEL} {{{INGEST_LOCK_KEY}: 'ingest'}})"

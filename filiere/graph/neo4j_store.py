@@ -7,6 +7,8 @@ readers.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -14,15 +16,19 @@ from typing import Any, ClassVar, TypeVar
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError as Neo4jAuthError
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j.exceptions import DriverError, IncompleteCommit, Neo4jError, ServiceUnavailable
 
 from filiere.errors import StoreError
 from filiere.graph import neo4j_queries as q
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, KEYED_LABELS, Label, Rel, constraints_cypher
 from filiere.graph.store import GraphStore
+from filiere.i18n import _, ngettext
 
 T = TypeVar("T")
+
+#: Longest an ingest may hold (or wait for) the ingest lock on Neo4j, in seconds.
+LOCK_TIMEOUT_S = 6 * 3600
 
 #: Writes one chunk in the transaction it is given; returns how many it created.
 Step = Callable[[ManagedTransaction | neo4j.Transaction], int]
@@ -31,6 +37,15 @@ Step = Callable[[ManagedTransaction | neo4j.Transaction], int]
 def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
+
+
+def _describe(e: Exception) -> str:
+    """A driver or server error in a few words."""
+    if isinstance(e, ServiceUnavailable | neo4j.exceptions.SessionExpired):
+        return _("Neo4j is not reachable ({reason})").format(reason=e)
+    if isinstance(e, Neo4jError):
+        return f"{e.code}: {e.message}"
+    return str(e) or type(e).__name__
 
 
 def _keyed_label(labels: Sequence[str]) -> Label:
@@ -71,6 +86,7 @@ class Neo4jStore(GraphStore):
         except ValueError as e:
             raise StoreError(f"bad Neo4j URI {uri!r}: {e}") from None
         self._schema_ready = False
+        self._holder = threading.local()  # .depth: how deep this thread holds the lock
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -84,11 +100,24 @@ class Neo4jStore(GraphStore):
         return self.read(lambda tx: [r.data() for r in tx.run(query, params)])
 
     def _call(self, fn: Callable[[neo4j.Session], T]) -> T:
+        with self._translated(), self.driver.session(database=self.database) as session:
+            return fn(session)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn the driver's errors into :class:`StoreError`."""
         try:
-            with self.driver.session(database=self.database) as session:
-                return fn(session)
+            yield
         except Neo4jAuthError as e:
             raise StoreError(f"{self.uri}: authentication failed: {e.message}") from None
+        except IncompleteCommit as e:
+            raise StoreError(
+                _(
+                    "{uri}: the connection was lost while Neo4j committed the write ({reason}): "
+                    "it may or may not have been saved; run the same command again to be sure "
+                    "(writes are idempotent)"
+                ).format(uri=self.uri, reason=e)
+            ) from None
         except ServiceUnavailable as e:
             raise StoreError(f"{self.uri}: Neo4j is not reachable ({e})") from None
         except Neo4jError as e:
@@ -100,13 +129,47 @@ class Neo4jStore(GraphStore):
             return
 
         def create(session: neo4j.Session) -> None:
-            for stmt in constraints_cypher():
+            for stmt in [*constraints_cypher(), q.INGEST_LOCK_CONSTRAINT]:
                 session.run(stmt).consume()
 
         self._call(create)
         self._schema_ready = True
 
     # -- GraphStore --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the ingest lock: a transaction that MERGEs the lock node and never commits.
+
+        The node's unique constraint makes another holder's MERGE wait until this
+        transaction ends (rolled back: the node is never seen). Reads and writes made
+        meanwhile, in other transactions, see everything committed before.
+        """
+        depth = getattr(self._holder, "depth", 0)
+        if depth:
+            self._holder.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._holder.depth = depth
+            return
+        self.ensure_schema()
+        with self._translated():
+            session = self.driver.session(database=self.database)
+            tx: neo4j.Transaction | None = None
+            try:
+                # Its own timeout: a batched load may outlast db.transaction.timeout
+                # (60 s with the launcher), and the lock must last as long as the load.
+                tx = session.begin_transaction(timeout=LOCK_TIMEOUT_S)
+                tx.run(q.TAKE_INGEST_LOCK).consume()
+                self._holder.depth = 1
+                yield
+            finally:
+                self._holder.depth = 0
+                with contextlib.suppress(Exception):  # the server may be gone: nothing to undo
+                    if tx is not None:
+                        tx.close()  # rolls back: the lock node is never committed
+                    session.close()
 
     def write(
         self,
@@ -140,12 +203,21 @@ class Neo4jStore(GraphStore):
                 progress(rows)
 
         def one_transaction(session: neo4j.Session) -> None:
-            with session.begin_transaction() as tx:
-                if replace:
-                    tx.run(q.DELETE_ALL).consume()
-                for name, rows, step in steps:
-                    done(name, rows, step(tx))
-                tx.commit()
+            try:
+                with session.begin_transaction() as tx:
+                    if replace:
+                        tx.run(q.DELETE_ALL).consume()
+                    for name, rows, step in steps:
+                        done(name, rows, step(tx))
+                    tx.commit()
+            except IncompleteCommit:
+                raise
+            except (Neo4jError, DriverError) as e:
+                raise StoreError(
+                    _("{uri}: {reason}; nothing was written (one transaction)").format(
+                        uri=self.uri, reason=_describe(e)
+                    )
+                ) from None
 
         def chunked(session: neo4j.Session) -> None:
             # Refuse dangling relationships before the first commit, as one
@@ -153,11 +225,32 @@ class Neo4jStore(GraphStore):
             self._check_ends(batch, replace=replace)
             if replace:
                 session.run(q.DELETE_ALL_BATCHED).consume()
-            for name, rows, step in steps:
-                done(name, rows, session.execute_write(step))
+            committed = 0
+            try:
+                for name, rows, step in steps:
+                    done(name, rows, session.execute_write(step))
+                    committed += 1
+            except Exception as e:  # any failure now leaves part of the load: say which
+                raise StoreError(
+                    self._interrupted(e, committed, len(steps), replace=replace)
+                ) from None
 
         self._call(one_transaction if atomic else chunked)
         return summary
+
+    def _interrupted(self, e: Exception, committed: int, total: int, *, replace: bool) -> str:
+        """What a batched write that stopped midway tells the user."""
+        reason = str(e) if isinstance(e, StoreError) else f"{self.uri}: {_describe(e)}"
+        done = ngettext(
+            "{n} of {total} batch was committed before the failure",
+            "{n} of {total} batches were committed before the failure",
+            committed,
+        ).format(n=committed, total=total)
+        emptied = _(" (after emptying the store)") if replace else ""
+        return _(
+            "{reason}; {done}{emptied}, so the store holds part of this dataset. "
+            "Run the same command again to complete the load (writes are idempotent)."
+        ).format(reason=reason, done=done, emptied=emptied)
 
     @staticmethod
     def _node_step(label: Label, extra: tuple[Label, ...], chunk: Sequence[NodeRecord]) -> Step:

@@ -135,6 +135,13 @@ EU27: frozenset[str] = frozenset(
 )
 
 
+#: Neo4j: the label of the ingest lock node. It is created and never committed by the
+#: transaction that holds the lock (see :meth:`filiere.graph.store.GraphStore.exclusive`),
+#: so it never shows in the graph; its unique constraint is what makes others wait.
+INGEST_LOCK_LABEL = "FiliereIngestLock"
+INGEST_LOCK_KEY = "name"
+
+
 def constraint_name(label: Label) -> str:
     """The name of the unique constraint on ``label``'s key, e.g. ``item_id``."""
     return f"{label.value.lower()}_{KEY[label]}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -41,6 +42,17 @@ class GraphStore(ABC):
         (the server going down) leaves the batches already committed. Writes are
         idempotent, so writing the same batch again completes it.
         """
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store's writer lock: ingests inside it run as if one after the other.
+
+        Validation reads the store, then the write changes it; both must happen under
+        this lock, else two concurrent ingests each validate against the store without
+        the other's rows (two halves of a cycle both pass). Re-entrant within one
+        store object and thread.
+        """
+        yield
 
     @abstractmethod
     def clear(self) -> None:

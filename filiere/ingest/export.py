@@ -1,5 +1,10 @@
 """Exporting the store back to the dataset format: one UTF-8 CSV file per non-empty table.
 
+Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return, plain numbers aside) is written after a text marker
+``'`` (see :mod:`filiere.spreadsheet`); ingestion drops the marker, so the values read
+back exactly.
+
 The files read back to the same rows: items keep their kind, production rows their
 stage, year and source, extra columns their values. Reference data (countries,
 regions, HS codes) is built in and not exported.
@@ -17,6 +22,7 @@ from filiere.graph.records import GraphBatch
 from filiere.graph.schema import Label, Rel
 from filiere.graph.store import GraphStore
 from filiere.ingest.values import cell_text
+from filiere.spreadsheet import csv_text
 
 #: Known columns of each table, in the order they are written.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -112,6 +118,6 @@ def export_dataset(store: GraphStore, directory: str | Path) -> list[Path]:
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([row.get(c, "") for c in columns])
+                writer.writerow([csv_text(row.get(c, "")) for c in columns])
         written.append(path)
     return written

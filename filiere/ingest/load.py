@@ -17,10 +17,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from filiere.graph.model import TABLES
+from filiere.graph.model import TABLES, Dataset
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
+from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables
 from filiere.ingest.tables import RawTable
 from filiere.ingest.validate import validate
@@ -101,6 +102,7 @@ def load(
     progress: bool = True,
     source: str | None = None,
     atomic: bool = True,
+    limits: IngestLimits | None = None,
 ) -> LoadReport:
     """Load the dataset at ``path`` (folder of CSVs, xlsx, JSON, zip) into ``store``.
 
@@ -110,10 +112,11 @@ def load(
     nothing; ``replace`` empties the store in the same atomic write. ``atomic=False``
     lets Neo4j commit the (validated) write in batches, for datasets too large for one
     transaction on the server (see :meth:`filiere.graph.store.GraphStore.write`).
+    ``limits`` (default: the settings') bound what the files may expand to.
     """
     with _steps(progress) as steps:
         with steps.step(f"reading {Path(path).name}"):
-            tables = read_tables(path)
+            tables = read_tables(path, limits)
         name = source or dataset_name(path)
         return _load(tables, store, steps, name, replace, check_only, atomic)
 
@@ -142,16 +145,32 @@ def _load(
     check_only: bool,
     atomic: bool,
 ) -> LoadReport:
-    with steps.step("validating"):
-        # With --replace the store is emptied first: its content does not count.
-        dataset = validate(tables, None if replace else store, name=source)
+    if check_only:
+        with steps.step("validating"):
+            dataset = validate(tables, None if replace else store, name=source)
+        return _report(tables, dataset, store, source, replace=False)
+    # Validation and write under the store's writer lock: concurrent ingests behave as
+    # if run one after the other (the second sees the first's rows, cycles included).
+    with store.exclusive():
+        with steps.step("validating"):
+            # With --replace the store is emptied first: its content does not count.
+            dataset = validate(tables, None if replace else store, name=source)
+        report = _report(tables, dataset, store, source, replace=replace)
+        with steps.step("building the graph"):
+            batch = build_batch(dataset, source=source)
+        with steps.step(f"writing to {store.kind} store", total=len(batch)) as advance:
+            report.summary = store.write(batch, replace=replace, progress=advance, atomic=atomic)
+    return report
+
+
+def _report(
+    tables: Mapping[str, RawTable],
+    dataset: Dataset,
+    store: GraphStore,
+    source: str,
+    *,
+    replace: bool,
+) -> LoadReport:
     present = {t.name for t in tables.values()}
     rows = {name: len(getattr(dataset, name)) for name in TABLES if name in present}
-    report = LoadReport(source, store.uri, store.kind, rows, replaced=replace and not check_only)
-    if check_only:
-        return report
-    with steps.step("building the graph"):
-        batch = build_batch(dataset, source=source)
-    with steps.step(f"writing to {store.kind} store", total=len(batch)) as advance:
-        report.summary = store.write(batch, replace=replace, progress=advance, atomic=atomic)
-    return report
+    return LoadReport(source, store.uri, store.kind, rows, replaced=replace)

@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -21,14 +22,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from filiere.errors import DatasetError, DatasetIssue
+from filiere.i18n import _
+from filiere.ingest.limits import (
+    MAX_JSON_DEPTH,
+    MAX_NUMBER_DIGITS,
+    Budget,
+    IngestLimits,
+    refuse,
+)
 from filiere.ingest.tables import RawTable, normalize_column, table_from_cells
 from filiere.ingest.values import cell_text
+from filiere.spreadsheet import read_text
 
 CSV_SUFFIXES = (".csv", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t")
-#: Largest uncompressed zip upload accepted.
-MAX_ZIP_BYTES = 512 * 1024 * 1024
+#: Bytes read at a time from a zip member (the running counter checks each chunk).
+CHUNK = 1024 * 1024
+#: Errors a damaged zip raises while a member is read (bad CRC, truncated data...).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -87,15 +99,17 @@ def sniff_delimiter(text: str) -> str:
     >>> sniff_delimiter("id;name;kind\\n"), sniff_delimiter('"a,b"\\tc\\n')
     (';', '\\t')
     """
-    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    found = re.search(r"[^\r\n]*\S[^\r\n]*", text)  # the first non-blank line only
+    header = found.group(0) if found else ""
     unquoted = re.sub(r'"[^"]*"', "", header)
     counts = {d: unquoted.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def parse_csv_text(text: str, name: str, file: str) -> RawTable:
+def parse_csv_text(text: str, name: str, file: str, budget: Budget | None = None) -> RawTable:
     """Parse CSV text into a table; a broken CSV is reported at the line it breaks."""
+    budget = budget or Budget()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
     problems: list[DatasetIssue] = []
     incomplete = False
@@ -119,7 +133,8 @@ def parse_csv_text(text: str, name: str, file: str) -> RawTable:
                 problems.append(DatasetIssue(file, reader.line_num, f"broken CSV: {e}"))
                 last = reader.line_num
                 continue
-            yield last + 1, cells
+            budget.row(file, last + 1, len(cells))
+            yield last + 1, budget.columns(file, last + 1, cells)
             last = reader.line_num
 
     table = table_from_cells(name, file, lines())
@@ -128,39 +143,110 @@ def parse_csv_text(text: str, name: str, file: str) -> RawTable:
     return table
 
 
-def read_csv_bytes(data: bytes, name: str, file: str) -> RawTable:
+def read_csv_bytes(data: bytes, name: str, file: str, budget: Budget | None = None) -> RawTable:
     """Decode and parse one CSV file's bytes."""
     table = RawTable(name, file)
     text = decode_csv(data, table)
     if text is None:
         table.complete = False
         return table
-    return parse_csv_text(text, name, file)
+    return parse_csv_text(text, name, file, budget)
 
 
-def read_xlsx(source: Path | bytes, display: str) -> dict[str, RawTable]:
+def _read_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, where: str, budget: Budget
+) -> bytes:
+    """A zip member's bytes, counted as they are inflated: its declared size is never trusted."""
+    parts: list[bytes] = []
+    try:
+        with archive.open(member) as f:
+            while chunk := f.read(CHUNK):
+                budget.take_bytes(len(chunk), where)
+                parts.append(chunk)
+    except ZIP_ERRORS as e:
+        raise refuse(where, None, _("damaged zip member ({reason})").format(reason=e)) from None
+    except (NotImplementedError, RuntimeError) as e:  # unknown compression, encrypted member
+        raise refuse(where, None, _("unreadable zip member ({reason})").format(reason=e)) from None
+    data = b"".join(parts)
+    if len(data) != member.file_size:
+        raise refuse(
+            where,
+            None,
+            _("the zip says this member holds {declared} bytes, it holds {real}").format(
+                declared=member.file_size, real=len(data)
+            ),
+        )
+    return data
+
+
+def _open_zip(source: io.BytesIO | Path, display: str, what: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        raise refuse(display, None, what.format(reason=e)) from None
+
+
+def _check_xlsx_container(source: io.BytesIO | Path, display: str, budget: Budget) -> None:
+    """Inflate every part of the workbook through the running counter (CRC checked too)."""
+    with _open_zip(source, display, _("not a readable xlsx workbook ({reason})")) as archive:
+        for member in archive.infolist():
+            budget.take_file(display)
+            where = f"{display}[{member.filename}]"
+            try:
+                with archive.open(member) as f:
+                    while chunk := f.read(CHUNK):
+                        budget.take_bytes(len(chunk), display)
+            except ZIP_ERRORS as e:
+                raise refuse(
+                    where, None, _("damaged workbook part ({reason})").format(reason=e)
+                ) from None
+            except (NotImplementedError, RuntimeError) as e:
+                raise refuse(
+                    where, None, _("unreadable workbook part ({reason})").format(reason=e)
+                ) from None
+
+
+def _sheet_rows(sheet: Any, file: str, budget: Budget) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a read-only sheet, bounded by ``budget``; its declared size is ignored."""
+    sheet.reset_dimensions()  # a sheet may declare A1:XFD1048576: read only the cells it has
+    for i, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        budget.row(file, i, len(values))
+        yield i, budget.columns(file, i, [cell_text(v) for v in values])
+
+
+def read_xlsx(
+    source: Path | bytes, display: str, budget: Budget | None = None
+) -> dict[str, RawTable]:
     """Read a workbook: one table per sheet, named after the sheet (rows = sheet rows)."""
     import openpyxl
 
+    budget = budget or Budget()
+    container = io.BytesIO(source) if isinstance(source, bytes) else source
+    _check_xlsx_container(container, display, budget)
+    if isinstance(container, io.BytesIO):
+        container.seek(0)
     try:
-        book = openpyxl.load_workbook(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            read_only=True,
-            data_only=True,
-        )
+        book = openpyxl.load_workbook(container, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises zipfile, KeyError, XML and value errors
-        raise DatasetError(
-            [DatasetIssue(display, None, f"not a readable xlsx workbook ({e})")]
+        raise refuse(
+            display, None, _("not a readable xlsx workbook ({reason})").format(reason=e)
         ) from None
     tables: list[RawTable] = []
+    file = display
     try:
         for sheet in book.worksheets:
             file = f"{display}[{sheet.title}]"
-            rows = (
-                (i, [cell_text(v) for v in values])
-                for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            tables.append(
+                table_from_cells(
+                    normalize_column(sheet.title), file, _sheet_rows(sheet, file, budget)
+                )
             )
-            tables.append(table_from_cells(normalize_column(sheet.title), file, rows))
+    except DatasetError:
+        raise
+    except Exception as e:  # malformed sheet XML, bad numbers...: same errors as above
+        raise refuse(
+            file, None, _("not a readable xlsx workbook ({reason})").format(reason=e)
+        ) from None
     finally:
         book.close()
     return _by_name(tables)
@@ -224,18 +310,66 @@ def _json_element_lines(text: str) -> dict[str, tuple[int, list[int]]]:
         out[str(key)] = (key_line, lines)
 
 
-def read_json(data: bytes, display: str) -> dict[str, RawTable]:
+class _HugeNumber(Exception):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _number(convert: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        if len(text) > MAX_NUMBER_DIGITS:
+            raise _HugeNumber(text)
+        return convert(text)
+
+    return parse
+
+
+def _too_deep(text: str) -> int:
+    """Offset where ``text`` nests deeper than :data:`MAX_JSON_DEPTH` (strings skipped)."""
+    depth = 0
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = m.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return m.start()
+        elif token in "]}":
+            depth -= 1
+    return 0
+
+
+def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[str, RawTable]:
     """Read a JSON dataset; each row object's line is where its ``{`` is."""
+    budget = budget or Budget()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DatasetError(
             [DatasetIssue(display, _line_of(data, e.start), "unreadable bytes: not UTF-8")]
         ) from None
+    # Parsed whole: bound what it can hold first (each row is an object, each value
+    # but the last of a list or object follows a comma).
+    budget.expect(display, rows=data.count(b"{") - 1, cells=data.count(b","))
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_int=_number(int), parse_float=_number(float))
     except json.JSONDecodeError as e:
         raise DatasetError([DatasetIssue(display, e.lineno, f"invalid JSON: {e.msg}")]) from None
+    except RecursionError:
+        at = _too_deep(text)
+        raise refuse(
+            display,
+            text.count("\n", 0, at) + 1,
+            _("JSON nested more than {n} levels deep").format(n=MAX_JSON_DEPTH),
+        ) from None
+    except _HugeNumber as e:
+        at = text.find(e.text)
+        raise refuse(
+            display,
+            text.count("\n", 0, max(at, 0)) + 1,
+            _("a number of {n} digits (at most {limit} are read)").format(
+                n=len(e.text), limit=MAX_NUMBER_DIGITS
+            ),
+        ) from None
     try:
         top = _JsonFile.model_validate(raw)
     except ValidationError:
@@ -257,6 +391,7 @@ def read_json(data: bytes, display: str) -> dict[str, RawTable]:
         columns: dict[str, None] = {}
         for n, item in enumerate(rows):
             where = lines[n] if n < len(lines) else key_line
+            budget.row(display, where, len(item) if isinstance(item, dict) else 1)
             try:
                 row = _ROW.validate_python(item)
             except ValidationError as e:
@@ -267,8 +402,10 @@ def read_json(data: bytes, display: str) -> dict[str, RawTable]:
                 if not bad:
                     table.issue(where, 'a row must be an object {"column": value, ...}')
                 continue
-            values = {normalize_column(k): cell_text(v) for k, v in row.items()}
+            values = {normalize_column(k): read_text(cell_text(v)) for k, v in row.items()}
             columns.update(dict.fromkeys(values))
+            if len(columns) > budget.limits.max_columns:
+                budget.columns(display, where, list(columns))
             table.rows.append((where, values))
         table.columns = list(columns)
     return _by_name(tables)
@@ -293,8 +430,16 @@ def _csv_table_name(filename: str) -> str:
     return normalize_column(PurePosixPath(filename).stem)
 
 
-def read_folder(folder: Path) -> dict[str, RawTable]:
+def _read_file(path: Path, display: str, budget: Budget) -> bytes:
+    """A file's bytes, refused before reading when they exceed what the budget has left."""
+    budget.take_file(display)
+    budget.take_bytes(path.stat().st_size, display)
+    return path.read_bytes()
+
+
+def read_folder(folder: Path, budget: Budget | None = None) -> dict[str, RawTable]:
     """Read every ``.csv``/``.tsv`` file of a folder (file name = table name)."""
+    budget = budget or Budget()
     files = sorted(
         p
         for p in folder.iterdir()
@@ -302,73 +447,93 @@ def read_folder(folder: Path) -> dict[str, RawTable]:
     )
     if not files:
         raise DatasetError([DatasetIssue(folder.name, None, "no CSV files in this folder")])
-    return _by_name(
-        [
-            read_csv_bytes(p.read_bytes(), _csv_table_name(p.name), f"{folder.name}/{p.name}")
-            for p in files
-        ]
-    )
-
-
-def read_zip(data: bytes, display: str) -> dict[str, RawTable]:
-    """Read the CSV files of a zip (any folder inside; ``__MACOSX`` and hidden files skipped)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
-        raise DatasetError(
-            [DatasetIssue(display, None, f"not a readable zip file ({e})")]
-        ) from None
-    with archive:
-        members = [
-            m
-            for m in archive.infolist()
-            if not m.is_dir()
-            and PurePosixPath(m.filename).suffix.lower() in CSV_SUFFIXES
-            and "__MACOSX" not in m.filename
-            and not PurePosixPath(m.filename).name.startswith(".")
-        ]
-        if not members:
-            raise DatasetError([DatasetIssue(display, None, "no CSV files in this zip")])
-        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-            raise DatasetError([DatasetIssue(display, None, "the zip is too large once extracted")])
-        tables = [
-            read_csv_bytes(archive.read(m), _csv_table_name(m.filename), f"{display}/{m.filename}")
-            for m in sorted(members, key=lambda m: m.filename)
-        ]
+    tables = []
+    for p in files:
+        display = f"{folder.name}/{p.name}"
+        data = _read_file(p, display, budget)
+        tables.append(read_csv_bytes(data, _csv_table_name(p.name), display, budget))
     return _by_name(tables)
 
 
-def read_upload(filename: str, data: bytes) -> dict[str, RawTable]:
+def read_zip(data: bytes, display: str, budget: Budget | None = None) -> dict[str, RawTable]:
+    """Read the CSV files of a zip (any folder inside; ``__MACOSX`` and hidden files skipped).
+
+    Members are inflated through a running byte counter (a member's declared size is
+    never trusted); a damaged member, a bad CRC or a zip inside the zip is refused.
+    """
+    budget = budget or Budget()
+    with _open_zip(io.BytesIO(data), display, _("not a readable zip file ({reason})")) as archive:
+        visible = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir()
+            and "__MACOSX" not in m.filename
+            and not PurePosixPath(m.filename).name.startswith(".")
+        ]
+        nested = [m for m in visible if PurePosixPath(m.filename).suffix.lower() in _ARCHIVES]
+        if nested:
+            raise refuse(
+                f"{display}/{nested[0].filename}",
+                None,
+                _("an archive inside the zip is not read: extract it and zip its CSV files"),
+            )
+        members = [m for m in visible if PurePosixPath(m.filename).suffix.lower() in CSV_SUFFIXES]
+        if not members:
+            raise DatasetError([DatasetIssue(display, None, "no CSV files in this zip")])
+        tables = []
+        for m in sorted(members, key=lambda m: m.filename):
+            where = f"{display}/{m.filename}"
+            budget.take_file(where)
+            content = _read_member(archive, m, where, budget)
+            tables.append(read_csv_bytes(content, _csv_table_name(m.filename), where, budget))
+    return _by_name(tables)
+
+
+_ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+
+
+def read_upload(
+    filename: str, data: bytes, limits: IngestLimits | None = None
+) -> dict[str, RawTable]:
     """Read an uploaded dataset from its bytes: ``.xlsx``, ``.zip`` of CSVs, ``.json`` or ``.csv``.
 
     ``filename`` names the upload in messages (``book.xlsx[items]:3``) and decides the
-    format; the HTTP API passes the uploaded file's name and content.
+    format; the HTTP API passes the uploaded file's name and content. ``limits``
+    (default: the settings') bound what the file may expand to.
     """
+    return _read_bytes(filename, data, Budget(limits))
+
+
+def _read_bytes(filename: str, data: bytes, budget: Budget) -> dict[str, RawTable]:
     name = PurePosixPath(filename).name or "upload"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return read_xlsx(data, name)
+        return read_xlsx(data, name, budget)
     if suffix == ".zip":
-        return read_zip(data, name)
+        return read_zip(data, name, budget)
+    budget.take_bytes(len(data), name)
     if suffix == ".json":
-        return read_json(data, name)
+        return read_json(data, name, budget)
     if suffix in CSV_SUFFIXES:
-        return _by_name([read_csv_bytes(data, _csv_table_name(name), name)])
+        return _by_name([read_csv_bytes(data, _csv_table_name(name), name, budget)])
     raise DatasetError(
         [DatasetIssue(name, None, "unsupported file type (expected .xlsx, .zip, .json or .csv)")]
     )
 
 
-def read_tables(path: str | Path) -> dict[str, RawTable]:
+def read_tables(path: str | Path, limits: IngestLimits | None = None) -> dict[str, RawTable]:
     """Read the dataset at ``path``: a folder of CSVs, a workbook, a JSON, a zip or one CSV."""
+    budget = Budget(limits)
     p = Path(path)
     if p.is_dir():
-        return read_folder(p)
+        return read_folder(p, budget)
     if not p.is_file():
         raise DatasetError([DatasetIssue(str(path), None, "no such file or folder")])
     if p.suffix.lower() in XLSX_SUFFIXES:
-        return read_xlsx(p, p.name)
-    return read_upload(p.name, p.read_bytes())
+        return read_xlsx(p, p.name, budget)
+    if p.suffix.lower() != ".zip":  # refused before reading (a zip counts what it inflates to)
+        Budget(budget.limits).take_bytes(p.stat().st_size, p.name)
+    return _read_bytes(p.name, p.read_bytes(), budget)
 
 
 def dataset_name(path: str | Path) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from filiere.errors import DatasetIssue
+from filiere.spreadsheet import read_text
 
 
 @dataclass
@@ -48,8 +49,9 @@ def normalize_column(name: str) -> str:
 def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[str]]]) -> RawTable:
     """Build a table from ``(line, cells)``: the first non-blank line is the header.
 
-    Blank lines are skipped; values are trimmed; a row with more non-empty values than
-    the header has columns is reported.
+    Blank lines are skipped; values are trimmed and lose the text marker ``'`` that
+    protects text starting like a formula (:func:`filiere.spreadsheet.read_text`); a row
+    with more non-empty values than the header has columns is reported.
     """
     table = RawTable(name, file)
     it = iter(lines)
@@ -76,7 +78,7 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
         seen.add(col)
     table.columns = [c for c in dict.fromkeys(header) if c]
     for line, cells in it:
-        values = [c.strip() for c in cells]
+        values = [read_text(c.strip()) for c in cells]
         if not any(values):
             continue
         if len(values) > width and any(values[width:]):

@@ -25,6 +25,7 @@ from filiere.i18n import N_, _
 from filiere.names import country_name, region_name
 from filiere.queries.models import AnalysisSettings
 from filiere.report.findings import Findings
+from filiere.spreadsheet import save_workbook
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -357,7 +358,6 @@ def sources_sheet(wb: Workbook, f: Findings) -> None:
     )
 
 
-#: The sheet writers, in workbook order.
 def opps_sheets(wb: Workbook, f: Findings) -> None:
     """The Opportunities and Matches sheets (:mod:`filiere.report.opps`)."""
     from filiere.report.opps import write_sheets
@@ -365,6 +365,7 @@ def opps_sheets(wb: Workbook, f: Findings) -> None:
     write_sheets(wb, f)
 
 
+#: The sheet writers, in workbook order.
 WRITERS: dict[str, Callable[[Workbook, Findings], None]] = {
     "summary": summary_sheet,
     "opportunities": opps_sheets,
@@ -387,5 +388,4 @@ def write_workbook(findings: Findings, path: str | Path) -> Path:
         writer(wb, findings)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
+    return save_workbook(wb, out)
