@@ -174,16 +174,18 @@ def _split_by_types(
     mixed = sorted(name for name, kinds in seen.items() if len(kinds) > 1)
     if not mixed:
         return [({name: next(iter(k)) for name, k in sorted(seen.items())}, list(records))]
+    # A record without the property goes with the first type's records.
+    first = {n: min(seen[n]) for n in mixed}
     parts = _groups(
         records,
         lambda r: tuple(
-            value_type(props(r)[n]) if props(r).get(n) is not None else "" for n in mixed
+            value_type(props(r)[n]) if props(r).get(n) is not None else first[n] for n in mixed
         ),
     )
     out = []
     for kinds, part in sorted(parts.items()):
         types = {name: next(iter(k)) for name, k in seen.items() if name not in mixed}
-        types.update({n: t for n, t in zip(mixed, kinds, strict=True) if t})
+        types.update(zip(mixed, kinds, strict=True))
         out.append((dict(sorted(types.items())), part))
     return out
 
