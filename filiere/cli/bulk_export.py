@@ -11,6 +11,7 @@ from filiere.errors import ConfigError
 from filiere.i18n import _
 from filiere.ingest.neo4j_admin import (
     README_FILE,
+    count_text,
     dataset_batch,
     write_admin_csv,
     write_instructions,
@@ -32,8 +33,10 @@ def export_neo4j_admin(app: AppContext, directory: Path, dataset: Path | None) -
     for name in (*files.node_files, *files.rel_files):
         click.echo(str(directory / name))
     click.echo(
-        _("wrote {nodes} nodes and {rels} relationships from {origin} to {directory}").format(
-            nodes=files.nodes, rels=files.relationships, origin=origin, directory=directory
+        _("wrote {counts} from {origin} to {directory}").format(
+            counts=count_text(files.nodes, files.relationships),
+            origin=origin,
+            directory=directory,
         )
     )
     click.echo(

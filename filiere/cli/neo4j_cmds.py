@@ -117,6 +117,7 @@ def import_(
     not launch, see `filiere export --neo4j-admin`.
     """
     from filiere.cli.output import console
+    from filiere.ingest.neo4j_admin import count_text
     from filiere.neo4j_local.bulk_import import import_dataset
 
     report = import_dataset(
@@ -136,8 +137,8 @@ def import_(
         table.add_row(name, str(n))
     out.print(table)
     out.print(
-        _("{nodes} nodes and {rels} relationships imported into {home}").format(
-            nodes=report.nodes, rels=report.relationships, home=report.home
+        _("{counts} imported into {home}").format(
+            counts=count_text(report.nodes, report.relationships), home=report.home
         )
     )
     out.print(

@@ -31,7 +31,7 @@ from typing import Any
 from filiere.errors import FiliereError
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import KEY, Label, Rel, constraints_cypher
-from filiere.i18n import _
+from filiere.i18n import _, ngettext
 from filiere.ingest.build import build_batch
 from filiere.ingest.readers import dataset_name, read_tables
 from filiere.ingest.validate import validate
@@ -274,6 +274,16 @@ def write_admin_csv(
     return writer.files
 
 
+def count_text(nodes: int, relationships: int) -> str:
+    """``547 nodes and 1,428 relationships``, in the language in force."""
+    return _("{nodes} and {rels}").format(
+        nodes=ngettext("{n} node", "{n} nodes", nodes).format(n=nodes),
+        rels=ngettext("{n} relationship", "{n} relationships", relationships).format(
+            n=relationships
+        ),
+    )
+
+
 def schema_cypher() -> str:
     """The statements that create the schema's constraints, one per line, ``;``-terminated."""
     return "".join(f"{stmt};\n" for stmt in constraints_cypher())
@@ -300,10 +310,7 @@ def write_instructions(files: AdminFiles) -> list[Path]:
     steps = [
         _("Files for a bulk import into a fresh Neo4j 5 database (neo4j-admin database import).")
         + "\n",
-        _("{nodes} nodes and {rels} relationships.").format(
-            nodes=files.nodes, rels=files.relationships
-        )
-        + "\n",
+        count_text(files.nodes, files.relationships) + ".\n",
         _("1. Stop the database (the import replaces database {db} entirely).").format(db=DATABASE),
         _("2. Run, from this folder, as the user that runs Neo4j ({file}):").format(
             file=COMMAND_FILE
