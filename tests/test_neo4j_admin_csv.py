@@ -277,3 +277,10 @@ def test_rewriting_a_folder_drops_old_files(tmp_path: Path) -> None:
     small = _batch(NodeRecord.make(Label.ITEM, "A", {"name": "A"}))
     files = write_admin_csv(small, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").glob("*.csv")) == files.node_files
+
+
+def test_dataset_option_needs_neo4j_admin(tmp_path: Path) -> None:
+    result = CliRunner(env={"FILIERE_LANG": "en"}).invoke(
+        cli, ["--store", str(tmp_path / "g.json"), "export", "--dataset", str(DEMO), str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "--neo4j-admin" in result.output

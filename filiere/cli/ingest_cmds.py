@@ -9,6 +9,7 @@ from rich.table import Table
 
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, summary_table
+from filiere.i18n import _
 from filiere.ingest import LoadReport, export_dataset, load
 
 
@@ -85,7 +86,9 @@ def ingest(
 @pass_app
 def export(app: AppContext, directory: Path, neo4j_admin: bool, dataset: Path | None) -> None:
     """Write the store's dataset back as CSV files in DIRECTORY (the ingest format)."""
-    if neo4j_admin or dataset is not None:
+    if dataset is not None and not neo4j_admin:
+        raise click.UsageError(_("--dataset goes with --neo4j-admin"))
+    if neo4j_admin:
         from filiere.cli.bulk_export import export_neo4j_admin
 
         export_neo4j_admin(app, directory, dataset)
