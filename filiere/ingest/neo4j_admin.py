@@ -94,6 +94,29 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+#: Column type -> how a (present) value of that type is written.
+_FORMAT: dict[str, Callable[[Any], str]] = {
+    "string": _text,
+    "double": repr,
+    "long": str,
+    "boolean": _bool,
+}
+
+
+def _formatters(types: Mapping[str, str]) -> list[tuple[str, Callable[[Any], str]]]:
+    return [(name, _FORMAT.get(kind, _field)) for name, kind in types.items()]
+
+
+def _fields(props: Mapping[str, Any], formatters: list[tuple[str, Callable[[Any], str]]]) -> Any:
+    for name, fmt in formatters:
+        value = props.get(name)
+        yield "" if value is None else fmt(value)
+
+
 def _field(value: Any) -> str:
     """One CSV field: ``""`` for a missing value, quoted text, plain numbers and booleans."""
     if value is None:
@@ -219,12 +242,12 @@ class _Writer:
             header = [f"{key}:ID({label.value})"]
             header += [f"{p}:{t}" for p, t in types.items()]
             header.append(":LABEL")
-            columns = list(types)
+            formatters = _formatters(types)
 
-            def rows(part: list[NodeRecord] = part, columns: list[str] = columns) -> Any:
+            def rows(part: list[NodeRecord] = part, fmts: Any = formatters) -> Any:
                 for n in part:
-                    labels = ARRAY_DELIMITER.join(x.value for x in n.labels)
-                    yield [_text(n.key), *(_field(n.props.get(c)) for c in columns), labels]
+                    labels = ARRAY_DELIMITER.join(n.labels)
+                    yield [_text(n.key), *_fields(n.props, fmts), labels]
 
             self.files.nodes += self._write(name, header, rows())
             self.files.node_files.append(name)
@@ -236,16 +259,11 @@ class _Writer:
             name = f"rels-{rtype.value}-{start.value}-{end.value}{suffix}.csv"
             header = [f":START_ID({start.value})", f":END_ID({end.value})", ":TYPE"]
             header += [f"{p}:{t}" for p, t in types.items()]
-            columns = list(types)
+            formatters = _formatters(types)
 
-            def rows(part: list[RelRecord] = part, columns: list[str] = columns) -> Any:
+            def rows(part: list[RelRecord] = part, fmts: Any = formatters) -> Any:
                 for r in part:
-                    yield [
-                        _text(r.start),
-                        _text(r.end),
-                        r.type.value,
-                        *(_field(r.props.get(c)) for c in columns),
-                    ]
+                    yield [_text(r.start), _text(r.end), r.type.value, *_fields(r.props, fmts)]
 
             self.files.relationships += self._write(name, header, rows())
             self.files.rel_files.append(name)
