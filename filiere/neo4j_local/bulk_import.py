@@ -44,6 +44,7 @@ from filiere.neo4j_local.launcher import (
     _home,
     _locked,
     _which,
+    cache_dir,
     ensure_engine,
     status,
 )
@@ -86,14 +87,15 @@ def check_importable(home: Path | str | None = None, *, overwrite: bool = False)
 
 
 def _tool_classpath() -> str:
-    cache = ensure_engine()
-    if not (cache / "lib" / IMPORT_JAR).is_file():
+    """The engine's jars, the import tool among them (only the jars: any engine build will do)."""
+    lib = cache_dir() / "lib"
+    if not (lib / IMPORT_JAR).is_file():
+        lib = ensure_engine() / "lib"
+    if not (lib / IMPORT_JAR).is_file():
         raise Neo4jLauncherError(
-            _("the Neo4j import tool ({jar}) is missing from {lib}").format(
-                jar=IMPORT_JAR, lib=cache / "lib"
-            )
+            _("the Neo4j import tool ({jar}) is missing from {lib}").format(jar=IMPORT_JAR, lib=lib)
         )
-    return str(cache / "lib" / "*")
+    return str(lib / "*")
 
 
 def _run_tool(args: Sequence[str], staging: Path, *, heap: str, memory: str, show: bool) -> None:
