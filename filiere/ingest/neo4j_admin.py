@@ -63,7 +63,7 @@ def value_type(value: Any) -> str:
     """
     if isinstance(value, list):
         kinds = {value_type(v) for v in value}
-        if len(kinds) != 1:  # empty or mixed: the transactional store would refuse it too
+        if len(kinds) != 1:  # an empty or mixed list has no column type (none is built today)
             raise AdminImportError(
                 _("cannot write the list {value!r}: expected values of one type").format(
                     value=value
@@ -84,18 +84,14 @@ def _text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    return str(value)
-
-
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return _bool(value)
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 #: Column type -> how a (present) value of that type is written.
