@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from filiere.cli import cli
 from filiere.graph.neo4j_store import Neo4jStore
-from filiere.graph.schema import KEYED_LABELS, constraint_name
+from filiere.graph.schema import KEYED_LABELS, Label, constraint_name
 from filiere.graph.store import GraphStore
 from filiere.ingest import load
 from filiere.neo4j_local import Neo4jServer, start, status, stop
@@ -132,3 +132,18 @@ def test_import_refused_while_server_runs(server: Neo4jServer, home: Path) -> No
     assert result.exit_code == 1
     assert "running" in result.output and "filiere neo4j stop" in result.output
     assert status(home) == server
+
+
+def test_overwrite_replaces_a_database_that_served(
+    server: Neo4jServer, home: Path, bulk: Neo4jStore
+) -> None:
+    """Stop, import again with --overwrite, start: the new import is what the server serves."""
+    before = bulk.counts()
+    assert stop(home, timeout=30)
+    result = _import(str(DEMO), "--home", str(home), "--overwrite", "--source", "second")
+    assert result.exit_code == 0, result.output
+    again = start(home, heap="512m", pagecache="64m", password="bulk-test", timeout=180)
+    with Neo4jStore(again.uri, user=again.user, password=again.password) as store:
+        assert store.counts() == before
+        node = store.get_node(Label.ITEM, PRODUCT)
+        assert node is not None and node["source"] == "second"
