@@ -20,8 +20,9 @@ from filiere.cli import cli
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.schema import KEYED_LABELS, Label, constraint_name
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.ingest import load
-from filiere.neo4j_local import Neo4jServer, start, status, stop
+from filiere.neo4j_local import Neo4jLauncherError, Neo4jServer, start, status, stop
 from filiere.queries import deps
 
 pytestmark = pytest.mark.neo4j
@@ -147,3 +148,17 @@ def test_overwrite_replaces_a_database_that_served(
         assert store.counts() == before
         node = store.get_node(Label.ITEM, PRODUCT)
         assert node is not None and node["source"] == "second"
+
+
+def test_failed_tool_run_leaves_no_database_and_no_staging(tmp_path: Path) -> None:
+    from filiere.neo4j_local.bulk_import import database_exists, import_csv
+
+    home = tmp_path / "home"
+    stale = home / ".import-staging-killed"
+    (stale / "data").mkdir(parents=True)  # what a killed import leaves behind
+    missing = tmp_path / "no-such-nodes.csv"
+    with language("en"), pytest.raises(Neo4jLauncherError, match="import tool failed"):
+        import_csv(["neo4j", f"--nodes={missing}"], home, show_progress=False)
+    assert not database_exists(home)
+    assert not list(home.glob(".import-staging-*"))
+    assert not (home / "schema-pending").exists()

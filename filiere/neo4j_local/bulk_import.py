@@ -52,6 +52,7 @@ from filiere.neo4j_local.launcher import (
 ADMIN_MAIN = "org.neo4j.cli.AdminTool"
 IMPORT_JAR = f"neo4j-import-tool-{NEO4J_VERSION}.jar"
 DATABASE = "neo4j"
+_STAGING_PREFIX = ".import-staging-"
 
 
 def database_dirs(home: Path) -> tuple[Path, Path]:
@@ -157,7 +158,9 @@ def import_csv(
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root / ".launcher.lock"):
         check_importable(root, overwrite=overwrite)
-        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
+        for stale in root.glob(f"{_STAGING_PREFIX}*"):  # left by a killed import (we hold the lock)
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root))
         try:
             _run_tool(arguments, staging, heap=heap, memory=memory, show=show_progress)
             _swap_in(staging, root / _DB_DIR)
