@@ -4,6 +4,7 @@ Usage::
 
     /work/venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
         [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
+        [--batched-only] [--bulk [--bulk-home /tmp/neo4j-bulk-bench] [--bulk-memory 1g]]
 
 For each size it generates a CSV dataset (items, bill of materials, suppliers,
 supplies, offers, processes, production) and times each phase -- read, validate,
@@ -11,7 +12,9 @@ build, write -- for each store. "rows" are dataset rows (CSV lines); the write r
 also given in graph records (nodes + relationships, which include reference countries,
 regions, HS codes, LOCATED_IN...). The Neo4j one-row-per-transaction mode is measured
 on a sample (``--single-sample`` rows): writing a million rows that way would take
-hours. Nothing here is a test: it prints numbers.
+hours. ``--bulk`` also times the bulk path of ``filiere neo4j import`` (same read,
+validate and build, then the import tool CSV files and Neo4j's import tool into a
+stopped launcher home of its own). Nothing here is a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -109,6 +112,35 @@ def bench_store(
     return {"total": total, "write": t_write, "records": len(batch)}
 
 
+def bench_bulk(folder: Path, rows: int, home: Path, memory: str) -> dict[str, float]:
+    """The ``filiere neo4j import`` path: read, validate, build, CSV files, import tool."""
+    from filiere.ingest.neo4j_admin import write_admin_csv
+    from filiere.neo4j_local import stop
+    from filiere.neo4j_local.bulk_import import import_csv
+
+    stop(home)  # the import is for a stopped server
+    tables, t_read = timed(lambda: read_tables(folder))
+    dataset, t_val = timed(lambda: validate(tables, None))
+    batch, t_build = timed(lambda: build_batch(dataset, source="bench"))
+    with tempfile.TemporaryDirectory() as tmp:
+        files, t_csv = timed(lambda: write_admin_csv(batch, tmp))
+        _, t_tool = timed(
+            lambda: import_csv(
+                files.arguments(), home, overwrite=True, memory=memory, show_progress=False
+            )
+        )
+    t_write = t_csv + t_tool
+    total = t_read + t_val + t_build + t_write
+    print(
+        f"  {'bulk':9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build {t_build:6.1f}s  "
+        f"write {t_write:7.1f}s (csv {t_csv:.1f}s + import tool {t_tool:.1f}s)  "
+        f"total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
+        f"(write: {len(batch) / t_write:9,.0f} records/s, {len(batch):,} records)",
+        flush=True,
+    )
+    return {"total": total, "write": t_write, "records": len(batch)}
+
+
 def single_vs_batched(store: GraphStore, sample_rows: int) -> None:
     """Write the same sample batched (one transaction) and one record per transaction."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,6 +182,17 @@ def main() -> None:
         action="store_true",
         help="Neo4j: also time the write committed in batches (ingest --batched).",
     )
+    parser.add_argument(
+        "--batched-only",
+        action="store_true",
+        help="Neo4j: time only the batched write (the one-transaction write fails at 10^6 "
+        "rows with a 2g heap).",
+    )
+    parser.add_argument(
+        "--bulk", action="store_true", help="Also time the bulk path (filiere neo4j import)."
+    )
+    parser.add_argument("--bulk-home", default="/tmp/neo4j-bulk-bench")
+    parser.add_argument("--bulk-memory", default="1g", help="Off-heap memory of the tool.")
     args = parser.parse_args()
     neo4j: GraphStore | None = None
     if not args.no_neo4j:
@@ -169,14 +212,24 @@ def main() -> None:
                 print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
                 if not args.no_embedded:
                     bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.json"), folder, real)
+                write_rates: dict[str, float] = {}
+                if args.bulk:
+                    r = bench_bulk(folder, real, Path(args.bulk_home), args.bulk_memory)
+                    write_rates["bulk"] = r["records"] / r["write"]
                 if neo4j is not None:
-                    modes = [("neo4j", True)] + ([("neo4j/bat", False)] if args.batched else [])
+                    modes = [("neo4j", True)] if not args.batched_only else []
+                    modes += [("neo4j/bat", False)] if args.batched or args.batched_only else []
                     for label, atomic in modes:
                         try:
-                            bench_store(label, neo4j, folder, real, atomic=atomic)
+                            r = bench_store(label, neo4j, folder, real, atomic=atomic)
+                            write_rates[label] = r["records"] / r["write"]
                         except StoreError as e:
                             print(f"  {label:9} FAILED: {e}", flush=True)
-        if neo4j is not None:
+                for label in ("neo4j", "neo4j/bat"):
+                    if "bulk" in write_rates and label in write_rates:
+                        ratio = write_rates["bulk"] / write_rates[label]
+                        print(f"  bulk write rate / {label} write rate: {ratio:.1f}x", flush=True)
+        if neo4j is not None and args.single_sample > 0:
             print()
             single_vs_batched(neo4j, args.single_sample)
     finally:

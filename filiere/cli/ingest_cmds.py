@@ -117,8 +117,20 @@ def ingest(
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--neo4j-admin",
+    "neo4j_admin",
+    is_flag=True,
+    help="Write the CSV files of `neo4j-admin database import full` instead, with the "
+    "command to run and the constraints to create (for a Neo4j server you do not launch).",
+)
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, path_type=Path),
+    help="With --neo4j-admin: convert this dataset (validated as by ingest) instead of the store.",
+)
 @pass_app
-def export(app: AppContext, directory: Path) -> None:
+def export(app: AppContext, directory: Path, neo4j_admin: bool, dataset: Path | None) -> None:
     """Write the store's dataset back as CSV files in DIRECTORY (the ingest format).
 
     Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
@@ -126,6 +138,13 @@ def export(app: AppContext, directory: Path) -> None:
     a file in Excel or LibreOffice runs nothing. filiere ingest reads the marker off:
     the values come back exactly.
     """
+    if dataset is not None and not neo4j_admin:
+        raise click.UsageError(_("--dataset goes with --neo4j-admin"))
+    if neo4j_admin:
+        from filiere.cli.bulk_export import export_neo4j_admin
+
+        export_neo4j_admin(app, directory, dataset)
+        return
     files = export_dataset(app.store, directory)
     for f in files:
         click.echo(str(f))

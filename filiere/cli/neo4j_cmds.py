@@ -1,10 +1,11 @@
-"""``filiere neo4j start|stop|status``: a local Neo4j without Docker."""
+"""``filiere neo4j start|stop|status|import``: a local Neo4j without Docker."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from filiere.i18n import _
 from filiere.neo4j_local import default_home
@@ -87,6 +88,72 @@ def status(home: Path) -> None:
         click.echo(_("not running"))
         raise SystemExit(3)
     click.echo(_("running at {uri} (pid {pid})").format(uri=server.uri, pid=server.pid))
+
+
+@neo4j.command("import")
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@home_option
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the database the server home already holds (all of it).",
+)
+@click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
+@click.option("--heap", default="1g", show_default=True, help="JVM maximum heap of the tool.")
+@click.option(
+    "--memory",
+    default="1g",
+    show_default=True,
+    help="Off-heap memory of the import tool (e.g. 2g, or 50%).",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show progress.")
+def import_(
+    dataset: Path,
+    home: Path,
+    overwrite: bool,
+    source: str | None,
+    heap: str,
+    memory: str,
+    no_progress: bool,
+) -> None:
+    """Bulk-load DATASET into the local server's database, stopped (neo4j-admin import).
+
+    For a fresh database and large datasets: the dataset is validated as by `filiere
+    ingest` (a refused dataset changes nothing), written as import CSV files and loaded
+    by Neo4j's import tool, much faster than transactions. The database is replaced
+    whole. The next `filiere neo4j start` creates the constraints. For a server you do
+    not launch, see `filiere export --neo4j-admin`.
+    """
+    from filiere.cli.output import console
+    from filiere.ingest.neo4j_admin import count_text
+    from filiere.neo4j_local.bulk_import import import_dataset
+
+    report = import_dataset(
+        dataset,
+        home,
+        source=source,
+        overwrite=overwrite,
+        heap=heap,
+        memory=memory,
+        progress=not no_progress,
+    )
+    out = console()
+    table = Table(title=_("imported {source!r}").format(source=report.source))
+    table.add_column(_("label or type"))
+    table.add_column(_("count"), justify="right")
+    for name, n in report.counts.items():
+        table.add_row(name, str(n))
+    out.print(table)
+    out.print(
+        _("{counts} imported into {home}").format(
+            counts=count_text(report.nodes, report.relationships), home=report.home
+        )
+    )
+    out.print(
+        _("start the server to use it (it creates the constraints): {command}").format(
+            command=f"filiere neo4j start --home {report.home}"
+        )
+    )
 
 
 COMMANDS = [neo4j]

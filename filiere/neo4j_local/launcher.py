@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from filiere.errors import FiliereError
+from filiere.i18n import _
 
 NEO4J_VERSION = "5.26.31"  # keep in sync with java/pom.xml
 MAIN_CLASS = "FiliereNeo4j"
@@ -40,6 +41,8 @@ _SERVER_JSON = "server.json"
 _READY_FILE = "ready"
 _LOG_FILE = "neo4j.log"
 _DB_DIR = "db"
+#: Left by a bulk import: the next start creates the schema's constraints, then removes it.
+SCHEMA_PENDING = "schema-pending"
 _JVM_OPTS = [
     "-XX:+UseG1GC",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -448,7 +451,31 @@ def start(
                     f"Neo4j not ready after {timeout:.0f}s; last lines of {log}:\n{_tail(log)}"
                 )
             time.sleep(0.1)
+        _create_pending_schema(server)
         return server
+
+
+def _create_pending_schema(server: Neo4jServer) -> None:
+    """After a bulk import, create the schema's constraints (the import tool does not)."""
+    marker = server.home / SCHEMA_PENDING
+    if not marker.exists():
+        return
+    import neo4j
+
+    from filiere.graph.schema import constraints_cypher
+
+    try:
+        with neo4j.GraphDatabase.driver(server.uri, auth=server.auth) as driver:
+            for stmt in constraints_cypher():
+                driver.execute_query(stmt, database_="neo4j")
+    except neo4j.exceptions.Neo4jError as exc:
+        raise Neo4jLauncherError(
+            _(
+                "Neo4j started at {uri} but the constraints of the imported graph could not "
+                "be created: {error}"
+            ).format(uri=server.uri, error=exc)
+        ) from exc
+    marker.unlink()
 
 
 def stop(home: Path | str | None = None, *, timeout: float = 60.0) -> bool:

@@ -1,0 +1,46 @@
+"""``filiere export --neo4j-admin``: import tool files for a Neo4j server one does not run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from filiere.cli.context import AppContext
+from filiere.errors import ConfigError
+from filiere.i18n import _
+from filiere.ingest.neo4j_admin import (
+    README_FILE,
+    count_text,
+    dataset_batch,
+    write_admin_csv,
+    write_instructions,
+)
+
+
+def export_neo4j_admin(app: AppContext, directory: Path, dataset: Path | None) -> None:
+    """Write the store (or ``dataset``, validated first) as import files in ``directory``."""
+    if dataset is not None:
+        batch = dataset_batch(dataset)
+        origin = str(dataset)
+    else:
+        batch = app.store.export()
+        origin = app.store.uri
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(_("{path} is not a folder").format(path=directory))
+    files = write_admin_csv(batch, directory)
+    write_instructions(files)
+    for name in (*files.node_files, *files.rel_files):
+        click.echo(str(directory / name))
+    click.echo(
+        _("wrote {counts} from {origin} to {directory}").format(
+            counts=count_text(files.nodes, files.relationships),
+            origin=origin,
+            directory=directory,
+        )
+    )
+    click.echo(
+        _("the command to run on the Neo4j server is in {readme}").format(
+            readme=directory / README_FILE
+        )
+    )
