@@ -105,9 +105,10 @@ _FIGURE_JS = """(function () {
 
 def _frame(file: str, title: str) -> str:
     """A view: an ``<iframe>`` on screen, its pictures (posted by the view) in print."""
+    label = _("Open “{title}” full screen").format(title=title)
     return (
         f'<figure class="view"><p class="screen"><a href="{esc(file)}">'
-        f"{esc(_('Open “{title}” full screen').format(title=title))}</a></p>"
+        f"{esc(label)}</a></p>"
         f'<iframe src="{esc(file)}" title="{esc(title)}" loading="eager"></iframe>'
         f'<div class="print-figure"></div><script>{_FIGURE_JS}</script>'
         f"<figcaption>{esc(title)}</figcaption></figure>"

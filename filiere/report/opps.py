@@ -167,7 +167,8 @@ def html_section(f: Findings) -> str:
     out = [f'<h2 id="opportunities">{esc(title)}</h2>']
     rows = opps.opportunities.opportunities
     if not rows:
-        out.append(f"<p>{esc(_('No at-risk item in these products.'))}</p>")
+        none = _("No at-risk item in these products.")
+        out.append(f"<p>{esc(none)}</p>")
     else:
         out.append(
             table(
@@ -210,9 +211,11 @@ def html_section(f: Findings) -> str:
             )
         if m.unmatched:
             items = ", ".join(f"{opps.firm(u.buyer)} / {u.product} / {u.item}" for u in m.unmatched)
-            out.append(f"<p>{esc(_('No route yet for: {items}.').format(items=items))}</p>")
+            text = _("No route yet for: {items}.").format(items=items)
+            out.append(f"<p>{esc(text)}</p>")
         if not m.matches and not m.unmatched:
-            out.append(f"<p>{esc(_('No firm of the region makes these products.'))}</p>")
+            text = _("No firm of the region makes these products.")
+            out.append(f"<p>{esc(text)}</p>")
     return "\n".join(out)
 
 
@@ -349,8 +352,10 @@ def print_section(out: Console, f: Findings) -> None:
             out.print(table)
         if m.unmatched:
             out.print(
-                _(
-                    "{n} at-risk items of these products have no route yet (see the workbook)."
+                ngettext(
+                    "{n} at-risk item of these products has no route yet (see the workbook).",
+                    "{n} at-risk items of these products have no route yet (see the workbook).",
+                    len(m.unmatched),
                 ).format(n=len(m.unmatched)),
                 markup=False,
             )

@@ -447,11 +447,12 @@ def render_cy_page(
     v = versions()
     libs = f"Cytoscape.js {v['cytoscape']}, elkjs {v['elkjs']}, cytoscape-elk {v['cytoscape-elk']}"
     vendor = "\n".join(f"<script>{vendored(name)}</script>" for name in SCRIPTS)
+    fit, unfold = _("Fit all"), _("Unfold all")
     panel = (
         legend_html(legend, _("Legend"))
         + f'<p class="screen">{esc(help_text)}</p>'
-        + f'<p class="screen"><button id="fit" type="button">{esc(_("Fit all"))}</button>'
-        f'<button id="expand" type="button">{esc(_("Unfold all"))}</button></p>'
+        + f'<p class="screen"><button id="fit" type="button">{esc(fit)}</button>'
+        f'<button id="expand" type="button">{esc(unfold)}</button></p>'
     )
     return (
         "<!DOCTYPE html>\n"
