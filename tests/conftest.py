@@ -28,16 +28,6 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests written against the English messages run in English (``FILIERE_LANG=en``).
-
-    French is the users' default; tests/test_i18n.py checks it explicitly (``--lang fr``,
-    ``language("fr")``), and a test may ``monkeypatch.delenv("FILIERE_LANG")`` to see it.
-    """
-    monkeypatch.setenv("FILIERE_LANG", "en")
-
-
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the project; tests that need it skip where it is absent."""

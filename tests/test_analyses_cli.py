@@ -129,7 +129,9 @@ def test_shock_partial_and_upstream_options(run: Run) -> None:
     assert data["impacted_products"][0]["exposure"] == 0.5
     data = json.loads(run("shock", "--country", "CN", "--upstream", "--format", "json")[1])
     q = data["impacted_products"][1]
-    assert data["upstream"] and {"item": "M1", "lost_share": 0.7} in q["partial"]
+    assert (
+        data["upstream"] and {"item": "M1", "lost_share": 0.7, "name": "Article M1"} in q["partial"]
+    )
     code, out = run("shock", "--country", "CN", "--cut", "1.5")
     assert code == 2 and "--cut" in out
     code, out = run("shock", "--country", "CN", "--cut", "0.5", "--upstream")

@@ -273,13 +273,19 @@ def test_cli_writes_each_view(embedded_store: GraphStore, tmp_path: Path) -> Non
 
 
 def test_every_view_text_has_its_french_translation() -> None:
-    """Each message of the views (``_``, ``N_``, ``ngettext``) is in the views' French PO
-    fragment, translated (the lead folds it into the catalog)."""
-    po = (ROOT / "filiere" / "locale" / "fragments" / "views.po").read_text(encoding="utf-8")
-    entries = re.findall(
-        r'^msgid (".*")\n(?:msgid_plural ".*"\n)?msgstr(?:\[0\])? (".*")$', po, re.M
-    )
-    translated = {json.loads(k): json.loads(v) for k, v in entries}
+    """Each message of the views (``_``, ``N_``, ``ngettext``) is translated in the French
+    catalog."""
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "filiere" / "locale" / "fr" / "LC_MESSAGES" / "filiere.po").open("rb") as f:
+        catalog = read_po(f)
+    translated = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id): (
+            m.string[0] if isinstance(m.string, tuple) else m.string
+        )
+        for m in catalog
+        if m.id
+    }
     used: set[str] = set()
     for path in sorted((ROOT / "filiere" / "viz").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
