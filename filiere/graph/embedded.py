@@ -43,7 +43,7 @@ from filiere.fsutil import (
 )
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
-from filiere.graph.store import GraphStore
+from filiere.graph.store import GraphStore, reentrant
 
 FORMAT = "filiere-graph"
 VERSION = 1
@@ -174,21 +174,9 @@ class EmbeddedStore(GraphStore):
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         """Hold the writer lock file (re-entrant), with the graph as last saved."""
-        depth = getattr(self._holder, "depth", 0)
-        if depth:
-            self._holder.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._holder.depth = depth
-            return
-        with file_lock(self.path):
-            self._holder.depth = 1
-            try:
-                self._load_if_changed()
-                yield
-            finally:
-                self._holder.depth = 0
+        with reentrant(self._holder, lambda: file_lock(self.path)):
+            self._load_if_changed()
+            yield
 
     _locked = exclusive
 

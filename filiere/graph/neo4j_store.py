@@ -22,7 +22,7 @@ from filiere.errors import StoreError
 from filiere.graph import neo4j_queries as q
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, KEYED_LABELS, Label, Rel, constraints_cypher
-from filiere.graph.store import GraphStore
+from filiere.graph.store import GraphStore, reentrant
 from filiere.i18n import _, ngettext
 
 T = TypeVar("T")
@@ -145,14 +145,11 @@ class Neo4jStore(GraphStore):
         transaction ends (rolled back: the node is never seen). Reads and writes made
         meanwhile, in other transactions, see everything committed before.
         """
-        depth = getattr(self._holder, "depth", 0)
-        if depth:
-            self._holder.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._holder.depth = depth
-            return
+        with reentrant(self._holder, self._ingest_lock):
+            yield
+
+    @contextlib.contextmanager
+    def _ingest_lock(self) -> Iterator[None]:
         self.ensure_schema()
         with self._translated():
             session = self.driver.session(database=self.database)
@@ -162,10 +159,8 @@ class Neo4jStore(GraphStore):
                 # (60 s with the launcher), and the lock must last as long as the load.
                 tx = session.begin_transaction(timeout=LOCK_TIMEOUT_S)
                 tx.run(q.TAKE_INGEST_LOCK).consume()
-                self._holder.depth = 1
                 yield
             finally:
-                self._holder.depth = 0
                 with contextlib.suppress(Exception):  # the server may be gone: nothing to undo
                     if tx is not None:
                         tx.close()  # rolls back: the lock node is never committed

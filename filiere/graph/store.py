@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -95,3 +97,28 @@ class GraphStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def reentrant(
+    holder: threading.local, acquire: Callable[[], AbstractContextManager[None]]
+) -> Iterator[None]:
+    """Hold a lock that ``acquire`` takes, once per thread however deeply it is nested.
+
+    ``holder.depth`` counts how deep the current thread holds it: only the outermost
+    holder takes and releases the lock.
+    """
+    depth = getattr(holder, "depth", 0)
+    if depth:
+        holder.depth = depth + 1
+        try:
+            yield
+        finally:
+            holder.depth = depth
+        return
+    with acquire():
+        holder.depth = 1
+        try:
+            yield
+        finally:
+            holder.depth = 0
