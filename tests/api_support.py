@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -88,6 +91,24 @@ def sample_dataset() -> Dataset:
 
 def load_sample(store: GraphStore) -> None:
     store.write(build_batch(sample_dataset()))
+
+
+def sample_store_and_key(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
+    """An embedded store holding the sample, the environment of its key file and a new
+    analyst key, made by the real ``filiere apikey create`` (for tests of ``filiere serve``)."""
+    store_path = tmp_path / "graph.json"
+    from filiere.graph.embedded import EmbeddedStore
+
+    load_sample(EmbeddedStore(store_path))
+    env = {**os.environ, "FILIERE_API_KEYS_FILE": str(tmp_path / "keys.json")}
+    token = subprocess.run(
+        [str(Path(sys.executable).with_name("filiere")), "apikey", "create", "--role", "analyst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return store_path, env, token
 
 
 def store_settings(store: GraphStore, request: pytest.FixtureRequest) -> Settings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,11 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
-from api_support import free_port, load_sample
+from api_support import free_port, sample_store_and_key
 from click.testing import CliRunner
 
 from filiere.cli import cli
-from filiere.graph.embedded import EmbeddedStore
 
 FILIERE = str(Path(sys.executable).with_name("filiere"))
 
@@ -42,16 +40,7 @@ def test_apikey_create_list_revoke(tmp_path: Path) -> None:
 
 
 def test_serve_answers_over_http(tmp_path: Path) -> None:
-    store_path = tmp_path / "graph.json"
-    load_sample(EmbeddedStore(store_path))
-    env = {**os.environ, "FILIERE_API_KEYS_FILE": str(tmp_path / "keys.json")}
-    token = subprocess.run(
-        [FILIERE, "apikey", "create", "--role", "analyst"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    store_path, env, token = sample_store_and_key(tmp_path)
     port = free_port()
     cmd = [FILIERE, "--store", str(store_path), "serve", "--port", str(port), "--workers", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,24 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
-from api_support import free_port, load_sample
-
-from filiere.graph.embedded import EmbeddedStore
+from api_support import free_port, sample_store_and_key
 
 FILIERE = str(Path(sys.executable).with_name("filiere"))
 
 
 def test_the_access_log_masks_keys_and_tokens_in_urls(tmp_path: Path) -> None:
-    store_path = tmp_path / "graph.json"
-    load_sample(EmbeddedStore(store_path))
-    env = {**os.environ, "FILIERE_API_KEYS_FILE": str(tmp_path / "keys.json")}
-    token = subprocess.run(
-        [FILIERE, "apikey", "create", "--role", "analyst"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    store_path, env, token = sample_store_and_key(tmp_path)
     secret = token.split("_", 2)[2]
     port = free_port()
     log = tmp_path / "serve.log"
