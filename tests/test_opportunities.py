@@ -177,15 +177,14 @@ def test_matches_command(run: Callable[..., tuple[int, str]]) -> None:
     assert code == 2 and "--region" in out
 
 
-def test_route_summaries_count_what_routes_lists(tmp_path: Path) -> None:
-    """The embedded store counts routes per set of processes; the counts are routes' own."""
-    from filiere.queries import AnalysisSettings, routes
-    from filiere.queries.embedded import route_summaries
+def test_route_summaries_count_what_routes_lists(store: GraphStore) -> None:
+    """Both stores count routes per set of processes; the counts are routes' own."""
+    from filiere.queries import AnalysisSettings, _store_module, routes
     from filiere.testing.generate import GeneratorConfig, generate
 
-    store = EmbeddedStore(tmp_path / "g.json")
     store.write(build_batch(generate(GeneratorConfig(seed=5, width=20, suppliers=40))))
     items = sorted(n.key for n in store.export().nodes if n.label == "Item")
+    route_summaries = _store_module(store).route_summaries
     for region, settings in (("FR-BFC", AnalysisSettings()), (None, AnalysisSettings(home="DE"))):
         summary = route_summaries(store, items, region, settings)
         for x in items:

@@ -1,6 +1,9 @@
 // Summary of the local substitution routes of items (as `routes`): for each item that has
 // routes, their number per tier and the first one in the routes' order, with its distance
 // in km to region $region. Items without any route are left out.
+// Counts without listing: the suppliers able to make an item depend only on the set of
+// processes it requires, which items share, so they are ranked and counted once per set;
+// each item then takes off those that already supply or offer it.
 // @param items      ids of the items to source, e.g. ["C-MAG-NDFEB-S"]
 // @param region     ISO 3166-2 code of the target region, or null
 // @param regionLat  latitude of the target region when it has no Region node (or null)
@@ -9,10 +12,55 @@
 // @param eu         the EU member states' codes
 UNWIND $items AS itemId
 MATCH (x:Item {id: itemId})
-WITH x, COLLECT { MATCH (cur:Supplier)-[:SUPPLIES]->(x) RETURN cur.id } AS current
-CALL (x, current) {
-  MATCH (s:Supplier)-[:OFFERS]->(x)
-  WHERE NOT s.id IN current
+WITH x, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN DISTINCT p ORDER BY p.id } AS processes
+WITH processes, collect(x) AS xs
+CALL (processes) {
+  UNWIND processes[0..1] AS first
+  MATCH (first)<-[:MASTERS]-(s:Supplier)
+  WHERE all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
+  WITH DISTINCT s
+  WITH s,
+       CASE
+         WHEN $region IS NOT NULL AND s.region = $region THEN 1
+         WHEN s.country = $home THEN 2
+         WHEN s.country IN $eu THEN 3
+       END AS tier
+  WHERE tier IS NOT NULL
+  WITH s, tier
+  ORDER BY tier, s.id
+  RETURN collect(s) AS able, collect(tier) AS ableTiers
+}
+WITH xs, processes, able,
+     size([t IN ableTiers WHERE t = 1]) AS able1,
+     size([t IN ableTiers WHERE t = 2]) AS able2,
+     size([t IN ableTiers WHERE t = 3]) AS able3
+UNWIND xs AS x
+WITH x, processes, able, able1, able2, able3,
+     COLLECT { MATCH (cur:Supplier)-[:SUPPLIES]->(x) RETURN DISTINCT cur } AS current
+WITH x, processes, able, able1, able2, able3, current,
+     COLLECT { MATCH (s:Supplier)-[:OFFERS]->(x) WHERE NOT s IN current RETURN DISTINCT s }
+       AS offering
+// The able suppliers that already supply or offer x are not capability routes of x.
+WITH x, able, able1, able2, able3, current, offering,
+     [s IN current + offering
+      WHERE size(processes) > 0 AND all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
+      | {s: s, tier: CASE
+                       WHEN $region IS NOT NULL AND s.region = $region THEN 1
+                       WHEN s.country = $home THEN 2
+                       WHEN s.country IN $eu THEN 3
+                     END}] AS taken
+WITH x, able, able1, able2, able3, current, offering,
+     [t IN taken WHERE t.tier IS NOT NULL | t.s] AS takenAble,
+     [t IN taken WHERE t.tier IS NOT NULL | t.tier] AS takenTiers
+// able is ranked by (tier, id) and holds takenAble: its first untaken supplier is among
+// its first size(takenAble) + 1.
+WITH x, current, offering, takenTiers,
+     able1 - size([t IN takenTiers WHERE t = 1]) AS cap1,
+     able2 - size([t IN takenTiers WHERE t = 2]) AS cap2,
+     able3 - size([t IN takenTiers WHERE t = 3]) AS cap3,
+     head([s IN able[0..size(takenAble) + 1] WHERE NOT s IN takenAble]) AS firstAble
+CALL (x, current, offering, firstAble) {
+  UNWIND offering AS s
   RETURN s, 'supplier' AS kind, x.id AS via, 1.0 AS compatibility
   UNION
   MATCH (y:Item)-[sub:SUBSTITUTES]->(x)
@@ -20,31 +68,27 @@ CALL (x, current) {
   RETURN DISTINCT s, 'substitute' AS kind, y.id AS via,
          toFloat(coalesce(sub.compatibility, 1.0)) AS compatibility
   UNION
-  WITH x, current, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN p } AS processes
-  WHERE size(processes) > 0
-  WITH x, current, processes, processes[0] AS first
-  MATCH (first)<-[:MASTERS]-(s:Supplier)
-  WHERE NOT s.id IN current
-    AND NOT EXISTS { (s)-[:OFFERS]->(x) }
-    AND all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
+  UNWIND CASE WHEN firstAble IS NULL THEN [] ELSE [firstAble] END AS s
   RETURN s, 'capability' AS kind, x.id AS via, 1.0 AS compatibility
 }
-WITH x, s, kind, via, compatibility,
+WITH x, cap1, cap2, cap3, s, kind, via, compatibility,
      CASE
        WHEN $region IS NOT NULL AND s.region = $region THEN 1
        WHEN s.country = $home THEN 2
        WHEN s.country IN $eu THEN 3
      END AS tier
 WHERE tier IS NOT NULL
-WITH x, s, kind, via, compatibility, tier
+WITH x, cap1, cap2, cap3, s, kind, via, compatibility, tier
 ORDER BY x.id, tier, CASE kind WHEN 'supplier' THEN 0 WHEN 'substitute' THEN 1 ELSE 2 END,
          round(compatibility, 6) DESC, s.id, via
-WITH x, collect({s: s, kind: kind, via: via, compatibility: compatibility, tier: tier}) AS found
-WITH x, found, head(found) AS best
+WITH x, cap1, cap2, cap3,
+     collect({s: s, kind: kind, via: via, compatibility: compatibility, tier: tier}) AS found
+WITH x, found, head(found) AS best,
+     [f IN found WHERE f.kind <> 'capability'] AS listed, cap1, cap2, cap3
 WITH x, best, best.s AS s,
-     size([f IN found WHERE f.tier = 1]) AS tier1,
-     size([f IN found WHERE f.tier = 2]) AS tier2,
-     size([f IN found WHERE f.tier = 3]) AS tier3
+     size([f IN listed WHERE f.tier = 1]) + cap1 AS tier1,
+     size([f IN listed WHERE f.tier = 2]) + cap2 AS tier2,
+     size([f IN listed WHERE f.tier = 3]) + cap3 AS tier3
 OPTIONAL MATCH (target:Region {code: $region})
 OPTIONAL MATCH (home:Region {code: s.region})
 WITH x, best, s, tier1, tier2, tier3,
