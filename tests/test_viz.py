@@ -73,8 +73,8 @@ def test_deps_view_draws_the_supply_tree(store: GraphStore) -> None:
     assert items.index("item:C1") < items.index("item:C2")
     assert not g.nodes["item:C1"].collapsed and not g.nodes["item:P"].collapsed
     assert g.nodes["item:C2"].collapsed
-    # Labels carry the country beside the supplier's name; tooltips the facts.
-    assert g.nodes["supplier:S-CN"].label == "Ningbo Magnets · CN"
+    # Labels carry the country's name beside the supplier's name; tooltips the facts.
+    assert g.nodes["supplier:S-CN"].label == "Ningbo Magnets · China"
     assert "90%" in g.nodes["production:M1:CN"].label
     assert "quantity per P: 0.6" in g.nodes["item:M1"].title
     assert "source: mini" in g.nodes["item:C1"].title
@@ -199,12 +199,12 @@ def test_routes_view_draws_current_suppliers_and_warns_of_an_at_risk_substitute(
         shock = shock_view(store, ["CN"])
     current = [k for k in view.graph.nodes if k.startswith("current:")]
     assert current  # the Chinese suppliers being replaced, beside the candidates
-    assert all(view.graph.nodes[k].label.endswith("· CN") for k in current)
+    assert all(view.graph.nodes[k].label.endswith("· China") for k in current)
     assert all((k, "item:C-MAG-NDFEB-S") in view.graph.edges for k in current)
     smco = view.graph.nodes["item:C-MAG-SMCO"]
     assert smco.label.startswith("⚠") and smco.color == AT_RISK
     assert len(view.warnings) == 1 and "C-MAG-SMCO" in view.warnings[0]
-    assert "M-SM: upstream CN" in view.warnings[0]  # says why
+    assert "M-SM: upstream China" in view.warnings[0]  # says why
     assert view.warnings[0] in view.html().replace("&#x27;", "'")
     # The shock never shows the at-risk SmCo magnet as a plain recovery.
     assert shock.graph.nodes["item:C-MAG-SMCO"].label.startswith("⚠")
@@ -301,3 +301,42 @@ def test_every_view_text_has_its_french_translation() -> None:
     assert len(used) > 100
     missing = sorted(m for m in used if not translated.get(m))
     assert missing == []
+
+
+#: An ISO 3166-2 region code standing on its own (``EE-511``, ``FR-BFC``), not part of an id.
+REGION_CODE = re.compile(r"(?<![\w-])[A-Z]{2}-[A-Z0-9]{1,3}(?![\w-])")
+
+
+def _read(view: View) -> str:
+    """Every text a person reads in ``view``: titles, notes, labels and tooltips."""
+    texts = [view.title, view.subtitle, *view.notes, *view.warnings]
+    texts += [t for n in view.graph.nodes.values() for t in (n.label, n.title)]
+    texts += [t for e in view.graph.edges.values() for t in (e.label, e.title)]
+    return "\n".join(texts)
+
+
+def test_french_views_name_regions_and_write_french_numbers(embedded_store: GraphStore) -> None:
+    """An adviser reads ``Bourgogne-Franche-Comté`` and ``74,8 %``, never ``EE-511`` or 74.8%."""
+    load_demo(embedded_store)
+    with language("fr"):
+        views = [
+            routes_view(embedded_store, "C-MAG-NDFEB-S", "FR-BFC"),
+            deps_view(embedded_store, "P-KAPLAN"),
+            shock_view(embedded_store, ["CN"]),
+        ]
+        html = views[0].html()
+    routes = _read(views[0])
+    assert "Bourgogne-Franche-Comté" in routes and "Bourgogne-Franche-Comté" in html
+    assert views[0].graph.nodes["supplier:SUP-EE-MAG"].label.endswith("· Narva")  # EE-511
+    assert "km de Bourgogne-Franche-Comté" in routes
+    for view in views:
+        text = _read(view)
+        assert re.search(r"\d,\d\s%", text), view.title  # "74,8 %" (narrow no-break space)
+        assert not re.search(r"\d%|\d\.\d", text), view.title  # no "74.8%" nor "0.85"
+        for m in REGION_CODE.finditer(text):
+            # A code only beside its name, as in ISO's "Västra Götalands län [SE-14]".
+            assert text[m.start() - 1] in "[(", (view.title, text[m.start() - 40 : m.end()])
+    assert re.search(r"\d,\d\s%", html)
+    with language("en"):
+        english = _read(deps_view(embedded_store, "P-KAPLAN"))
+    assert "74.8%" in english and "Bourgogne" not in english.replace("Bourgogne-Franche", "")

@@ -92,7 +92,7 @@ def test_tooltip_shows_shares_and_provenance(
     tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
     text = tip.inner_text()
     assert "Néodyme (M1)" in text and "kind: raw material" in text  # one line per fact
-    assert "upstream: CN produces 90%" in text and "source: mini" in text
+    assert "upstream: China produces 90%" in text and "source: mini" in text
     page.screenshot(path=artifact("viz-deps-tooltip.png"))
     page.close()
 

@@ -139,7 +139,7 @@ def test_routes_of_the_ndfeb_magnet_warn_of_the_smco_substitute(
     drawn = page.evaluate("nodes.get().map(n => [n.id, n.label])")
     labels = dict(drawn)
     assert labels["item:C-MAG-SMCO"].startswith("⚠")
-    assert any(k.startswith("current:") and v.endswith("· CN") for k, v in labels.items())
+    assert any(k.startswith("current:") and v.endswith("· China") for k, v in labels.items())
     _legend_beside(page, "#mynetwork")
     assert "current supplier" in page.inner_text("#legend")
     page.screenshot(path=artifact("viz-routes-ndfeb-fr-bfc.png"))

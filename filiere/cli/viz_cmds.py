@@ -34,7 +34,10 @@ def view_options(fn: F) -> F:
             help="HTML file to write (default: a name from the view, in the current folder).",
         ),
         click.option(
-            "--hierarchical", is_flag=True, help="Layered layout (top-down) instead of physics."
+            "--hierarchical",
+            is_flag=True,
+            help="Routes view only: top-down levels instead of physics (the supply tree and "
+            "the shock are always layered, left to right).",
         ),
         click.option(
             "--max-nodes",

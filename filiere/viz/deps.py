@@ -19,6 +19,7 @@ from typing import Any
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _, ngettext
+from filiere.names import country_name, place
 from filiere.queries import deps as run_deps
 from filiere.queries.common import path_quantities
 from filiere.queries.models import AnalysisSettings, Dependency, DepsResult
@@ -38,6 +39,7 @@ from filiere.viz.style import (
     VEdge,
     ViewGraph,
     VNode,
+    fmt_number,
     fmt_share,
     kind_name,
     location_colour,
@@ -105,15 +107,19 @@ def _risk_lines(dep: Dependency | None, home: str) -> list[str]:
         else _("concentrated (not at risk for {home})").format(home=home)
     ]
     if dep.single_country:
-        lines.append(_("single country: {country}").format(country=dep.country))
+        lines.append(_("single country: {country}").format(country=country_name(dep.country)))
     if dep.single_source:
         lines.append(_("single source"))
     if dep.hhi is not None:
-        lines.append(_("concentration (HHI) of supplying countries: {hhi:.3f}").format(hhi=dep.hhi))
+        lines.append(
+            _("concentration (HHI) of supplying countries: {hhi}").format(
+                hhi=fmt_number(dep.hhi, 3)
+            )
+        )
     if dep.upstream_concentrated:
         lines.append(
             _("upstream: {country} produces {share} of the world supply").format(
-                country=dep.upstream_country, share=fmt_share(dep.upstream_share)
+                country=country_name(dep.upstream_country), share=fmt_share(dep.upstream_share)
             )
         )
     return lines
@@ -197,8 +203,8 @@ def deps_view(
         ]
         if item != product:
             lines.append(
-                _("quantity per {product}: {qty:.6g} {unit}").format(
-                    product=product, qty=qty.get(item, 0), unit=unit
+                _("quantity per {product}: {qty} {unit}").format(
+                    product=product, qty=fmt_number(qty.get(item, 0)), unit=unit
                 )
             )
             lines.append(_("BOM depth: {depth}").format(depth=depth.get(item)))
@@ -211,7 +217,8 @@ def deps_view(
             lines.append(
                 _("world production: {shares}").format(
                     shares=", ".join(
-                        f"{p.country} {fmt_share(p.share)} ({p.stage})" for p in made[:8]
+                        f"{country_name(p.country)} {fmt_share(p.share)} ({p.stage})"
+                        for p in made[:8]
                     )
                     + (" ..." if len(made) > 8 else "")
                 )
@@ -240,10 +247,10 @@ def deps_view(
                 VEdge(
                     item_id(parent),
                     item_id(child),
-                    _("{parent} contains {qty:.6g} × {child}").format(
-                        parent=parent, qty=q, child=child
+                    _("{parent} contains {qty} × {child}").format(
+                        parent=parent, qty=fmt_number(q), child=child
                     ),
-                    f"×{q:.6g}",
+                    "×" + fmt_number(q),
                     HIGHLIGHT_EDGE if hot else PLAIN_EDGE,
                     4.0 if hot else 1.5,
                 )
@@ -255,7 +262,7 @@ def deps_view(
 
     def country_text(code: str) -> str:
         props = countries.get(code, {})
-        name = str(props.get("name") or code)
+        name = country_name(code) or str(props.get("name") or code)
         eu = _("EU member") if props.get("eu") else _("outside the EU")
         risky = "\n" + _("country of an at-risk dependency") if code in risk_countries else ""
         return f"{name} ({code}), {eu}{risky}"
@@ -264,15 +271,15 @@ def deps_view(
         props = tree.suppliers[s.supplier]
         country = props.get("country")
         hot = s.item in at_risk and country in risk_countries
-        place = ", ".join(str(x) for x in (props.get("city"), props.get("region")) if x)
+        where = place(None, props.get("region"), props.get("city"))
         lines = [f"{props.get('name', s.supplier)} ({s.supplier})"]
-        lines += [place] if place else []
+        lines += [where] if where else []
         lines += [country_text(str(country))] if country else []
         g.add_node(
             VNode(
                 supplier_id(s.supplier),
                 short(str(props.get("name", s.supplier)), 24)
-                + (f" · {country}" if country else ""),
+                + (f" · {country_name(str(country))}" if country else ""),
                 "\n".join([*lines, provenance(props)]),
                 location_colour(country, home),
                 "dot",
@@ -305,13 +312,13 @@ def deps_view(
         hot = hot and p.country != home
         year = f" {p.year}" if p.year else ""
         text = _("{country} produces {share} of the world's {material} ({stage}{year})").format(
-            country=p.country,
+            country=country_name(p.country),
             share=fmt_share(p.share),
             material=p.material,
             stage=p.stage,
             year=year,
         )
-        cname = str(countries.get(p.country, {}).get("name") or p.country)
+        cname = country_name(p.country) or p.country
         nid = production_id(p.material, p.country)
         g.add_node(
             VNode(
@@ -366,7 +373,7 @@ def deps_view(
         ).format(n=n_risk, home=home)
         + " "
         + _("(HHI ≥ {hhi}, upstream share ≥ {share}); {nodes} nodes.").format(
-            hhi=settings.hhi, share=settings.upstream_share, nodes=full
+            hhi=fmt_number(settings.hhi), share=fmt_share(settings.upstream_share), nodes=full
         )
     )
     help_text = _(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import N_, _, ngettext
+from filiere.names import country_name, place, region_name
 from filiere.queries import deps as run_deps
 from filiere.queries import routes as run_routes
 from filiere.queries.models import AnalysisSettings, Dependency, RoutesResult
@@ -29,6 +30,7 @@ from filiere.viz.style import (
     VEdge,
     ViewGraph,
     VNode,
+    fmt_number,
     fmt_share,
     kind_name,
     prune,
@@ -54,17 +56,17 @@ def current_id(supplier: str) -> str:
 
 
 def why_at_risk(dep: Dependency) -> str:
-    """One at-risk dependency in words, e.g. ``M-SM: upstream CN 85%``."""
+    """One at-risk dependency in words, e.g. ``M-SM: upstream China 85%``."""
     if dep.single_country and dep.country:
-        why = _("single country {country}").format(country=dep.country)
+        why = _("single country {country}").format(country=country_name(dep.country))
     elif dep.upstream_concentrated and dep.upstream_country:
         why = _("upstream {country} {share}").format(
-            country=dep.upstream_country, share=fmt_share(dep.upstream_share)
+            country=country_name(dep.upstream_country), share=fmt_share(dep.upstream_share)
         )
     elif dep.single_source:
         why = _("single source")
     else:
-        why = _("concentration (HHI) {hhi:.2f}").format(hhi=dep.hhi or 0.0)
+        why = _("concentration (HHI) {hhi}").format(hhi=fmt_number(dep.hhi or 0.0, 2))
     return _("{item}: {why}").format(item=dep.item, why=why)
 
 
@@ -115,8 +117,8 @@ def routes_view(
     for s in current:
         sp = tree.suppliers[s.supplier]
         sname = str(sp.get("name", s.supplier))
-        country = sp.get("country")
-        place = ", ".join(str(x) for x in (sp.get("city"), sp.get("region"), country) if x)
+        country = country_name(sp.get("country"))
+        where = place(sp.get("country"), sp.get("region"), sp.get("city"))
         g.add_node(
             VNode(
                 current_id(s.supplier),
@@ -124,7 +126,7 @@ def routes_view(
                 "\n".join(
                     [
                         f"{sname} ({s.supplier})",
-                        place,
+                        where,
                         _("current supplier: {share} of {item}").format(
                             share=fmt_share(s.share), item=item
                         ),
@@ -160,7 +162,7 @@ def routes_view(
         risky = any(r.substitute_at_risk for r in result.routes if r.via == via)
         lines = [
             f"{vname} ({via})",
-            _("substitute, compatibility {compat:.2f}").format(compat=compat),
+            _("substitute, compatibility {compat}").format(compat=fmt_number(compat, 2)),
         ]
         if risky:
             risky_vias.add(via)
@@ -188,10 +190,10 @@ def routes_view(
             VEdge(
                 item_id(via),
                 item_id(item),
-                _("{via} can replace {item} (compatibility {compat:.2f})").format(
-                    via=via, item=item, compat=compat
+                _("{via} can replace {item} (compatibility {compat})").format(
+                    via=via, item=item, compat=fmt_number(compat, 2)
                 ),
-                _("subst. {compat:.2f}").format(compat=compat)
+                _("subst. {compat}").format(compat=fmt_number(compat, 2))
                 + (f" {WARN} " + _("at risk") if risky else ""),
                 AT_RISK if risky else SUBSTITUTE,
                 2.0,
@@ -201,16 +203,18 @@ def routes_view(
     for rank, r in enumerate(result.routes):
         sp = suppliers.get(r.supplier, {})
         sname = str(sp.get("name", r.supplier))
-        place = ", ".join(str(x) for x in (sp.get("city"), r.region, r.country) if x)
+        where = place(r.country, r.region, sp.get("city"))
         if r.distance_km is None:
             dist = _("distance unknown")
         elif region:
-            dist = _("{km:.0f} km from {region}").format(km=r.distance_km, region=region)
+            dist = _("{km} km from {region}").format(
+                km=fmt_number(r.distance_km, 0), region=region_name(region)
+            )
         else:
-            dist = _("{km:.0f} km").format(km=r.distance_km)
+            dist = _("{km} km").format(km=fmt_number(r.distance_km, 0))
         lines = [
             f"{sname} ({r.supplier})",
-            place,
+            where,
             tier_name(r.tier),
             dist,
             _("route #{rank}: {why}").format(rank=rank + 1, why=_(KIND_TEXT[r.kind])),
@@ -221,7 +225,7 @@ def routes_view(
         g.add_node(
             VNode(
                 supplier_id(r.supplier),
-                short(sname, 22) + f" · {r.region or r.country}",
+                short(sname, 22) + " · " + str(region_name(r.region) or country_name(r.country)),
                 "\n".join(lines),
                 TIER_COLOURS[r.tier],
                 SHAPES["supplier"],
@@ -238,7 +242,7 @@ def routes_view(
                 item_id(r.via),
                 "\n".join([*lines[4:-1], tier_name(r.tier), dist])
                 + "\n"
-                + _("compatibility {compat:.2f}").format(compat=r.compatibility),
+                + _("compatibility {compat}").format(compat=fmt_number(r.compatibility, 2)),
                 edge_label,
                 ROUTE_EDGE,
                 3.0 if r.tier == 1 else 1.5,
@@ -248,9 +252,11 @@ def routes_view(
     g, note = prune(g, max_nodes)
     notes = [note] if note else []
     where = (
-        _("the region {region}, {home} or the EU").format(region=region, home=settings.home)
+        _("the region {region}, {home} or the EU").format(
+            region=region_name(region), home=country_name(settings.home)
+        )
         if region
-        else _("{home} or the EU").format(home=settings.home)
+        else _("{home} or the EU").format(home=country_name(settings.home))
     )
     if not result.routes:
         notes.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _, ngettext
+from filiere.names import country_name
 from filiere.queries import deps as run_deps
 from filiere.queries import shock as run_shock
 from filiere.queries.models import AnalysisSettings, ShockResult
@@ -67,7 +68,9 @@ def shock_view(
         bad = [d for d in run_deps(store, sub, settings).dependencies if d.at_risk]
         if bad:
             risky_subs[sub] = "; ".join(why_at_risk(d) for d in bad)
-    country_names = store.get_nodes(Label.COUNTRY, codes)
+    stored = store.get_nodes(Label.COUNTRY, codes)
+    country_names = {c: country_name(c) or str(stored.get(c, {}).get("name", c)) for c in codes}
+    in_words = ", ".join(country_names[c] for c in codes)
 
     def name(item: str) -> str:
         return str(names.get(item, {}).get("name", item))
@@ -75,15 +78,15 @@ def shock_view(
     g = ViewGraph()
     if len(codes) == 1:
         hub = country_id(codes[0])
-        cname = country_names.get(codes[0], {}).get("name", codes[0])
+        cname = country_names[codes[0]]
         label = f"{short(str(cname), 24)} ({codes[0]})" if cname != codes[0] else codes[0]
         tip = _("Supply stop: {country} ({code})").format(country=cname, code=codes[0])
         shape = "hexagon"
     else:
         hub = SCENARIO
-        label = _("Stop: {countries}").format(countries=" + ".join(codes))
+        label = _("Stop: {countries}").format(countries=" + ".join(country_names[c] for c in codes))
         tip = _("Supply stop in: {countries}").format(
-            countries=", ".join(f"{country_names.get(c, {}).get('name', c)} ({c})" for c in codes)
+            countries=", ".join(f"{country_names[c]} ({c})" for c in codes)
         )
         shape = "hexagon"
     g.add_node(VNode(hub, label, tip, AT_RISK, shape, priority=0, level=0, size=30))
@@ -114,7 +117,7 @@ def shock_view(
                 _("supplies all of it")
                 if cut
                 else _("supplies {share} of it").format(share=fmt_share(lost[item])),
-                "100%" if cut else fmt_share(lost[item]),
+                fmt_share(1.0) if cut else fmt_share(lost[item]),
                 AT_RISK if cut else DENTED,
                 3.0 if cut else 1.5,
             )
@@ -191,9 +194,7 @@ def shock_view(
     n_dented = len(result.impacted_products) - n_cut
     if not result.impacted_products and not hit:
         notes.append(
-            _("No item of the graph is supplied from {countries}.").format(
-                countries=", ".join(codes)
-            )
+            _("No item of the graph is supplied from {countries}.").format(countries=in_words)
         )
     subtitle = " ".join(
         [
@@ -206,7 +207,7 @@ def shock_view(
         ]
     )
     return View(
-        _("Supply stop in {countries}").format(countries=", ".join(codes)),
+        _("Supply stop in {countries}").format(countries=in_words),
         subtitle,
         g,
         legend(len(codes) > 1),

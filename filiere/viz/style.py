@@ -16,12 +16,14 @@ into a pyvis ``Network``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
 from pyvis.network import Network
 
 from filiere.graph.schema import EU27
-from filiere.i18n import N_, _
+from filiere.i18n import N_, _, get_language
 
 #: Default number of nodes a view draws before it prunes (a browser stays responsive).
 DEFAULT_MAX_NODES = 250
@@ -91,14 +93,30 @@ def location_colour(country: str | None, home: str) -> str:
 
 
 def fmt_share(share: float | None) -> str:
-    """A share as a percentage, e.g. ``0.8`` -> ``80%``.
+    """A share as a percentage to three significant digits, in the language in force
+    (``0.855`` -> ``85.5%`` in English, ``85,5 %`` in French).
 
-    >>> fmt_share(0.855), fmt_share(None)
-    ('85.5%', 'n/a')
+    >>> fmt_share(0.855), fmt_share(1.0), fmt_share(None)
+    ('85.5%', '100%', 'n/a')
     """
     if share is None:
         return _("n/a")
-    return f"{share * 100:.3g}%"
+    rounded = Decimal(f"{share * 100:.3g}") / 100  # exact: no 84.90000000000001
+    return format_percent(rounded, locale=get_language(), decimal_quantization=False)
+
+
+def fmt_number(x: float, digits: int | None = None) -> str:
+    """A number with the language's decimal sign: ``digits`` decimals, or (``None``) up
+    to six significant digits as written.
+
+    >>> fmt_number(0.6), fmt_number(2.0), fmt_number(0.123456, 2), fmt_number(1234.4, 0)
+    ('0.6', '2', '0.12', '1,234')
+    """
+    lang = get_language()
+    if digits is None:
+        return format_decimal(Decimal(f"{x:.6g}"), locale=lang, decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(x, format=pattern, locale=lang)
 
 
 # -- the view graph ----------------------------------------------------------------------------

@@ -28,7 +28,13 @@ MaxNodes = Annotated[
     int,
     Query(ge=10, le=2000, description="Node budget: bigger views are pruned, with a note."),
 ]
-Hierarchical = Annotated[bool, Query(description="Layered (top-down) layout.")]
+Hierarchical = Annotated[
+    bool,
+    Query(
+        description="Routes view only: top-down levels instead of physics (the supply tree "
+        "and the shock are always layered, left to right)."
+    ),
+]
 
 
 def _page(html: str) -> HTMLResponse:
