@@ -63,7 +63,7 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
             table.header_line = line
             break
     if header is None:
-        table.issue(1, "the table is empty (no header line)")
+        table.issue(1, _("the table is empty (no header line)"))
         table.complete = False
         return table
     width = len(header)
