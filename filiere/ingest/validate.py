@@ -35,6 +35,7 @@ from filiere.ingest.build import process_id
 from filiere.ingest.cycles import find_cycles
 from filiere.ingest.tables import RawTable
 from filiere.ingest.values import parse_int, parse_number
+from filiere.wording import kind as kind_name
 
 #: Required columns of each table.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -406,10 +407,12 @@ def _wrong_kind(table: str, col: str, key: str, kind: Any) -> str | None:
     """Production rows need a material, ``makes`` rows a product."""
     if table == "production" and col == "material" and kind != Kind.MATERIAL:
         return _("production rows are for materials, and item {key!r} is a {kind}").format(
-            key=key, kind=kind
+            key=key, kind=kind_name(str(kind))
         )
     if table == "makes" and col == "item" and kind != Kind.PRODUCT:
-        return _("a firm makes products, and item {key!r} is a {kind}").format(key=key, kind=kind)
+        return _("a firm makes products, and item {key!r} is a {kind}").format(
+            key=key, kind=kind_name(str(kind))
+        )
     return None
 
 
