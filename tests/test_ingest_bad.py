@@ -16,6 +16,7 @@ from filiere.cli import cli
 from filiere.errors import DatasetError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.ingest import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,3 +119,16 @@ def test_french_messages_keep_file_and_line_and_the_store(tmp_path: Path) -> Non
     assert [ln.split(": ", 1)[0] for ln in lines[:-1]] == [
         ln.split(": ", 1)[0] for ln in expected(BAD / "many_errors")
     ]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_every_message_of_the_corpus_reads_in_french(case: Path) -> None:
+    """In French, each expected message keeps its ``file:line:`` place and changes its words."""
+    with language("fr"), pytest.raises(DatasetError) as e:
+        load(dataset_path(case), _null_store(), check_only=True, progress=False)
+    french = [str(i) for i in e.value.issues]
+    english = expected(case)
+    assert len(french) == len(english)
+    for fr, en in zip(french, english, strict=True):
+        place = en.split(": ", 1)[0]
+        assert fr.startswith(place + ": ") and fr != en, (fr, en)
