@@ -228,7 +228,7 @@ def test_fragments_fold_into_the_french_catalog(tmp_path: Path) -> None:
 
 
 def test_upload_errors_follow_accept_language(embedded_store: GraphStore, tmp_path: Path) -> None:
-    """A refused upload's ``file:line`` messages are French by default, English on request."""
+    """A refused upload's ``file:line`` messages are in the language Accept-Language asks for."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("items.csv", "id,name,kind\nX1,Vis,component\nX2,Écrou,alloy\n")
