@@ -8,7 +8,9 @@ own names are French and may appear in both).
 from __future__ import annotations
 
 import html
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,33 @@ def test_fragments_fold_into_the_french_catalog(tmp_path: Path) -> None:
     assert tuple(plural) == ("{n} opportunité", "{n} opportunités")
     assert str(getattr(en.get("matches"), "string", "")) == "matches"
     assert i18n_tools.missing(fr, template) == []
+
+
+def test_upload_errors_follow_accept_language(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """A refused upload's ``file:line`` messages are in the language Accept-Language asks for."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("items.csv", "id,name,kind\nX1,Vis,component\nX2,Écrou,alloy\n")
+    keys = tmp_path / "keys.json"
+    token = KeyStore(keys).create(Role("editor"))[1]
+    app = create_app(ApiSettings(keys_file=keys), store=embedded_store)
+    auth = {"Authorization": f"Bearer {token}"}
+    before = embedded_store.export()
+    with TestClient(app) as c:
+        fr, en = (
+            c.post(
+                "/datasets",
+                files={"file": ("lot.zip", buf.getvalue())},
+                headers={**auth, "Accept-Language": lang},
+            )
+            for lang in ("fr", "en")
+        )
+    assert fr.status_code == en.status_code == 422
+    place = ("lot.zip/items.csv", 3)
+    assert [(e["file"], e["line"], e["message"]) for e in fr.json()["errors"]] == [
+        (*place, "type inconnu 'alloy' (attendu : product, component ou material)")
+    ]
+    assert [(e["file"], e["line"], e["message"]) for e in en.json()["errors"]] == [
+        (*place, "unknown kind 'alloy' (expected product, component or material)")
+    ]
+    assert embedded_store.export() == before

@@ -16,6 +16,7 @@ from filiere.cli import cli
 from filiere.errors import DatasetError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
+from filiere.i18n import language
 from filiere.ingest import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +89,46 @@ def test_refused_replace_keeps_the_store(store: GraphStore) -> None:
     with pytest.raises(DatasetError):
         load(BAD / "bom_cycle", store, replace=True, progress=False)
     assert store.export() == before
+
+
+def test_french_messages_keep_file_and_line_and_the_store(tmp_path: Path) -> None:
+    """``--lang fr``: the same ``file:line:`` places, French reasons, the store untouched."""
+    graph = tmp_path / "graph.json"
+    runner = CliRunner()
+    store = ["--store", str(graph)]
+    loaded = runner.invoke(cli, [*store, "ingest", "--no-progress", str(EXAMPLE)])
+    assert loaded.exit_code == 0, loaded.output
+    before = graph.read_bytes()
+    result = runner.invoke(
+        cli, [*store, "--lang", "fr", "ingest", "--no-progress", str(BAD / "many_errors")]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == [
+        "many_errors/bom.csv:2: article inconnu 'Q' dans la colonne child",
+        "many_errors/bom.csv:3: boucle : 'P' se contient lui-même",
+        "many_errors/items.csv:3: identifiant d'article 'P' en double (d'abord à la ligne 2)",
+        "many_errors/items.csv:4: name vide",
+        "many_errors/items.csv:4: type inconnu 'gadget' (attendu : product, component ou material)",
+        "many_errors/suppliers.csv:2: pays inconnu 'Narnia'",
+    ]
+    assert "rien n'a été écrit" in lines[-1]
+    assert "Traceback" not in result.output + result.stderr
+    assert graph.read_bytes() == before
+    # Each message's English place is kept: only the reason after "file:line: " changes.
+    assert [ln.split(": ", 1)[0] for ln in lines[:-1]] == [
+        ln.split(": ", 1)[0] for ln in expected(BAD / "many_errors")
+    ]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_every_message_of_the_corpus_reads_in_french(case: Path) -> None:
+    """In French, each expected message keeps its ``file:line:`` place and changes its words."""
+    with language("fr"), pytest.raises(DatasetError) as e:
+        load(dataset_path(case), _null_store(), check_only=True, progress=False)
+    french = [str(i) for i in e.value.issues]
+    english = expected(case)
+    assert len(french) == len(english)
+    for fr, en in zip(french, english, strict=True):
+        place = en.split(": ", 1)[0]
+        assert fr.startswith(place + ": ") and fr != en, (fr, en)

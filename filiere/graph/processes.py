@@ -28,6 +28,7 @@ from pathlib import Path
 
 from filiere.errors import DatasetError, DatasetIssue
 from filiere.graph.reference import normalize_name
+from filiere.i18n import _
 
 COLUMNS = ("id", "name_fr", "aliases")
 VOCABULARY_FILE = "processes.csv"
@@ -102,10 +103,16 @@ def read_vocabulary(path: str | Path | None = None) -> Vocabulary:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise DatasetError([DatasetIssue(p.name, None, f"cannot read: {e}")]) from None
+        raise DatasetError(
+            [DatasetIssue(p.name, None, _("cannot read: {reason}").format(reason=e))]
+        ) from None
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
-    issues = [DatasetIssue(p.name, 1, f"missing column {c!r}") for c in COLUMNS if c not in header]
+    issues = [
+        DatasetIssue(p.name, 1, _("missing column {col!r}").format(col=c))
+        for c in COLUMNS
+        if c not in header
+    ]
     if issues:
         raise DatasetError(issues)
     col = {c: header.index(c) for c in COLUMNS}
@@ -118,10 +125,16 @@ def read_vocabulary(path: str | Path | None = None) -> Vocabulary:
         cell = {c: cells[i].strip() if i < len(cells) else "" for c, i in col.items()}
         pid = plain_id(cell["id"])
         if not pid:
-            issues.append(DatasetIssue(p.name, line, "empty id"))
+            issues.append(DatasetIssue(p.name, line, _("empty {col}").format(col="id")))
             continue
         if pid in processes:
-            issues.append(DatasetIssue(p.name, line, f"id {pid!r} already on line {where[pid]}"))
+            issues.append(
+                DatasetIssue(
+                    p.name,
+                    line,
+                    _("id {key!r} already on line {line}").format(key=pid, line=where[pid]),
+                )
+            )
             continue
         aliases = tuple(a.strip() for a in cell["aliases"].split("|") if a.strip())
         processes[pid] = ProcessInfo(pid, cell["name_fr"] or pid, aliases)
@@ -136,7 +149,9 @@ def read_vocabulary(path: str | Path | None = None) -> Vocabulary:
                     DatasetIssue(
                         p.name,
                         line,
-                        f"name {name!r} of {pid!r} already names {other!r} (line {where[other]})",
+                        _("name {name!r} of {key!r} already names {other!r} (line {line})").format(
+                            name=name, key=pid, other=other, line=where[other]
+                        ),
                     )
                 )
     if issues:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from filiere.errors import DatasetError, DatasetIssue
-from filiere.i18n import _
+from filiere.i18n import _, ngettext
 from filiere.settings import Settings, get_settings
 
 MiB = 1024 * 1024
@@ -55,7 +55,9 @@ class IngestLimits:
 
 
 def _size(n: int) -> str:
-    return f"{n / MiB:g} MiB" if n >= MiB else f"{n} bytes"
+    if n >= MiB:
+        return _("{n} MiB").format(n=f"{n / MiB:g}")
+    return ngettext("{n} byte", "{n} bytes", n).format(n=n)
 
 
 def refuse(file: str, line: int | None, message: str) -> DatasetError:

@@ -20,6 +20,7 @@ from rich.progress import (
 from filiere.graph.model import TABLES, Dataset
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.ingest.build import build_batch
 from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables
@@ -115,7 +116,7 @@ def load(
     ``limits`` (default: the settings') bound what the files may expand to.
     """
     with _steps(progress) as steps:
-        with steps.step(f"reading {Path(path).name}"):
+        with steps.step(_("reading {name}").format(name=Path(path).name)):
             tables = read_tables(path, limits)
         name = source or dataset_name(path)
         return _load(tables, store, steps, name, replace, check_only, atomic)
@@ -146,19 +147,21 @@ def _load(
     atomic: bool,
 ) -> LoadReport:
     if check_only:
-        with steps.step("validating"):
+        with steps.step(_("validating")):
             dataset = validate(tables, None if replace else store, name=source)
         return _report(tables, dataset, store, source, replace=False)
     # Validation and write under the store's writer lock: concurrent ingests behave as
     # if run one after the other (the second sees the first's rows, cycles included).
     with store.exclusive():
-        with steps.step("validating"):
+        with steps.step(_("validating")):
             # With --replace the store is emptied first: its content does not count.
             dataset = validate(tables, None if replace else store, name=source)
         report = _report(tables, dataset, store, source, replace=replace)
-        with steps.step("building the graph"):
+        with steps.step(_("building the graph")):
             batch = build_batch(dataset, source=source)
-        with steps.step(f"writing to {store.kind} store", total=len(batch)) as advance:
+        with steps.step(
+            _("writing to {kind} store").format(kind=store.kind), total=len(batch)
+        ) as advance:
             report.summary = store.write(batch, replace=replace, progress=advance, atomic=atomic)
     return report
 

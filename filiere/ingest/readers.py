@@ -62,13 +62,13 @@ def decode_csv(data: bytes, table: RawTable) -> str | None:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
-            table.issue(None, f"unreadable UTF-16 text ({e.reason})")
+            table.issue(None, _("unreadable UTF-16 text ({reason})").format(reason=e.reason))
             return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
         table.issue(
-            _line_of(data, data.index(b"\x00")), "unreadable bytes: a NUL byte (binary file?)"
+            _line_of(data, data.index(b"\x00")), _("unreadable bytes: a NUL byte (binary file?)")
         )
         return None
     try:
@@ -79,8 +79,9 @@ def decode_csv(data: bytes, table: RawTable) -> str | None:
         if any(ord(c) > 127 for c in data.decode("utf-8", errors="ignore")):
             table.issue(
                 _line_of(data, bad),
-                f"invalid UTF-8 byte 0x{first:02x} in a file that is otherwise UTF-8 "
-                "(mixed encodings)",
+                _(
+                    "invalid UTF-8 byte {byte} in a file that is otherwise UTF-8 (mixed encodings)"
+                ).format(byte=f"0x{first:02x}"),
             )
             return None
     try:
@@ -88,7 +89,9 @@ def decode_csv(data: bytes, table: RawTable) -> str | None:
     except UnicodeDecodeError as e:
         table.issue(
             _line_of(data, e.start),
-            f"unreadable bytes: 0x{data[e.start]:02x} is neither UTF-8 nor Windows-1252",
+            _("unreadable bytes: {byte} is neither UTF-8 nor Windows-1252").format(
+                byte=f"0x{data[e.start]:02x}"
+            ),
         )
         return None
 
@@ -126,11 +129,13 @@ def parse_csv_text(text: str, name: str, file: str, budget: Budget | None = None
                 start = last + 1
                 if "unexpected end of data" in str(e):
                     problems.append(
-                        DatasetIssue(file, start, "unclosed quote: the quoted value never ends")
+                        DatasetIssue(file, start, _("unclosed quote: the quoted value never ends"))
                     )
                     incomplete = True
                     return
-                problems.append(DatasetIssue(file, reader.line_num, f"broken CSV: {e}"))
+                problems.append(
+                    DatasetIssue(file, reader.line_num, _("broken CSV: {reason}").format(reason=e))
+                )
                 last = reader.line_num
                 continue
             budget.row(file, last + 1, len(cells))
@@ -345,7 +350,7 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DatasetError(
-            [DatasetIssue(display, _line_of(data, e.start), "unreadable bytes: not UTF-8")]
+            [DatasetIssue(display, _line_of(data, e.start), _("unreadable bytes: not UTF-8"))]
         ) from None
     # Parsed whole: bound what it can hold first (each row is an object, each value
     # but the last of a list or object follows a comma).
@@ -353,7 +358,9 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
     try:
         raw = json.loads(text, parse_int=_number(int), parse_float=_number(float))
     except json.JSONDecodeError as e:
-        raise DatasetError([DatasetIssue(display, e.lineno, f"invalid JSON: {e.msg}")]) from None
+        raise DatasetError(
+            [DatasetIssue(display, e.lineno, _("invalid JSON: {reason}").format(reason=e.msg))]
+        ) from None
     except RecursionError:
         at = _too_deep(text)
         raise refuse(
@@ -374,7 +381,7 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
         top = _JsonFile.model_validate(raw)
     except ValidationError:
         raise DatasetError(
-            [DatasetIssue(display, 1, 'expected an object {"items": [...], ...}')]
+            [DatasetIssue(display, 1, _('expected an object {"items": [...], ...}'))]
         ) from None
     positions = _json_element_lines(text)
     tables: list[RawTable] = []
@@ -385,7 +392,7 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
         try:
             rows = _ROWS.validate_python(value)
         except ValidationError:
-            table.issue(key_line, f"{key!r} must be a list of row objects")
+            table.issue(key_line, _("{key!r} must be a list of row objects").format(key=key))
             table.complete = False
             continue
         columns: dict[str, None] = {}
@@ -398,9 +405,12 @@ def read_json(data: bytes, display: str, budget: Budget | None = None) -> dict[s
                 table.complete = False
                 bad = dict.fromkeys(err["loc"][0] for err in e.errors() if err["loc"])
                 for col in bad:
-                    table.issue(where, f"value of {col!r} must be a text, a number or null")
+                    table.issue(
+                        where,
+                        _("value of {col!r} must be a text, a number or null").format(col=col),
+                    )
                 if not bad:
-                    table.issue(where, 'a row must be an object {"column": value, ...}')
+                    table.issue(where, _('a row must be an object {"column": value, ...}'))
                 continue
             values = {normalize_column(k): read_text(cell_text(v)) for k, v in row.items()}
             columns.update(dict.fromkeys(values))
@@ -417,7 +427,13 @@ def _by_name(tables: list[RawTable]) -> dict[str, RawTable]:
     for t in tables:
         if t.name in out:
             issues.append(
-                DatasetIssue(t.file, None, f"table {t.name!r} is also in {out[t.name].file}")
+                DatasetIssue(
+                    t.file,
+                    None,
+                    _("table {name!r} is also in {file}").format(
+                        name=t.name, file=out[t.name].file
+                    ),
+                )
             )
         else:
             out[t.name] = t
@@ -446,7 +462,7 @@ def read_folder(folder: Path, budget: Budget | None = None) -> dict[str, RawTabl
         if p.is_file() and p.suffix.lower() in CSV_SUFFIXES and not p.name.startswith(".")
     )
     if not files:
-        raise DatasetError([DatasetIssue(folder.name, None, "no CSV files in this folder")])
+        raise DatasetError([DatasetIssue(folder.name, None, _("no CSV files in this folder"))])
     tables = []
     for p in files:
         display = f"{folder.name}/{p.name}"
@@ -479,7 +495,7 @@ def read_zip(data: bytes, display: str, budget: Budget | None = None) -> dict[st
             )
         members = [m for m in visible if PurePosixPath(m.filename).suffix.lower() in CSV_SUFFIXES]
         if not members:
-            raise DatasetError([DatasetIssue(display, None, "no CSV files in this zip")])
+            raise DatasetError([DatasetIssue(display, None, _("no CSV files in this zip"))])
         tables = []
         for m in sorted(members, key=lambda m: m.filename):
             where = f"{display}/{m.filename}"
@@ -517,7 +533,7 @@ def _read_bytes(filename: str, data: bytes, budget: Budget) -> dict[str, RawTabl
     if suffix in CSV_SUFFIXES:
         return _by_name([read_csv_bytes(data, _csv_table_name(name), name, budget)])
     raise DatasetError(
-        [DatasetIssue(name, None, "unsupported file type (expected .xlsx, .zip, .json or .csv)")]
+        [DatasetIssue(name, None, _("unsupported file type (expected .xlsx, .zip, .json or .csv)"))]
     )
 
 
@@ -528,7 +544,7 @@ def read_tables(path: str | Path, limits: IngestLimits | None = None) -> dict[st
     if p.is_dir():
         return read_folder(p, budget)
     if not p.is_file():
-        raise DatasetError([DatasetIssue(str(path), None, "no such file or folder")])
+        raise DatasetError([DatasetIssue(str(path), None, _("no such file or folder"))])
     if p.suffix.lower() in XLSX_SUFFIXES:
         return read_xlsx(p, p.name, budget)
     if p.suffix.lower() != ".zip":  # refused before reading (a zip counts what it inflates to)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from filiere.errors import DatasetIssue
+from filiere.i18n import _
 from filiere.spreadsheet import read_text
 
 
@@ -62,7 +63,7 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
             table.header_line = line
             break
     if header is None:
-        table.issue(1, "the table is empty (no header line)")
+        table.issue(1, _("the table is empty (no header line)"))
         table.complete = False
         return table
     width = len(header)
@@ -72,9 +73,9 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
     seen: set[str] = set()
     for i, col in enumerate(header):
         if not col:
-            table.issue(table.header_line, f"column {i + 1} has no name")
+            table.issue(table.header_line, _("column {n} has no name").format(n=i + 1))
         elif col in seen:
-            table.issue(table.header_line, f"duplicate column {col!r}")
+            table.issue(table.header_line, _("duplicate column {col!r}").format(col=col))
         seen.add(col)
     table.columns = [c for c in dict.fromkeys(header) if c]
     for line, cells in it:
@@ -82,7 +83,12 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
         if not any(values):
             continue
         if len(values) > width and any(values[width:]):
-            table.issue(line, f"{len(values)} values but the header has {width} columns")
+            table.issue(
+                line,
+                _("{n} values but the header has {width} columns").format(
+                    n=len(values), width=width
+                ),
+            )
             continue
         row = {col: values[i] for i, col in enumerate(header) if col and i < len(values)}
         table.rows.append((line, row))

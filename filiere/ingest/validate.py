@@ -30,10 +30,12 @@ from filiere.graph import reference as ref
 from filiere.graph.model import TABLES, Dataset, Production, Row
 from filiere.graph.schema import Kind, Label, Rel
 from filiere.graph.store import GraphStore
+from filiere.i18n import N_, _, ngettext
 from filiere.ingest.build import process_id
 from filiere.ingest.cycles import find_cycles
 from filiere.ingest.tables import RawTable
 from filiere.ingest.values import parse_int, parse_number
+from filiere.wording import kind as kind_name
 
 #: Required columns of each table.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -91,10 +93,14 @@ Converter = Callable[[str], tuple[Any, str | None]]
 def _number(
     col: str, ok: Callable[[float], bool], expect: str, *, percent: bool = False
 ) -> Converter:
+    """A converter of a number column; ``expect`` is an ``N_()``-marked English text."""
+
     def convert(text: str) -> tuple[Any, str | None]:
         value = parse_number(text, percent=percent)
         if value is None or not ok(value):
-            return None, f"{col} must be {expect}, got {text!r}"
+            return None, _("{col} must be {expect}, got {text!r}").format(
+                col=col, expect=_(expect), text=text
+            )
         return value, None
 
     return convert
@@ -107,55 +113,59 @@ def _kind(text: str) -> tuple[Any, str | None]:
     k = text.strip().lower()
     if k in _KINDS:
         return k, None
-    return None, f"unknown kind {text!r} (expected product, component or material)"
+    return None, _("unknown kind {text!r} (expected product, component or material)").format(
+        text=text
+    )
 
 
 def _crma(text: str) -> tuple[Any, str | None]:
     c = text.strip().lower()
     if c in ("strategic", "critical"):
         return c, None
-    return None, f"unknown crma {text!r} (expected strategic, critical or empty)"
+    return None, _("unknown crma {text!r} (expected strategic, critical or empty)").format(
+        text=text
+    )
 
 
 def _country(text: str) -> tuple[Any, str | None]:
     code = ref.country_code(text)
-    return (code, None) if code else (None, f"unknown country {text!r}")
+    return (code, None) if code else (None, _("unknown country {text!r}").format(text=text))
 
 
 def _stage(text: str) -> tuple[Any, str | None]:
     s = text.strip().lower()
     if s in ("extraction", "processing"):
         return s, None
-    return None, f"unknown stage {text!r} (expected extraction or processing)"
+    return None, _("unknown stage {text!r} (expected extraction or processing)").format(text=text)
 
 
 def _year(text: str) -> tuple[Any, str | None]:
     y = parse_int(text)
     if y is None or not 1000 <= y <= 9999:
-        return None, f"year must be a four-digit year, got {text!r}"
+        return None, _("year must be a four-digit year, got {text!r}").format(text=text)
     return y, None
 
 
-_SHARE = _number("share", lambda v: 0 < v <= 1, "a number in (0, 1]", percent=True)
+_SHARE = _number("share", lambda v: 0 < v <= 1, N_("a number in (0, 1]"), percent=True)
 
 #: Converters of the typed columns; any other column is text.
 CONVERTERS: dict[str, dict[str, Converter]] = {
     "items": {
         "kind": _kind,
-        "unit_value_eur": _number("unit_value_eur", lambda v: v >= 0, "a number >= 0"),
-        "annual_volume": _number("annual_volume", lambda v: v >= 0, "a number >= 0"),
+        "unit_value_eur": _number("unit_value_eur", lambda v: v >= 0, N_("a number >= 0")),
+        "annual_volume": _number("annual_volume", lambda v: v >= 0, N_("a number >= 0")),
         "crma": _crma,
     },
-    "bom": {"quantity": _number("quantity", lambda v: v > 0, "a positive number")},
+    "bom": {"quantity": _number("quantity", lambda v: v > 0, N_("a positive number"))},
     "suppliers": {
         "country": _country,
-        "lat": _number("lat", lambda v: -90 <= v <= 90, "a latitude between -90 and 90"),
-        "lon": _number("lon", lambda v: -180 <= v <= 180, "a longitude between -180 and 180"),
+        "lat": _number("lat", lambda v: -90 <= v <= 90, N_("a latitude between -90 and 90")),
+        "lon": _number("lon", lambda v: -180 <= v <= 180, N_("a longitude between -180 and 180")),
     },
     "supplies": {"share": _SHARE},
     "substitutes": {
         "compatibility": _number(
-            "compatibility", lambda v: 0 <= v <= 1, "a number between 0 and 1", percent=True
+            "compatibility", lambda v: 0 <= v <= 1, N_("a number between 0 and 1"), percent=True
         )
     },
     "production": {"country": _country, "share": _SHARE, "stage": _stage, "year": _year},
@@ -203,7 +213,7 @@ def _check_rows(table: RawTable, state: _State) -> None:
         ok = True
         for col in required:
             if not raw.get(col):
-                state.add(table, line, f"empty {col}")
+                state.add(table, line, _("empty {col}").format(col=col))
                 ok = False
         for col, text in raw.items():
             if not text:
@@ -241,11 +251,15 @@ def _check_rows(table: RawTable, state: _State) -> None:
 def _region(text: str, country: str | None) -> tuple[str | None, str | None]:
     info = ref.region_info(text)
     if info is None:
-        return None, f"unknown region {text!r} (expected an ISO 3166-2 code such as FR-BFC)"
+        return None, _(
+            "unknown region {text!r} (expected an ISO 3166-2 code such as FR-BFC)"
+        ).format(text=text)
     if country and info.country != country:
         return (
             None,
-            f"region {info.code!r} is not a subdivision of the supplier's country {country}",
+            _("region {code!r} is not a subdivision of the supplier's country {country}").format(
+                code=info.code, country=country
+            ),
         )
     return info.code, None
 
@@ -254,10 +268,14 @@ def _check_columns(table: RawTable, state: _State) -> bool:
     """Report missing required and reserved columns; ``False`` when rows cannot be read."""
     missing = [c for c in REQUIRED[table.name] if c not in table.columns]
     for col in missing:
-        state.add(table, table.header_line, f"missing required column {col!r}")
+        state.add(table, table.header_line, _("missing required column {col!r}").format(col=col))
     for col in RESERVED:
         if col in table.columns and not (table.name == "production" and col == "source"):
-            state.add(table, table.header_line, f"column {col!r} is reserved for provenance")
+            state.add(
+                table,
+                table.header_line,
+                _("column {col!r} is reserved for provenance").format(col=col),
+            )
     return not missing
 
 
@@ -279,7 +297,9 @@ def validate(
             state.add(
                 table,
                 table.header_line,
-                f"unknown table {table.name!r} (expected one of {', '.join(TABLES)})",
+                _("unknown table {name!r} (expected one of {tables})").format(
+                    name=table.name, tables=", ".join(TABLES)
+                ),
             )
             continue
         if not table.columns and not table.complete:
@@ -291,7 +311,7 @@ def validate(
             _check_rows(table, state)
     if "items" not in tables:
         state.issues.append(
-            DatasetIssue(_dataset_file(tables), None, "missing table 'items' (required)")
+            DatasetIssue(_dataset_file(tables), None, _("missing table 'items' (required)"))
         )
     by_name = {t.name: t for t in tables.values() if t.name in TABLES}
     items = _check_keys(state, by_name.get("items"), "item")
@@ -316,9 +336,12 @@ def _check_keys(state: _State, table: RawTable | None, what: str) -> dict[str, _
         if not key:
             continue
         if key in seen:
-            state.add(
-                table, row.line, f"duplicate {what} id {key!r} (first at line {seen[key].line})"
+            message = (
+                _("duplicate item id {key!r} (first at line {line})")
+                if what == "item"
+                else _("duplicate supplier id {key!r} (first at line {line})")
             )
+            state.add(table, row.line, message.format(key=key, line=seen[key].line))
         else:
             seen[key] = row
     return seen
@@ -361,7 +384,12 @@ def _check_references(
                 if problem:
                     state.add(table, line, problem)
             elif report:
-                state.add(table, line, f"unknown {what} {key!r} in column {col}")
+                message = (
+                    _("unknown item {key!r} in column {col}")
+                    if what == "item"
+                    else _("unknown supplier {key!r} in column {col}")
+                )
+                state.add(table, line, message.format(key=key, col=col))
     for tname, col in (("production", "material"), ("makes", "item")):
         table = tables.get(tname)
         if table is None:
@@ -378,9 +406,13 @@ def _check_references(
 def _wrong_kind(table: str, col: str, key: str, kind: Any) -> str | None:
     """Production rows need a material, ``makes`` rows a product."""
     if table == "production" and col == "material" and kind != Kind.MATERIAL:
-        return f"production rows are for materials, and item {key!r} is a {kind}"
+        return _("production rows are for materials, and item {key!r} is a {kind}").format(
+            key=key, kind=kind_name(str(kind))
+        )
     if table == "makes" and col == "item" and kind != Kind.PRODUCT:
-        return f"a firm makes products, and item {key!r} is a {kind}"
+        return _("a firm makes products, and item {key!r} is a {kind}").format(
+            key=key, kind=kind_name(str(kind))
+        )
     return None
 
 
@@ -405,14 +437,22 @@ def _check_duplicates(state: _State, tables: Mapping[str, RawTable]) -> None:
             key = tuple(getattr(row.model, c) for c in cols)
             if key in first:
                 same = ", ".join(cols)
-                state.add(table, row.line, f"duplicate row: same {same} as line {first[key]}")
+                state.add(
+                    table,
+                    row.line,
+                    _("duplicate row: same {columns} as line {line}").format(
+                        columns=same, line=first[key]
+                    ),
+                )
             else:
                 first[key] = row.line
         if tname == "substitutes":
             for row in state.rows.get(tname, []):
                 if row.model is not None and row.values["item"] == row.values["substitute"]:
                     state.add(
-                        table, row.line, f"item {row.values['item']!r} cannot substitute itself"
+                        table,
+                        row.line,
+                        _("item {key!r} cannot substitute itself").format(key=row.values["item"]),
                     )
 
 
@@ -426,7 +466,7 @@ def _check_bom(state: _State, table: RawTable | None, store: GraphStore | None) 
         if not parent or not child:
             continue
         if parent == child:
-            state.add(table, row.line, f"self-loop: {parent!r} contains itself")
+            state.add(table, row.line, _("self-loop: {key!r} contains itself").format(key=parent))
             continue
         edges[parent].append((child, row.line))
     if not edges:
@@ -436,7 +476,11 @@ def _check_bom(state: _State, table: RawTable | None, store: GraphStore | None) 
             if r.start != r.end:
                 edges[r.start].append((r.end, None))
     for line, cycle in find_cycles(edges):
-        state.add(table, line, "cycle in the bill of materials: " + " -> ".join(cycle))
+        state.add(
+            table,
+            line,
+            _("cycle in the bill of materials: {path}").format(path=" -> ".join(cycle)),
+        )
 
 
 def _check_share_sums(
@@ -449,14 +493,16 @@ def _check_share_sums(
         if share is not None:
             supplies[row.values["item"]].append((row.line, share))
     for item, rows in supplies.items():
-        total = sum(s for _, s in rows)
+        total = sum(share for _line, share in rows)
         if total > 1 + SHARE_TOLERANCE:
-            lines = ", ".join(str(ln) for ln, _ in rows)
+            lines = ", ".join(str(ln) for ln, _share in rows)
+            message = _(
+                "the supply shares of item {key!r} sum to {total} (lines {lines}), more than 1"
+            )
             state.add(
                 tables["supplies"],
                 rows[0][0],
-                f"the supply shares of item {item!r} sum to {total:.4g} (lines {lines}), "
-                "more than 1",
+                message.format(key=item, total=f"{total:.4g}", lines=lines),
             )
     if "production" in tables:
         _check_production_sums(state, tables["production"], store)
@@ -512,17 +558,22 @@ def _production_excess(
     if total <= 1 + SHARE_TOLERANCE:
         return None
     lines = sorted(s.line for s in counted if s.line is not None)
-    where = ("lines " if len(lines) > 1 else "line ") + ", ".join(str(ln) for ln in lines)
+    where = ngettext("line {lines}", "lines {lines}", len(lines)).format(
+        lines=", ".join(str(ln) for ln in lines)
+    )
     stored = sum(s.share for s in counted if s.line is None)
     if stored:
-        where += f" and {stored:.4g} already in the store"
-    label = f"{stage}" if year is None else f"{stage}, {year}"
-    message = f"the production shares of {material!r} ({label}) sum to {total:.4g} ({where})"
-    message += ", more than 1"
+        where = _("{where} and {stored} already in the store").format(
+            where=where, stored=f"{stored:.4g}"
+        )
+    label = stage if year is None else f"{stage}, {year}"
+    message = _(
+        "the production shares of {key!r} ({label}) sum to {total} ({where}), more than 1"
+    ).format(key=material, label=label, total=f"{total:.4g}", where=where)
     undated = sum(s.share for s in counted if s.year is None)
     if year is not None and undated:
-        message += (
-            f", counting {undated:.4g} from rows without a year (rows without a year count"
+        message += _(
+            ", counting {undated} from rows without a year (rows without a year count"
             " as the latest year); give those rows a year or fix the shares"
-        )
+        ).format(undated=f"{undated:.4g}")
     return message
