@@ -79,48 +79,10 @@ def routes_many(
     store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
 ) -> dict[str, RoutesResult]:
     """The routes of several items in one read transaction (unknown ids are left out)."""
-    lat = lng = None
-    if region:
-        from filiere.graph.reference import region_info
-
-        info = region_info(region)
-        if info is not None:
-            lat, lng = info.lat, info.lng
-
-    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        params = {
-            "items": sorted(set(items)),
-            "region": region,
-            "regionLat": lat,
-            "regionLng": lng,
-            "home": settings.home,
-            "eu": sorted(EU27),
-        }
-        found = [r.data() for r in tx.run(load("routes").text, params)]
-        roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
-        facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
-        return found, facts
-
-    found, facts = store.read(work)
-    sub_risk: dict[str, bool] = {}
-    for row in facts:
-        risky = common.assess(_facts(row), settings).at_risk
-        sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
+    found, sub_risk = _route_rows(store, "routes", items, region, settings)
     by_item: dict[str, list[Route]] = {x: [] for x in items}
     for r in found:
-        by_item[r["item"]].append(
-            Route(
-                supplier=r["supplier"],
-                kind=r["kind"],
-                via=r["via"],
-                tier=int(r["tier"]),
-                country=r["country"],
-                region=r["region"],
-                compatibility=float(r["compatibility"]),
-                substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
-                distance_km=r["distanceKm"],
-            )
-        )
+        by_item[r["item"]].append(_route(r, sub_risk))
     out = {}
     for x, found_routes in by_item.items():
         found_routes.sort(
@@ -136,6 +98,23 @@ def route_summaries(
     store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
 ) -> dict[str, common.RouteSummary]:
     """For each item, its number of routes per tier and its first route (one read)."""
+    found, sub_risk = _route_rows(store, "routes_summary", items, region, settings)
+    out = {x: common.RouteSummary(0, 0, 0, None) for x in sorted(set(items))}
+    for r in found:
+        out[r["item"]] = common.RouteSummary(
+            int(r["tier1"]), int(r["tier2"]), int(r["tier3"]), _route(r, sub_risk)
+        )
+    return out
+
+
+def _route_rows(
+    store: Neo4jStore,
+    query: str,
+    items: Sequence[str],
+    region: str | None,
+    settings: AnalysisSettings,
+) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+    """The rows of a routes query, and whether each substitute they go through is at risk."""
     lat = lng = None
     if region:
         from filiere.graph.reference import region_info
@@ -153,7 +132,7 @@ def route_summaries(
             "home": settings.home,
             "eu": sorted(EU27),
         }
-        found = [r.data() for r in tx.run(load("routes_summary").text, params)]
+        found = [r.data() for r in tx.run(load(query).text, params)]
         roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
         facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
         return found, facts
@@ -163,23 +142,21 @@ def route_summaries(
     for row in facts:
         risky = common.assess(_facts(row), settings).at_risk
         sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
-    out = {x: common.RouteSummary(0, 0, 0, None) for x in sorted(set(items))}
-    for r in found:
-        best = Route(
-            supplier=r["supplier"],
-            kind=r["kind"],
-            via=r["via"],
-            tier=int(r["tier"]),
-            country=r["country"],
-            region=r["region"],
-            compatibility=float(r["compatibility"]),
-            substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
-            distance_km=r["distanceKm"],
-        )
-        out[r["item"]] = common.RouteSummary(
-            int(r["tier1"]), int(r["tier2"]), int(r["tier3"]), best
-        )
-    return out
+    return found, sub_risk
+
+
+def _route(r: dict[str, Any], sub_risk: dict[str, bool]) -> Route:
+    return Route(
+        supplier=r["supplier"],
+        kind=r["kind"],
+        via=r["via"],
+        tier=int(r["tier"]),
+        country=r["country"],
+        region=r["region"],
+        compatibility=float(r["compatibility"]),
+        substitute_at_risk=sub_risk[r["via"]] if r["kind"] == "substitute" else None,
+        distance_km=r["distanceKm"],
+    )
 
 
 def closures(store: Neo4jStore) -> common.ProductClosures:
