@@ -81,17 +81,21 @@ def _steps(enabled: bool) -> Iterator[_Steps]:
     if not enabled:
         yield _Steps(None)
         return
-    progress = Progress(
+    with progress_bar(transient=True) as progress:
+        yield _Steps(progress)
+
+
+def progress_bar(*, transient: bool = False) -> Progress:
+    """The progress display of long loads: steps with bar, count and time, on stderr."""
+    return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=Console(stderr=True),
-        transient=True,
+        transient=transient,
     )
-    with progress:
-        yield _Steps(progress)
 
 
 def load(

@@ -22,17 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-
 from filiere.i18n import _
+from filiere.ingest.load import progress_bar
 from filiere.ingest.neo4j_admin import dataset_batch, write_admin_csv
 from filiere.ingest.readers import dataset_name
 from filiere.neo4j_local.launcher import (
@@ -247,18 +238,7 @@ Advance = Callable[[int], None]
 @contextlib.contextmanager
 def _steps(enabled: bool) -> Iterator[Callable[..., contextlib.AbstractContextManager[Advance]]]:
     """``step(description, total=None)`` context managers shown as rich progress on stderr."""
-    progress = (
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-        )
-        if enabled
-        else None
-    )
+    progress = progress_bar() if enabled else None
 
     @contextlib.contextmanager
     def step(description: str, total: int | None = None) -> Iterator[Advance]:
