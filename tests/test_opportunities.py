@@ -148,10 +148,10 @@ def test_opportunities_command(run: Callable[..., tuple[int, str]]) -> None:
     assert len(lines) == 2
     code, out = run("opportunities", "--region", "FR-BFC")
     line_a = next(line for line in out.splitlines() if "│ A " in line)
-    assert "single country CN" in line_a and "S-BFC" in line_a and "S-FR1 (tier 1" in line_a
+    assert "single country China" in line_a and "S-BFC" in line_a and "S-FR1 (tier 1" in line_a
     assert "25\u202f000 €" in line_a
     line_m1 = next(line for line in out.splitlines() if "│ M1 " in line)
-    assert "strategic" in line_m1 and "upstream AU 70%" in line_m1 and "no route" in line_m1
+    assert "strategic" in line_m1 and "upstream Australia 70%" in line_m1 and "no route" in line_m1
     code, out = run("opportunities", "--top", "0")
     assert code == 2 and "--top" in out
     code, out = run("opportunities", "--region", "XX-YY")

@@ -85,6 +85,7 @@ def test_terminal_leads_with_opportunities(demo_store: EmbeddedStore, tmp_path: 
     )
     assert out.exit_code == 0, out.output
     text = out.output
-    assert text.index("Relocation opportunities in FR-BFC") < text.index("At-risk dependencies")
-    assert "Buyer-supplier matches in FR-BFC: 18 introductions" in text
+    lead = text.index("Relocation opportunities in Bourgogne-Franche-Comté")
+    assert lead < text.index("At-risk dependencies")
+    assert "Buyer-supplier matches in Bourgogne-Franche-Comté: 18 introductions" in text
     assert "C-MAG-SMCO (warning:" in text

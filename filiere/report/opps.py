@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from filiere import queries
+from filiere import queries, wording
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _, ngettext
+from filiere.names import country_name, region_name
 from filiere.queries.models import (
     CutItem,
     Match,
@@ -102,11 +103,11 @@ def risk_text(o: Opportunity) -> str:
     """Why the item is at risk, in words."""
     reasons = []
     if o.single_country and o.country:
-        reasons.append(_("single country {country}").format(country=o.country))
+        reasons.append(_("single country {country}").format(country=country_name(o.country)))
     if o.upstream_country and o.upstream_share is not None:
         reasons.append(
             _("upstream {country} {share}").format(
-                country=o.upstream_country, share=f"{o.upstream_share:.0%}"
+                country=country_name(o.upstream_country), share=wording.pct(o.upstream_share)
             )
         )
     return "; ".join(reasons)
@@ -162,7 +163,7 @@ def html_section(f: Findings) -> str:
     opps = f.opps
     if opps is None:
         return ""
-    where = f.region or f.settings.home
+    where = region_name(f.region) if f.region else country_name(f.settings.home)
     title = _("Relocation opportunities in {region}").format(region=where)
     out = [f'<h2 id="opportunities">{esc(title)}</h2>']
     rows = opps.opportunities.opportunities
@@ -200,7 +201,7 @@ def html_section(f: Findings) -> str:
             out.append(f"<p>{esc(more)}</p>")
     if opps.matches is not None:
         m = opps.matches
-        title = _("Buyer-supplier matches in {region}").format(region=m.region)
+        title = _("Buyer-supplier matches in {region}").format(region=region_name(m.region))
         out.append(f'<h2 id="matches">{esc(title)}</h2>')
         if m.matches:
             out.append(
@@ -317,7 +318,7 @@ def print_section(out: Console, f: Findings) -> None:
     if opps is None:
         return
     rows = opps.opportunities.opportunities
-    where = f.region or f.settings.home
+    where = region_name(f.region) if f.region else country_name(f.settings.home)
     title = _("Relocation opportunities in {region}").format(region=where)
     out.print(f"\n[bold]{escape(title)}[/bold]")
     if rows:
@@ -341,7 +342,7 @@ def print_section(out: Console, f: Findings) -> None:
             "Buyer-supplier matches in {region}: {n} introduction",
             "Buyer-supplier matches in {region}: {n} introductions",
             len(m.matches),
-        ).format(region=m.region, n=len(m.matches))
+        ).format(region=region_name(m.region), n=len(m.matches))
         out.print(f"\n[bold]{escape(head)}[/bold]")
         if m.matches:
             table = Table()
