@@ -8,12 +8,11 @@ keeps the facts (``recoverable_exposure``) as a contract.
 
 from __future__ import annotations
 
-from babel.numbers import format_percent
-
 from filiere.errors import FiliereError
 from filiere.graph.store import GraphStore
-from filiere.i18n import _, get_language
+from filiere.i18n import _
 from filiere.queries.models import AnalysisSettings, RecoveryExposure, ShockResult
+from filiere.wording import pct as percent
 
 
 def substitutes_at_risk(
@@ -35,7 +34,7 @@ def substitutes_at_risk(
 
 def recovery_warning(r: RecoveryExposure, at_risk: bool) -> str | None:
     """The warning a recovery through ``r`` carries, or ``None`` for a sound recovery."""
-    pct = format_percent(r.exposure, locale=get_language())  # as wording.pct: "50 %" in French
+    pct = percent(r.exposure)
     if r.exposure > 0 and at_risk:
         return _("this shock hits it too (up to {pct} lost) and it is itself at risk").format(
             pct=pct
