@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/analyses_bench.py            # both stores
-    /work/venv/bin/python benchmarks/analyses_bench.py --stores embedded
+    .venv/bin/python benchmarks/analyses_bench.py            # both stores
+    .venv/bin/python benchmarks/analyses_bench.py --stores embedded
 
 The graph: 2,000 products over 8 layers of 17,000 shared sub-assemblies and 2,000
 materials (deep BOMs, diamonds, sub-assemblies shared between products), 50,000

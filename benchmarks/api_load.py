@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/api_load.py                    # 1 and 2 workers, 10 s each
-    /work/venv/bin/python benchmarks/api_load.py --workers 2 --duration 20 --write-docs
+    .venv/bin/python benchmarks/api_load.py                    # 1 and 2 workers, 10 s each
+    .venv/bin/python benchmarks/api_load.py --workers 2 --duration 20 --write-docs
 
 The graph is generated (``filiere.testing.generate``): 1,000 products over 3 layers of
 3,000 shared sub-assemblies and 800 materials, 10,000 suppliers in 14 countries

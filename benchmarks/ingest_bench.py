@@ -2,7 +2,7 @@
 
 Usage::
 
-    /work/venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
+    .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
         [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
         [--batched-only] [--bulk [--bulk-home /tmp/neo4j-bulk-bench] [--bulk-memory 1g]]
 

@@ -13,7 +13,7 @@ in a fresh subprocess (``resource.getrusage`` peak RSS of that process only):
   embedded store in chunks (that store holds its graph in memory, so the peak grows
   with what is written, not with the size of the file).
 
-Run: ``/work/venv/bin/python benchmarks/sirene_bench.py [--rows 100000 1000000]``.
+Run: ``.venv/bin/python benchmarks/sirene_bench.py [--rows 100000 1000000]``.
 """
 
 from __future__ import annotations
