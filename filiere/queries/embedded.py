@@ -21,6 +21,8 @@ from filiere.errors import NotFoundError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.schema import EU27, Label, Rel
 from filiere.queries import common
+from filiere.queries import embedded_lookups as lk
+from filiere.queries.backend import Row
 from filiere.queries.common import (
     BomCycleError,
     ClosureItem,
@@ -29,6 +31,7 @@ from filiere.queries.common import (
     ProductionGroup,
     Risk,
 )
+from filiere.queries.lookups import ITEM_FIELDS
 from filiere.queries.models import (
     AnalysisSettings,
     BomLine,
@@ -40,6 +43,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.queries.tree import SupplyTree
 
 ITEM = str(Label.ITEM)
 SUPPLIER = str(Label.SUPPLIER)
@@ -607,3 +611,81 @@ def closures(store: EmbeddedStore) -> common.ProductClosures:
     facts = {x: ix.facts(x) for x in wanted}
     children = {x: sorted(ix.children.get(x, ())) for x in wanted}
     return common.ProductClosures(items, facts, children)
+
+
+class EmbeddedReader:
+    """The embedded store's :class:`~filiere.queries.backend.StoreReader`."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+
+    def deps(self, product: str, settings: AnalysisSettings) -> DepsResult:
+        return deps(self.store, product, settings)
+
+    def routes(self, item: str, region: str | None, settings: AnalysisSettings) -> RoutesResult:
+        return routes(self.store, item, region, settings)
+
+    def routes_many(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, RoutesResult]:
+        return routes_many(self.store, items, region, settings)
+
+    def route_summaries(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, common.RouteSummary]:
+        return route_summaries(self.store, items, region, settings)
+
+    def shock(self, spec: common.ShockSpec) -> ShockResult:
+        return shock(self.store, spec)
+
+    def critical(self) -> CriticalResult:
+        return critical(self.store)
+
+    def bom(self, product: str) -> BomResult:
+        return bom(self.store, product)
+
+    def product_makers(self) -> list[common.ProductMakers]:
+        return product_makers(self.store)
+
+    def item_values(self, items: list[str]) -> dict[str, common.ItemValue]:
+        return item_values(self.store, items)
+
+    def closures(self) -> common.ProductClosures:
+        return closures(self.store)
+
+    def item_row(self, item_id: str) -> Row | None:
+        return lk.item_row(self.store, item_id)
+
+    def supplier_row(self, supplier_id: str) -> Row | None:
+        return lk.supplier_row(self.store, supplier_id)
+
+    def region_row(self, code: str) -> Row | None:
+        return lk.region_row(self.store, code)
+
+    def item_rows(self, kind: str | None, after: str | None, limit: int) -> list[Row]:
+        return lk.nodes(self.store, Label.ITEM, ITEM_FIELDS, ("kind", kind), after, limit)
+
+    def region_rows(self, country: str | None, after: str | None, limit: int) -> list[Row]:
+        fields = ("code", "name", "country")
+        return lk.nodes(self.store, Label.REGION, fields, ("country", country), after, limit)
+
+    def supplier_rows(self, filters: dict[str, Any], after: str | None, limit: int) -> list[Row]:
+        return lk.supplier_rows(self.store, filters, after, limit)
+
+    def search_rows(self, needle: str, types: list[str], offset: int, limit: int) -> list[Row]:
+        return lk.search_rows(self.store, needle, types, offset, limit)
+
+    def supply_tree(self, product: str) -> SupplyTree:
+        return lk.supply_tree(self.store, product)
+
+    def item_names(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        return lk.item_names(self.store)
+
+    def trade_holders(self) -> set[str]:
+        return lk.trade_holders(self.store)
+
+    def trade_codes(self, importer: str) -> list[tuple[str, dict[str, Any]]]:
+        return lk.trade_codes(self.store, importer)
+
+    def item_trade(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        return lk.item_trade(self.store, items)
