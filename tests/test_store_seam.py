@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 import filiere.graph.embedded
-import filiere.graph.neo4j_store  # noqa: F401 - registers the class among GraphStore's subclasses
+import filiere.graph.neo4j_store  # registers Neo4jStore among the GraphStore subclasses
 from filiere.graph.store import GraphStore
 
 PACKAGE = Path(filiere.graph.embedded.__file__).resolve().parents[1]

@@ -206,21 +206,9 @@ class Index:
                     stack.append(c)
         return False
 
-    def check_acyclic(self, root: str, within: Iterable[str]) -> list[str]:
-        """A topological order of closure(root), pulling each item after all its parents."""
-        inside = set(within)
-        indegree = {v: 0 for v in inside}
-        for v in inside:
-            for c, _ in self.children.get(v, ()):
-                indegree[c] += 1
-        order = _kahn(self.children, indegree, [root])
-        if len(order) != len(inside) or indegree[root] != 0:
-            stuck = min((v for v, d in indegree.items() if d != 0), default=root)
-            raise BomCycleError(
-                f"the bill of materials of {root!r} contains a cycle through {stuck!r}; "
-                "fix the BOM lines (a part cannot contain itself)"
-            )
-        return order
+    def check_acyclic(self, root: str) -> list[str]:
+        """A topological order of closure(root); :class:`BomCycleError` on a cycle."""
+        return common.topological_order(root, common.ChildIds(self.children))
 
     def best_paths(self, root: str, targets: set[str], k: int) -> dict[str, list[tuple[str, ...]]]:
         """Best-first search: paths leave the heap shortest first, then by ids; k per item."""
@@ -265,7 +253,7 @@ def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> Deps
     ix = index(store)
     ix.check_item(product)
     depths = ix.closure_depths(product)
-    ix.check_acyclic(product, depths)
+    ix.check_acyclic(product)
     closure = {
         v: ClosureItem(ix.facts(v), d, tuple(c for c, _ in ix.children.get(v, ())))
         for v, d in depths.items()
@@ -537,37 +525,19 @@ def critical(store: EmbeddedStore) -> CriticalResult:
     return CriticalResult(items=items)
 
 
-def _kahn(
-    children: dict[str, list[tuple[str, float]]], indegree: dict[str, int], ready: list[str]
-) -> list[str]:
-    """Kahn's topological order from ``ready``, each item once its in-degree drops to 0.
-
-    ``indegree`` is consumed: items left above 0 sit on a cycle or below one.
-    """
-    order = []
-    while ready:
-        v = ready.pop()
-        order.append(v)
-        for c, _ in children.get(v, ()):
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                ready.append(c)
-    return order
-
-
 def _topological(ix: Index) -> list[str]:
-    indegree = {v: len(ix.parents.get(v, ())) for v in ix.kind}
-    order = _kahn(ix.children, indegree, [v for v, d in indegree.items() if d == 0])
-    if len(order) != len(indegree):
-        raise BomCycleError("the BOM graph has a cycle")
-    return order
+    """Every item, parents first; :class:`BomCycleError` when the BOM graph has a cycle."""
+    g = nx.DiGraph()
+    g.add_nodes_from(ix.kind)
+    g.add_edges_from((v, c) for v, cs in ix.children.items() for c, _ in cs)
+    return common.sorted_parents_first(g)
 
 
 def bom(store: EmbeddedStore, product: str) -> BomResult:
     ix = index(store)
     ix.check_item(product)
     depths = ix.closure_depths(product)
-    order = ix.check_acyclic(product, depths)
+    order = ix.check_acyclic(product)
     # Pull-style: each item sums over its parents inside the closure, parents done first.
     qty: dict[str, float] = {product: 1.0}
     incoming: dict[str, list[tuple[str, float]]] = {}
