@@ -2,7 +2,9 @@
 
 One :class:`Index` per graph version holds adjacency tables built in one pass over the
 edges; per-item facts and risks are then computed lazily and cached, so that repeated
-analyses cost what their closure costs, not what the graph costs.
+analyses cost what their closure costs, not what the graph costs. :class:`EmbeddedReader`
+is the store's :class:`~filiere.queries.backend.StoreReader` (look-ups and the rest in
+:mod:`filiere.queries.embedded_lookups`).
 """
 
 from __future__ import annotations

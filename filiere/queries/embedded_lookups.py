@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from filiere import i18n
 from filiere.errors import NotFoundError
 from filiere.graph.embedded import EmbeddedStore, node_id
 from filiere.graph.schema import Label, Rel
@@ -220,7 +221,7 @@ def supply_tree(store: EmbeddedStore, product: str) -> SupplyTree:
     g = store.graph
     root = node_id(Label.ITEM, product)
     if root not in g:
-        raise NotFoundError(f"no item {product!r}")
+        raise NotFoundError(i18n._("no item {item}").format(item=repr(product)))
     tree = SupplyTree(product)
     queue = deque([root])
     seen = {root}

@@ -3,6 +3,8 @@
 Cypher does the graph work (closures and depths by pruned breadth-first expansion,
 suppliers grouped by country, latest production rows, route candidates, shock
 propagation, criticality); :mod:`filiere.queries.common` turns the rows into results.
+:class:`Neo4jReader` is the store's :class:`~filiere.queries.backend.StoreReader` (look-ups
+and the rest in :mod:`filiere.queries.neo4j_lookups`).
 """
 
 from __future__ import annotations

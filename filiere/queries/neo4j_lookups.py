@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from filiere import i18n
 from filiere.errors import NotFoundError
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.queries.backend import Row
@@ -68,7 +69,7 @@ def search_rows(
 def supply_tree(store: Neo4jStore, product: str) -> SupplyTree:
     rows = store.run_read(cypher("viz_supply_tree"), product=product)
     if not rows:
-        raise NotFoundError(f"no item {product!r}")
+        raise NotFoundError(i18n._("no item {item}").format(item=repr(product)))
     tree = SupplyTree(product)
     for row in rows:
         item = row["props"]["id"]
