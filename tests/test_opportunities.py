@@ -179,14 +179,14 @@ def test_matches_command(run: Callable[..., tuple[int, str]]) -> None:
 
 def test_route_summaries_count_what_routes_lists(store: GraphStore) -> None:
     """Both stores count routes per set of processes; the counts are routes' own."""
-    from filiere.queries import AnalysisSettings, _store_module, routes
+    from filiere.queries import AnalysisSettings, routes
     from filiere.testing.generate import GeneratorConfig, generate
 
     store.write(build_batch(generate(GeneratorConfig(seed=5, width=20, suppliers=40))))
     items = sorted(n.key for n in store.export().nodes if n.label == "Item")
-    route_summaries = _store_module(store).route_summaries
+    route_summaries = store.reader.route_summaries
     for region, settings in (("FR-BFC", AnalysisSettings()), (None, AnalysisSettings(home="DE"))):
-        summary = route_summaries(store, items, region, settings)
+        summary = route_summaries(items, region, settings)
         for x in items:
             found = routes(store, x, region, settings).routes
             got = summary[x]

@@ -169,3 +169,70 @@ def test_parity_on_larger_graphs(
     assert any(o.annual_value_eur is None for o in found)
     regions = ("FR-BFC", "FR-ARA", "FR-IDF", "FR-NAQ", "FR-OCC", "FR-HDF", "FR-GES")
     assert any(matches(embedded, r).matches for r in regions)
+
+
+def compare_reads(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
+    """The look-ups, supply trees and trade facts of the seam, compared on both stores."""
+    from filiere.queries import lookups
+    from filiere.sources.trade import item_trade
+    from filiere.viz.data import supply_tree
+
+    rnd = random.Random(seed)
+    batch = embedded.export()
+    keys = {
+        label: sorted(n.key for n in batch.nodes if n.label == label)
+        for label in ("Item", "Supplier", "Region")
+    }
+    items, suppliers = keys["Item"], keys["Supplier"]
+    calls: list[tuple[str, Callable[[GraphStore], object]]] = []
+    for x in rnd.sample(items, min(6, len(items))):
+        calls.append((f"item {x}", partial(lookups.get_item, item_id=x)))
+        calls.append((f"supply tree {x}", partial(supply_tree, product=x)))
+    for s in rnd.sample(suppliers, min(4, len(suppliers))):
+        calls.append((f"supplier {s}", partial(lookups.get_supplier, supplier_id=s)))
+    for r in keys["Region"][:3]:
+        calls.append((f"region {r}", partial(lookups.get_region, code=r)))
+        calls.append(
+            (
+                f"suppliers in {r}",
+                partial(lookups.list_suppliers, filters=lookups.SupplierFilter(region=r), limit=5),
+            )
+        )
+    calls.append(("items page", partial(lookups.list_items, kind="component", limit=7)))
+    calls.append(("regions page", partial(lookups.list_regions, country="FR", limit=3)))
+    for q in ("p0", "S", "fr"):
+        calls.append((f"search {q}", partial(lookups.search, q=q, limit=6, offset=2)))
+    calls.append(("trade", partial(item_trade, items=items)))
+    calls.append(("material names", material_ids))
+    for name, call in calls:
+        a, b = call(embedded), call(neo)
+        assert a == b, f"{name} differs (seed {seed}):\nembedded {a}\nneo4j    {b}"
+    return len(calls)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_reads_parity(neo4j_store_session: GraphStore, tmp_path: Path, seed: int) -> None:
+    cfg = GeneratorConfig(seed=seed, products=8, layers=5, width=30, materials=15, fanout=3)
+    embedded = load_both(neo4j_store_session, tmp_path, cfg)
+    assert compare_reads(embedded, neo4j_store_session, seed) > 20
+    assert lookups_found(embedded)
+
+
+def material_ids(store: GraphStore) -> list[tuple[str, str]]:
+    """The items an import would match by name (materials) or refuse (other kinds)."""
+    from filiere.sources.common import MaterialIndex
+
+    index = MaterialIndex.from_store(store)
+    found = {**{n: k for n, (k, _) in index.materials.items()}}
+    found.update({n: k for n, (k, _) in index.others.items()})
+    return sorted(found.items())
+
+
+def lookups_found(store: GraphStore) -> bool:
+    """The compared look-ups saw real rows, not empty pages."""
+    from filiere.queries import lookups
+
+    return bool(
+        lookups.list_items(store, kind="component", limit=7).items
+        and lookups.search(store, "S", limit=6).hits
+    )

@@ -130,7 +130,7 @@ def create_app(
         own = store is None
         app.state.store = store if store is not None else open_store(settings=base)
         freezer = None
-        if app.state.store.kind == "embedded" and api_settings.gc_freeze:
+        if app.state.store.in_process and api_settings.gc_freeze:
             app.state.store.ping()  # loads the graph
             freezer = asyncio.create_task(heap.Freezer().run())
         try:

@@ -108,11 +108,11 @@ async def per_item(
 ) -> T:
     """Run a look-up or analysis of one item, which costs about a millisecond in memory.
 
-    On the embedded store it runs right in the event loop (no thread hop, no GIL
-    contention between threads: much tighter tail latency); on Neo4j, whose driver
-    blocks on the network, in the thread pool. Whole-graph work (lists, search,
+    On a store read in process (the embedded one) it runs right in the event loop (no
+    thread hop, no GIL contention between threads: much tighter tail latency); on Neo4j,
+    whose driver blocks on the network, in the thread pool. Whole-graph work (lists, search,
     criticality, shocks) always goes to the thread pool.
     """
-    if store.kind == "embedded":
+    if store.in_process:
         return fn(*args, **kwargs)
     return await run_in_threadpool(fn, *args, **kwargs)

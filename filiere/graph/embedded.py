@@ -29,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import networkx as nx
 
@@ -44,6 +44,9 @@ from filiere.fsutil import (
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore, reentrant
+
+if TYPE_CHECKING:
+    from filiere.queries.backend import StoreReader
 
 FORMAT = "filiere-graph"
 VERSION = 1
@@ -83,6 +86,18 @@ class EmbeddedStore(GraphStore):
     """
 
     kind: ClassVar[str] = "embedded"
+    in_process: ClassVar[bool] = True
+
+    @property
+    def reader(self) -> StoreReader:
+        from filiere.queries.embedded import EmbeddedReader
+
+        return EmbeddedReader(self)
+
+    def for_upload(self) -> EmbeddedStore:
+        # Requests reading this object must never see a graph half-updated: an upload
+        # writes through its own object, and they reload the file once it is written.
+        return EmbeddedStore(self.path)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
@@ -24,6 +24,9 @@ from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelR
 from filiere.graph.schema import KEY, KEYED_LABELS, Label, Rel, constraints_cypher
 from filiere.graph.store import GraphStore, reentrant
 from filiere.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from filiere.queries.backend import StoreReader
 
 T = TypeVar("T")
 
@@ -64,6 +67,13 @@ class Neo4jStore(GraphStore):
     """A :class:`~filiere.graph.store.GraphStore` in a Neo4j database."""
 
     kind: ClassVar[str] = "neo4j"
+    runs_cypher: ClassVar[bool] = True
+
+    @property
+    def reader(self) -> StoreReader:
+        from filiere.queries.neo4j import Neo4jReader
+
+        return Neo4jReader(self)
 
     def __init__(
         self,

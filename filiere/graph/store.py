@@ -8,10 +8,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from filiere.graph.records import GraphBatch, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import Label, Rel
+
+if TYPE_CHECKING:
+    from filiere.queries.backend import StoreReader
 
 
 class GraphStore(ABC):
@@ -22,7 +25,28 @@ class GraphStore(ABC):
     """
 
     kind: ClassVar[str]
+    #: Reads run in this process's memory (no network): a cheap one-item read may run
+    #: right in an event loop, and the process may freeze its heap once loaded.
+    in_process: ClassVar[bool] = False
+    #: The store runs Cypher (:func:`filiere.queries.cypher_runner.run_readonly`).
+    runs_cypher: ClassVar[bool] = False
     uri: str
+
+    @property
+    @abstractmethod
+    def reader(self) -> StoreReader:
+        """The store's analyses, look-ups, supply trees and trade facts (the one seam).
+
+        See :mod:`filiere.queries.backend`: a store implements them once, natively.
+        """
+
+    def for_upload(self) -> GraphStore:
+        """The store object an upload served by the API writes through (``self``).
+
+        A store whose readers would see a write half-done through the served object
+        returns a separate object on the same data.
+        """
+        return self
 
     @abstractmethod
     def write(

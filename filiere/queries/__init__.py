@@ -1,8 +1,9 @@
 """The analyses: dependencies, substitution routes, country shocks, criticality, BOM explosion.
 
-Each analysis runs natively on either store (networkx for the embedded store, the
-``.cypher`` files of ``filiere/queries/cypher/`` on Neo4j) and both give the same
-result. Definitions: ``docs/analyses.md``.
+Each analysis runs natively on the store, through its reader
+(:class:`filiere.queries.reader.StoreReader`: networkx for the embedded store, the
+``.cypher`` files of ``filiere/queries/cypher/`` on Neo4j), and every store gives the
+same result. Definitions: ``docs/analyses.md``; stores: ``docs/stores.md``.
 
 >>> import tempfile, os
 >>> from filiere.graph.embedded import EmbeddedStore
@@ -25,9 +26,8 @@ result. Definitions: ``docs/analyses.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from filiere.errors import ConfigError, StoreError
+from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
 from filiere.queries.common import BomCycleError
@@ -67,22 +67,9 @@ __all__ = [
 _DEFAULT = AnalysisSettings()
 
 
-def _backend(store: GraphStore) -> str:
-    if store.kind in ("embedded", "neo4j"):
-        return store.kind
-    raise StoreError(f"no analyses for a store of kind {store.kind!r}")
-
-
 def deps(store: GraphStore, product: str, settings: AnalysisSettings = _DEFAULT) -> DepsResult:
     """The concentrated dependencies of ``product`` (any item id) and its mapping gaps."""
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        result = embedded.deps(store, product, settings)  # type: ignore[arg-type]
-    else:
-        from filiere.queries import neo4j
-
-        result = neo4j.deps(store, product, settings)  # type: ignore[arg-type]
+    result = store.reader.deps(product, settings)
     return with_names(store, _with_trade(store, result))
 
 
@@ -105,14 +92,7 @@ def routes(
 ) -> RoutesResult:
     """Local substitution routes for ``item``, nearest tiers first (region ``R`` optional)."""
     region = normalize_region(region) if region else None
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        found = embedded.routes(store, item, region, settings)  # type: ignore[arg-type]
-    else:
-        from filiere.queries import neo4j
-
-        found = neo4j.routes(store, item, region, settings)  # type: ignore[arg-type]
+    found = store.reader.routes(item, region, settings)
     return with_names(store, found)
 
 
@@ -134,40 +114,19 @@ def shock(
     if not 0 < cut <= 1:
         raise ConfigError(f"the cut fraction must be in (0, 1], got {cut!r}")
     spec = ShockSpec(frozenset(normalize_countries(countries)), float(cut), bool(upstream))
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        found = embedded.shock(store, spec)  # type: ignore[arg-type]
-    else:
-        from filiere.queries import neo4j
-
-        found = neo4j.shock(store, spec)  # type: ignore[arg-type]
+    found = store.reader.shock(spec)
     return with_names(store, found)
 
 
 def critical(store: GraphStore) -> CriticalResult:
     """Every non-product item with the number of products whose BOM holds it."""
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        found = embedded.critical(store)  # type: ignore[arg-type]
-    else:
-        from filiere.queries import neo4j
-
-        found = neo4j.critical(store)  # type: ignore[arg-type]
+    found = store.reader.critical()
     return with_names(store, found)
 
 
 def bom(store: GraphStore, product: str) -> BomResult:
     """Every item under ``product`` (any item id) with its depth and total quantity."""
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        found = embedded.bom(store, product)  # type: ignore[arg-type]
-    else:
-        from filiere.queries import neo4j
-
-        found = neo4j.bom(store, product)  # type: ignore[arg-type]
+    found = store.reader.bom(product)
     return with_names(store, found)
 
 
@@ -185,19 +144,7 @@ def opportunities(
     region = normalize_region(region) if region else None
     if top is not None and top < 1:
         raise ConfigError(f"top must be at least 1, got {top}")
-    backend = _store_module(store)
-    return opps.opportunities(
-        store,
-        region,
-        settings,
-        with_route=with_route,
-        top=top,
-        makers=backend.product_makers,
-        values=backend.item_values,
-        closures=backend.closures,
-        routes_many=backend.routes_many,
-        summaries=backend.route_summaries,
-    )
+    return opps.opportunities(store.reader, region, settings, with_route=with_route, top=top)
 
 
 def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAULT) -> MatchesResult:
@@ -205,26 +152,7 @@ def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAUL
     from filiere.queries import relocation as opps
 
     code = normalize_region(region)
-    backend = _store_module(store)
-    return opps.matches(
-        store,
-        code,
-        settings,
-        makers=backend.product_makers,
-        closures=backend.closures,
-        routes_many=backend.routes_many,
-    )
-
-
-def _store_module(store: GraphStore) -> Any:
-    """The module of the store's own queries (``embedded`` or ``neo4j``)."""
-    if _backend(store) == "embedded":
-        from filiere.queries import embedded
-
-        return embedded
-    from filiere.queries import neo4j
-
-    return neo4j
+    return opps.matches(store.reader, code, settings)
 
 
 def normalize_countries(countries: Iterable[str]) -> list[str]:

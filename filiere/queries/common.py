@@ -19,6 +19,8 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import networkx as nx
+
 from filiere.errors import FiliereError
 from filiere.queries.models import (
     DECIMALS,
@@ -365,36 +367,41 @@ def deps_result(
 
 
 def topological_order(root: str, children: Mapping[str, Sequence[str]]) -> list[str]:
-    """The items reachable from ``root``, parents before children (Kahn's algorithm).
+    """The items reachable from ``root``, parents before children (networkx's sort).
+
+    A cycle raises :class:`BomCycleError` naming the smallest item left unsorted (on
+    the cycle or below it).
 
     >>> topological_order("P", {"P": ["A", "B"], "A": ["B"], "B": []})
     ['P', 'A', 'B']
     """
-    seen = {root}
+    g = nx.DiGraph()
+    g.add_node(root)
     stack = [root]
-    indegree: dict[str, int] = {root: 0}
     while stack:
         v = stack.pop()
         for c in children.get(v, ()):
-            indegree[c] = indegree.get(c, 0) + 1
-            if c not in seen:
-                seen.add(c)
+            if c not in g:
                 stack.append(c)
-    order = []
-    ready = [v for v, d in indegree.items() if d == 0]
-    while ready:
-        v = ready.pop()
-        order.append(v)
-        for c in children.get(v, ()):
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                ready.append(c)
-    if len(order) != len(seen):
-        stuck = sorted(v for v, d in indegree.items() if d > 0)
+            g.add_edge(v, c)
+    try:
+        return sorted_parents_first(g)
+    except BomCycleError as e:
         raise BomCycleError(
-            f"the bill of materials of {root!r} contains a cycle through {stuck[0]!r}; "
+            f"the bill of materials of {root!r} contains a cycle through {e.args[0]!r}; "
             "fix the BOM lines (a part cannot contain itself)"
-        )
+        ) from None
+
+
+def sorted_parents_first(g: nx.DiGraph) -> list[str]:
+    """The nodes of ``g`` in a topological order; :class:`BomCycleError` (whose argument
+    is the smallest node left unsorted) when ``g`` has a cycle."""
+    order: list[str] = []
+    try:
+        for v in nx.topological_sort(g):
+            order.append(v)
+    except nx.NetworkXUnfeasible:
+        raise BomCycleError(min(set(g) - set(order))) from None
     return order
 
 
@@ -433,7 +440,7 @@ def path_quantities(
     >>> path_quantities("P", {"P": [("A", 2.0), ("B", 1.0)], "A": [("B", 3.0)]})["B"]
     7.0
     """
-    order = topological_order(root, _ChildIds(children))
+    order = topological_order(root, ChildIds(children))
     qty = {v: 0.0 for v in order}
     qty[root] = 1.0
     for v in order:
@@ -442,7 +449,7 @@ def path_quantities(
     return qty
 
 
-class _ChildIds(Mapping[str, list[str]]):
+class ChildIds(Mapping[str, list[str]]):
     """The child ids of ``(child, quantity)`` lists, read lazily (only the closure is read)."""
 
     def __init__(self, children: Mapping[str, Sequence[tuple[str, float]]]) -> None:

@@ -2,7 +2,9 @@
 
 One :class:`Index` per graph version holds adjacency tables built in one pass over the
 edges; per-item facts and risks are then computed lazily and cached, so that repeated
-analyses cost what their closure costs, not what the graph costs.
+analyses cost what their closure costs, not what the graph costs. :class:`EmbeddedReader`
+is the store's :class:`~filiere.queries.backend.StoreReader` (look-ups and the rest in
+:mod:`filiere.queries.embedded_lookups`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from filiere.errors import NotFoundError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.schema import EU27, Label, Rel
 from filiere.queries import common
+from filiere.queries import embedded_lookups as lk
+from filiere.queries.backend import Row
 from filiere.queries.common import (
     BomCycleError,
     ClosureItem,
@@ -29,6 +33,7 @@ from filiere.queries.common import (
     ProductionGroup,
     Risk,
 )
+from filiere.queries.lookups import ITEM_FIELDS
 from filiere.queries.models import (
     AnalysisSettings,
     BomLine,
@@ -40,6 +45,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.queries.tree import SupplyTree
 
 ITEM = str(Label.ITEM)
 SUPPLIER = str(Label.SUPPLIER)
@@ -202,21 +208,9 @@ class Index:
                     stack.append(c)
         return False
 
-    def check_acyclic(self, root: str, within: Iterable[str]) -> list[str]:
-        """A topological order of closure(root), pulling each item after all its parents."""
-        inside = set(within)
-        indegree = {v: 0 for v in inside}
-        for v in inside:
-            for c, _ in self.children.get(v, ()):
-                indegree[c] += 1
-        order = _kahn(self.children, indegree, [root])
-        if len(order) != len(inside) or indegree[root] != 0:
-            stuck = min((v for v, d in indegree.items() if d != 0), default=root)
-            raise BomCycleError(
-                f"the bill of materials of {root!r} contains a cycle through {stuck!r}; "
-                "fix the BOM lines (a part cannot contain itself)"
-            )
-        return order
+    def check_acyclic(self, root: str) -> list[str]:
+        """A topological order of closure(root); :class:`BomCycleError` on a cycle."""
+        return common.topological_order(root, common.ChildIds(self.children))
 
     def best_paths(self, root: str, targets: set[str], k: int) -> dict[str, list[tuple[str, ...]]]:
         """Best-first search: paths leave the heap shortest first, then by ids; k per item."""
@@ -261,7 +255,7 @@ def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> Deps
     ix = index(store)
     ix.check_item(product)
     depths = ix.closure_depths(product)
-    ix.check_acyclic(product, depths)
+    ix.check_acyclic(product)
     closure = {
         v: ClosureItem(ix.facts(v), d, tuple(c for c, _ in ix.children.get(v, ())))
         for v, d in depths.items()
@@ -533,37 +527,19 @@ def critical(store: EmbeddedStore) -> CriticalResult:
     return CriticalResult(items=items)
 
 
-def _kahn(
-    children: dict[str, list[tuple[str, float]]], indegree: dict[str, int], ready: list[str]
-) -> list[str]:
-    """Kahn's topological order from ``ready``, each item once its in-degree drops to 0.
-
-    ``indegree`` is consumed: items left above 0 sit on a cycle or below one.
-    """
-    order = []
-    while ready:
-        v = ready.pop()
-        order.append(v)
-        for c, _ in children.get(v, ()):
-            indegree[c] -= 1
-            if indegree[c] == 0:
-                ready.append(c)
-    return order
-
-
 def _topological(ix: Index) -> list[str]:
-    indegree = {v: len(ix.parents.get(v, ())) for v in ix.kind}
-    order = _kahn(ix.children, indegree, [v for v, d in indegree.items() if d == 0])
-    if len(order) != len(indegree):
-        raise BomCycleError("the BOM graph has a cycle")
-    return order
+    """Every item, parents first; :class:`BomCycleError` when the BOM graph has a cycle."""
+    g = nx.DiGraph()
+    g.add_nodes_from(ix.kind)
+    g.add_edges_from((v, c) for v, cs in ix.children.items() for c, _ in cs)
+    return common.sorted_parents_first(g)
 
 
 def bom(store: EmbeddedStore, product: str) -> BomResult:
     ix = index(store)
     ix.check_item(product)
     depths = ix.closure_depths(product)
-    order = ix.check_acyclic(product, depths)
+    order = ix.check_acyclic(product)
     # Pull-style: each item sums over its parents inside the closure, parents done first.
     qty: dict[str, float] = {product: 1.0}
     incoming: dict[str, list[tuple[str, float]]] = {}
@@ -607,3 +583,81 @@ def closures(store: EmbeddedStore) -> common.ProductClosures:
     facts = {x: ix.facts(x) for x in wanted}
     children = {x: sorted(ix.children.get(x, ())) for x in wanted}
     return common.ProductClosures(items, facts, children)
+
+
+class EmbeddedReader:
+    """The embedded store's :class:`~filiere.queries.backend.StoreReader`."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+
+    def deps(self, product: str, settings: AnalysisSettings) -> DepsResult:
+        return deps(self.store, product, settings)
+
+    def routes(self, item: str, region: str | None, settings: AnalysisSettings) -> RoutesResult:
+        return routes(self.store, item, region, settings)
+
+    def routes_many(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, RoutesResult]:
+        return routes_many(self.store, items, region, settings)
+
+    def route_summaries(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, common.RouteSummary]:
+        return route_summaries(self.store, items, region, settings)
+
+    def shock(self, spec: common.ShockSpec) -> ShockResult:
+        return shock(self.store, spec)
+
+    def critical(self) -> CriticalResult:
+        return critical(self.store)
+
+    def bom(self, product: str) -> BomResult:
+        return bom(self.store, product)
+
+    def product_makers(self) -> list[common.ProductMakers]:
+        return product_makers(self.store)
+
+    def item_values(self, items: list[str]) -> dict[str, common.ItemValue]:
+        return item_values(self.store, items)
+
+    def closures(self) -> common.ProductClosures:
+        return closures(self.store)
+
+    def item_row(self, item_id: str) -> Row | None:
+        return lk.item_row(self.store, item_id)
+
+    def supplier_row(self, supplier_id: str) -> Row | None:
+        return lk.supplier_row(self.store, supplier_id)
+
+    def region_row(self, code: str) -> Row | None:
+        return lk.region_row(self.store, code)
+
+    def item_rows(self, kind: str | None, after: str | None, limit: int) -> list[Row]:
+        return lk.nodes(self.store, Label.ITEM, ITEM_FIELDS, ("kind", kind), after, limit)
+
+    def region_rows(self, country: str | None, after: str | None, limit: int) -> list[Row]:
+        fields = ("code", "name", "country")
+        return lk.nodes(self.store, Label.REGION, fields, ("country", country), after, limit)
+
+    def supplier_rows(self, filters: dict[str, Any], after: str | None, limit: int) -> list[Row]:
+        return lk.supplier_rows(self.store, filters, after, limit)
+
+    def search_rows(self, needle: str, types: list[str], offset: int, limit: int) -> list[Row]:
+        return lk.search_rows(self.store, needle, types, offset, limit)
+
+    def supply_tree(self, product: str) -> SupplyTree:
+        return lk.supply_tree(self.store, product)
+
+    def item_names(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        return lk.item_names(self.store)
+
+    def trade_holders(self) -> set[str]:
+        return lk.trade_holders(self.store)
+
+    def trade_codes(self, importer: str) -> list[tuple[str, dict[str, Any]]]:
+        return lk.trade_codes(self.store, importer)
+
+    def item_trade(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        return lk.item_trade(self.store, items)

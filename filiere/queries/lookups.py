@@ -1,9 +1,10 @@
 """Look-ups: one item, supplier or region; lists with filters and pages; search by id or name.
 
-Each function answers the same on both stores: Cypher (``cypher/lookup_*.cypher``,
-values as ``$parameters``) on Neo4j, the networkx graph on the embedded store. Lists
-are in key order and paged with an opaque ``cursor`` (the last key seen); search is
-ranked (exact, prefix, substring) and paged with an ``offset``.
+Each function answers the same on both stores: the store's reader
+(:class:`filiere.queries.backend.StoreReader`) gives the rows, natively (Cypher
+``cypher/lookup_*.cypher`` on Neo4j, the graph on the embedded store), and this module
+turns them into models. Lists are in key order and paged with an opaque ``cursor`` (the
+last key seen); search is ranked (exact, prefix, substring) and paged with an ``offset``.
 
 >>> fold("Société Générale d'Électricité")
 "societe generale d'electricite"
@@ -24,9 +25,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from filiere.errors import FiliereError, NotFoundError, StoreError
-from filiere.graph.embedded import EmbeddedStore, node_id
-from filiere.graph.schema import Label, Rel
+from filiere.errors import FiliereError, NotFoundError
+from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
 from filiere.ingest.build import process_id
@@ -34,7 +34,7 @@ from filiere.ingest.build import process_id
 MAX_LIMIT = 1000
 SearchType = Literal["item", "supplier", "region", "country"]
 SEARCH_TYPES: tuple[SearchType, ...] = ("item", "supplier", "region", "country")
-_SEARCH_LABEL: dict[str, Label] = {
+SEARCH_LABEL: dict[str, Label] = {
     "item": Label.ITEM,
     "supplier": Label.SUPPLIER,
     "region": Label.REGION,
@@ -227,14 +227,6 @@ def cypher(name: str) -> str:
     return (files("filiere.queries") / "cypher" / f"{name}.cypher").read_text(encoding="utf-8")
 
 
-def _neo4j(store: GraphStore) -> Any:
-    from filiere.graph.neo4j_store import Neo4jStore
-
-    if isinstance(store, Neo4jStore):
-        return store
-    raise StoreError(f"look-ups do not support the {store.kind!r} store")
-
-
 T = TypeVar("T")
 
 
@@ -245,12 +237,14 @@ def _page(rows: list[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], 
     return rows, None
 
 
-def _pick(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+def pick(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The ``fields`` of ``props`` (``None`` where missing)."""
     return {f: props.get(f) for f in fields}
 
 
-_ITEM_FIELDS = ("id", "name", "kind")
-_SUPPLIER_FIELDS = ("id", "name", "country", "region", "city", "naf")
+#: The fields of an item and a supplier in lists and in the rows of their neighbours.
+ITEM_FIELDS = ("id", "name", "kind")
+SUPPLIER_FIELDS = ("id", "name", "country", "region", "city", "naf")
 
 
 # -- one node ---------------------------------------------------------------------------------
@@ -258,16 +252,12 @@ _SUPPLIER_FIELDS = ("id", "name", "country", "region", "city", "naf")
 
 def get_item(store: GraphStore, item_id: str) -> ItemDetail:
     """An item with its suppliers, bill-of-materials neighbours and processes."""
-    if isinstance(store, EmbeddedStore):
-        row = _embedded_item(store, item_id)
-    else:
-        rows = _neo4j(store).run_read(cypher("lookup_item"), id=item_id)
-        row = rows[0] if rows else None
+    row = store.reader.item_row(item_id)
     if row is None:
         raise NotFoundError(_("no item {item}").format(item=repr(item_id)))
     props = row["props"]
     return ItemDetail(
-        **_pick(props, (*_ITEM_FIELDS, "hs_code", "unit", "unit_value_eur", "description")),
+        **pick(props, (*ITEM_FIELDS, "hs_code", "unit", "unit_value_eur", "description")),
         source=props.get("source"),
         suppliers=sorted(
             (ItemSupplier(**s) for s in row["suppliers"]),
@@ -279,53 +269,14 @@ def get_item(store: GraphStore, item_id: str) -> ItemDetail:
     )
 
 
-def _embedded_item(store: EmbeddedStore, item_id: str) -> dict[str, Any] | None:
-    g = store.graph
-    nid = node_id(Label.ITEM, item_id)
-    if nid not in g:
-        return None
-    row: dict[str, Any] = {
-        "props": g.nodes[nid]["props"],
-        "suppliers": [],
-        "children": [],
-        "parents": [],
-        "processes": [],
-    }
-    for u, _v, d in g.in_edges(nid, data=True):
-        other = g.nodes[u]["props"]
-        if d["type"] in (Rel.SUPPLIES, Rel.OFFERS):
-            rel = d["type"].lower()
-            share = d["props"].get("share")
-            row["suppliers"].append(
-                {**_pick(other, _SUPPLIER_FIELDS), "relation": rel, "share": share}
-            )
-        elif d["type"] == Rel.CONTAINS:
-            row["parents"].append(
-                {**_pick(other, _ITEM_FIELDS), "quantity": d["props"].get("quantity")}
-            )
-    for _u, v, d in g.out_edges(nid, data=True):
-        other = g.nodes[v]["props"]
-        if d["type"] == Rel.CONTAINS:
-            row["children"].append(
-                {**_pick(other, _ITEM_FIELDS), "quantity": d["props"].get("quantity")}
-            )
-        elif d["type"] == Rel.REQUIRES:
-            row["processes"].append(_pick(other, ("id", "name")))
-    return row
-
-
 def get_supplier(store: GraphStore, supplier_id: str) -> SupplierDetail:
     """A supplier with its country and region names, processes and items."""
-    if isinstance(store, EmbeddedStore):
-        row = _embedded_supplier(store, supplier_id)
-    else:
-        rows = _neo4j(store).run_read(cypher("lookup_supplier"), id=supplier_id)
-        row = rows[0] if rows else None
+    row = store.reader.supplier_row(supplier_id)
     if row is None:
         raise NotFoundError(_("no supplier {supplier}").format(supplier=repr(supplier_id)))
     props = row["props"]
     return SupplierDetail(
-        **_pick(props, (*_SUPPLIER_FIELDS, "lat", "lon", "siren", "source")),
+        **pick(props, (*SUPPLIER_FIELDS, "lat", "lon", "siren", "source")),
         country_name=min(row["country_names"], default=None),
         region_name=min(row["region_names"], default=None),
         processes=sorted((ProcessRef(**p) for p in row["processes"]), key=lambda p: p.id),
@@ -334,59 +285,14 @@ def get_supplier(store: GraphStore, supplier_id: str) -> SupplierDetail:
     )
 
 
-def _embedded_supplier(store: EmbeddedStore, supplier_id: str) -> dict[str, Any] | None:
-    g = store.graph
-    nid = node_id(Label.SUPPLIER, supplier_id)
-    if nid not in g:
-        return None
-    row: dict[str, Any] = {"props": g.nodes[nid]["props"]}
-    for name in ("country_names", "region_names", "processes", "supplies", "offers"):
-        row[name] = []
-    for _u, v, d in g.out_edges(nid, data=True):
-        other = g.nodes[v]["props"]
-        t = d["type"]
-        if t == Rel.LOCATED_IN and v[0] == Label.COUNTRY:
-            row["country_names"].append(other.get("name"))
-        elif t == Rel.LOCATED_IN and v[0] == Label.REGION:
-            row["region_names"].append(other.get("name"))
-        elif t == Rel.MASTERS:
-            row["processes"].append(_pick(other, ("id", "name")))
-        elif t == Rel.SUPPLIES:
-            row["supplies"].append({**_pick(other, _ITEM_FIELDS), "share": d["props"].get("share")})
-        elif t == Rel.OFFERS:
-            row["offers"].append({**_pick(other, _ITEM_FIELDS), "share": None})
-    row["country_names"] = [n for n in row["country_names"] if n is not None]
-    row["region_names"] = [n for n in row["region_names"] if n is not None]
-    return row
-
-
 def get_region(store: GraphStore, code: str) -> RegionDetail:
     """A region (ISO 3166-2 code) and how many suppliers are located in it."""
-    if isinstance(store, EmbeddedStore):
-        g = store.graph
-        nid = node_id(Label.REGION, code)
-        if nid not in g:
-            raise NotFoundError(_("no region {region}").format(region=repr(code)))
-        countries = [
-            g.nodes[v]["props"].get("name")
-            for _, v, t in g.out_edges(nid, data="type")
-            if t == Rel.PART_OF
-        ]
-        count = sum(
-            1
-            for u, _, t in g.in_edges(nid, data="type")
-            if t == Rel.LOCATED_IN and u[0] == Label.SUPPLIER
-        )
-        row = {"props": g.nodes[nid]["props"], "country_name": min(countries, default=None)}
-        row["supplier_count"] = count
-    else:
-        rows = _neo4j(store).run_read(cypher("lookup_region"), code=code)
-        if not rows:
-            raise NotFoundError(_("no region {region}").format(region=repr(code)))
-        row = rows[0]
+    row = store.reader.region_row(code)
+    if row is None:
+        raise NotFoundError(_("no region {region}").format(region=repr(code)))
     props = row["props"]
     return RegionDetail(
-        **_pick(props, ("code", "name", "country", "lat", "lng")),
+        **pick(props, ("code", "name", "country", "lat", "lng")),
         country_name=row["country_name"],
         supplier_count=row["supplier_count"],
     )
@@ -401,36 +307,9 @@ def list_items(
     """Items in id order, optionally of one kind (``product``, ``component``, ``material``)."""
     _check_limit(limit)
     after = decode_cursor(cursor)
-    if isinstance(store, EmbeddedStore):
-        rows = _embedded_nodes(store, Label.ITEM, _ITEM_FIELDS, ("kind", kind), after, limit)
-    else:
-        rows = _neo4j(store).run_read(
-            cypher("lookup_items"), kind=kind, after=after, limit=limit + 1
-        )
+    rows = store.reader.item_rows(kind, after, limit)
     page, nxt = _page(rows, limit, lambda r: r["id"])
     return ItemPage(items=[ItemSummary(**r) for r in page], next_cursor=nxt)
-
-
-def _embedded_nodes(
-    store: EmbeddedStore,
-    label: Label,
-    fields: tuple[str, ...],
-    where: tuple[str, str | None],
-    after: str | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """The first ``limit + 1`` nodes of ``label`` past ``after`` in key order (``fields[0]``),
-    whose property ``where[0]`` equals ``where[1]`` (any value when it is ``None``)."""
-    prop, value = where
-    found = [
-        _pick(d["props"], fields)
-        for nid, d in store.graph.nodes(data=True)
-        if nid[0] == label
-        and (value is None or d["props"].get(prop) == value)
-        and (after is None or nid[1] > after)
-    ]
-    found.sort(key=lambda r: r[fields[0]])
-    return found[: limit + 1]
 
 
 def list_regions(
@@ -440,13 +319,7 @@ def list_regions(
     _check_limit(limit)
     after = decode_cursor(cursor)
     country = country.upper() if country else None
-    if isinstance(store, EmbeddedStore):
-        fields = ("code", "name", "country")
-        rows = _embedded_nodes(store, Label.REGION, fields, ("country", country), after, limit)
-    else:
-        rows = _neo4j(store).run_read(
-            cypher("lookup_regions"), country=country, after=after, limit=limit + 1
-        )
+    rows = store.reader.region_rows(country, after, limit)
     page, nxt = _page(rows, limit, lambda r: r["code"])
     return RegionPage(items=[RegionSummary(**r) for r in page], next_cursor=nxt)
 
@@ -468,53 +341,9 @@ def list_suppliers(
         "process": process_id(f.process) if f.process else None,
         "naf": normalize_naf(f.naf) if f.naf else None,
     }
-    if isinstance(store, EmbeddedStore):
-        rows = _embedded_suppliers(store, params, after)[: limit + 1]
-    else:
-        anchor = next((a for a in ("region", "process", "country") if params[a]), "all")
-        rows = _neo4j(store).run_read(
-            cypher(f"lookup_suppliers_{anchor}"), **params, after=after, limit=limit + 1
-        )
+    rows = store.reader.supplier_rows(params, after, limit)
     page, nxt = _page(rows, limit, lambda r: r["id"])
     return SupplierPage(items=[SupplierSummary(**r) for r in page], next_cursor=nxt)
-
-
-_ANCHOR = {"region": (Label.REGION, Rel.LOCATED_IN), "process": (Label.PROCESS, Rel.MASTERS)}
-_ANCHOR["country"] = (Label.COUNTRY, Rel.LOCATED_IN)
-
-
-def _embedded_suppliers(
-    store: EmbeddedStore, params: dict[str, Any], after: str | None
-) -> list[dict[str, Any]]:
-    g = store.graph
-
-    def linked(anchor: tuple[str, str], rel: Rel) -> set[str]:
-        if anchor not in g:
-            return set()
-        return {
-            u[1]
-            for u, _, t in g.in_edges(anchor, data="type")
-            if t == rel and u[0] == Label.SUPPLIER
-        }
-
-    candidates: set[str] | None = None
-    for name, (label, rel) in _ANCHOR.items():
-        if params[name]:
-            ids = linked(node_id(label, params[name]), rel)
-            candidates = ids if candidates is None else candidates & ids
-    if candidates is None:
-        candidates = {nid[1] for nid in g.nodes if nid[0] == Label.SUPPLIER}
-    naf = params["naf"]
-    rows = []
-    for sid in candidates:
-        if after is not None and sid <= after:
-            continue
-        props = g.nodes[node_id(Label.SUPPLIER, sid)]["props"]
-        if naf and not normalize_naf(str(props.get("naf") or "")).startswith(naf):
-            continue
-        rows.append(_pick(props, _SUPPLIER_FIELDS))
-    rows.sort(key=lambda r: r["id"])
-    return rows
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -541,22 +370,8 @@ def search(
     needle = fold(" ".join(q.split()))
     if not needle:
         raise InvalidLookup("the search text is empty")
-    wanted = [t for t in SEARCH_TYPES if t in set(types)]
-    order = {t: i for i, t in enumerate(SEARCH_TYPES)}
-    if isinstance(store, EmbeddedStore):
-        rows = _embedded_search(store, needle, wanted)
-        rows.sort(key=lambda r: (r["rank"], order[r["type"]], r["id"]))
-        rows = rows[offset : offset + limit + 1]
-    else:
-        rows = _neo4j(store).run_read(
-            cypher("lookup_search"),
-            q=needle,
-            types=wanted,
-            folds=[list(p) for p in FOLDS],
-            type_order=order,
-            offset=offset,
-            limit=limit + 1,
-        )
+    wanted: list[str] = [t for t in SEARCH_TYPES if t in set(types)]
+    rows = store.reader.search_rows(needle, wanted, offset, limit)
     more = len(rows) > limit
     hits = [
         SearchHit(
@@ -569,36 +384,3 @@ def search(
         for r in rows[:limit]
     ]
     return SearchPage(hits=hits, next_offset=offset + limit if more else None)
-
-
-def _embedded_search(
-    store: EmbeddedStore, needle: str, types: Iterable[str]
-) -> list[dict[str, Any]]:
-    labels = {_SEARCH_LABEL[t]: t for t in types}
-    detail_field = {"item": "kind", "supplier": "country", "region": "country"}
-    rows = []
-    for nid, d in store.graph.nodes(data=True):
-        t = labels.get(nid[0])
-        if t is None:
-            continue
-        props = d["props"]
-        fid, fname = fold(nid[1]), fold(str(props.get("name") or ""))
-        if needle not in fid and needle not in fname:
-            continue
-        if needle in (fid, fname):
-            rank = 0
-        elif fid.startswith(needle) or fname.startswith(needle):
-            rank = 1
-        else:
-            rank = 2
-        field = detail_field.get(t)
-        rows.append(
-            {
-                "type": t,
-                "id": nid[1],
-                "name": props.get("name"),
-                "detail": props.get(field) if field else None,
-                "rank": rank,
-            }
-        )
-    return rows

@@ -3,11 +3,13 @@
 Cypher does the graph work (closures and depths by pruned breadth-first expansion,
 suppliers grouped by country, latest production rows, route candidates, shock
 propagation, criticality); :mod:`filiere.queries.common` turns the rows into results.
+:class:`Neo4jReader` is the store's :class:`~filiere.queries.backend.StoreReader` (look-ups
+and the rest in :mod:`filiere.queries.neo4j_lookups`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -17,6 +19,8 @@ from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.schema import EU27
 from filiere.i18n import _
 from filiere.queries import common
+from filiere.queries import neo4j_lookups as lk
+from filiere.queries.backend import Row
 from filiere.queries.common import ClosureItem, CountryGroup, ItemFacts, ProductionGroup
 from filiere.queries.library import load
 from filiere.queries.models import (
@@ -30,6 +34,7 @@ from filiere.queries.models import (
     RoutesResult,
     ShockResult,
 )
+from filiere.queries.tree import SupplyTree
 
 
 def _rows(store: Neo4jStore, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -249,3 +254,80 @@ def item_values(store: Neo4jStore, items: list[str]) -> dict[str, common.ItemVal
         )
         for r in rows
     }
+
+
+class Neo4jReader:
+    """The Neo4j store's :class:`~filiere.queries.backend.StoreReader`."""
+
+    def __init__(self, store: Neo4jStore) -> None:
+        self.store = store
+
+    def deps(self, product: str, settings: AnalysisSettings) -> DepsResult:
+        return deps(self.store, product, settings)
+
+    def routes(self, item: str, region: str | None, settings: AnalysisSettings) -> RoutesResult:
+        return routes(self.store, item, region, settings)
+
+    def routes_many(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, RoutesResult]:
+        return routes_many(self.store, items, region, settings)
+
+    def route_summaries(
+        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    ) -> dict[str, common.RouteSummary]:
+        return route_summaries(self.store, items, region, settings)
+
+    def shock(self, spec: common.ShockSpec) -> ShockResult:
+        return shock(self.store, spec)
+
+    def critical(self) -> CriticalResult:
+        return critical(self.store)
+
+    def bom(self, product: str) -> BomResult:
+        return bom(self.store, product)
+
+    def product_makers(self) -> list[common.ProductMakers]:
+        return product_makers(self.store)
+
+    def item_values(self, items: list[str]) -> dict[str, common.ItemValue]:
+        return item_values(self.store, items)
+
+    def closures(self) -> common.ProductClosures:
+        return closures(self.store)
+
+    def item_row(self, item_id: str) -> Row | None:
+        return lk.item_row(self.store, item_id)
+
+    def supplier_row(self, supplier_id: str) -> Row | None:
+        return lk.supplier_row(self.store, supplier_id)
+
+    def region_row(self, code: str) -> Row | None:
+        return lk.region_row(self.store, code)
+
+    def item_rows(self, kind: str | None, after: str | None, limit: int) -> list[Row]:
+        return lk.item_rows(self.store, kind, after, limit)
+
+    def region_rows(self, country: str | None, after: str | None, limit: int) -> list[Row]:
+        return lk.region_rows(self.store, country, after, limit)
+
+    def supplier_rows(self, filters: dict[str, Any], after: str | None, limit: int) -> list[Row]:
+        return lk.supplier_rows(self.store, filters, after, limit)
+
+    def search_rows(self, needle: str, types: list[str], offset: int, limit: int) -> list[Row]:
+        return lk.search_rows(self.store, needle, types, offset, limit)
+
+    def supply_tree(self, product: str) -> SupplyTree:
+        return lk.supply_tree(self.store, product)
+
+    def item_names(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        return lk.item_names(self.store)
+
+    def trade_holders(self) -> set[str]:
+        return lk.trade_holders(self.store)
+
+    def trade_codes(self, importer: str) -> list[tuple[str, dict[str, Any]]]:
+        return lk.trade_codes(self.store, importer)
+
+    def item_trade(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        return lk.item_trade(self.store, items)

@@ -14,16 +14,15 @@ number of BOM paths.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from filiere.graph.store import GraphStore
+from filiere.queries.backend import StoreReader
 from filiere.queries.common import (
     ItemValue,
     ProductClosures,
     ProductMakers,
     Risk,
-    RouteSummary,
     assess,
     rounded,
 )
@@ -38,25 +37,15 @@ from filiere.queries.models import (
     Unmatched,
 )
 
-#: A store's batched ``routes``: items -> their routes (one read on Neo4j).
-RoutesMany = Callable[
-    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RoutesResult]
-]
-#: A store's route summaries: items -> routes per tier and the first route (one read).
-Summaries = Callable[
-    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RouteSummary]
-]
-
 
 @dataclass
 class _Work:
     """What one call reads from the store: the products' closures, routes once per item."""
 
-    store: GraphStore
+    reader: StoreReader
     settings: AnalysisSettings
     region: str | None
     closures: ProductClosures
-    routes_many: RoutesMany
     risks: dict[str, Risk] = field(default_factory=dict)
     quantities: dict[str, dict[str, float]] = field(default_factory=dict)
     found_routes: dict[str, RoutesResult] = field(default_factory=dict)
@@ -82,9 +71,7 @@ class _Work:
         """Search the routes of ``items`` at once (one read on Neo4j)."""
         wanted = sorted(set(items) - set(self.found_routes))
         if wanted:
-            self.found_routes.update(
-                self.routes_many(self.store, wanted, self.region, self.settings)
-            )
+            self.found_routes.update(self.reader.routes_many(wanted, self.region, self.settings))
 
     def routes(self, item: str) -> RoutesResult:
         self.fetch_routes([item])
@@ -92,31 +79,26 @@ class _Work:
 
 
 def opportunities(
-    store: GraphStore,
+    reader: StoreReader,
     region: str | None,
     settings: AnalysisSettings,
     *,
     with_route: bool,
     top: int | None,
-    makers: Callable[[GraphStore], list[ProductMakers]],
-    values: Callable[[GraphStore, list[str]], dict[str, ItemValue]],
-    closures: Callable[[GraphStore], ProductClosures],
-    routes_many: RoutesMany,
-    summaries: Summaries,
 ) -> OpportunitiesResult:
     """Every at-risk item that some product needs, most valuable first.
 
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
-    work = _Work(store, settings, region, closures(store), routes_many)
-    products = makers(store)
+    work = _Work(reader, settings, region, reader.closures())
+    products = reader.product_makers()
     needed: dict[str, list[ProductMakers]] = {}
     for pm in products:
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
-    worth = values(store, sorted(needed))
-    summary = summaries(store, sorted(needed), region, settings)
+    worth = reader.item_values(sorted(needed))
+    summary = reader.route_summaries(sorted(needed), region, settings)
     rows = []
     for item in sorted(needed):
         pms = needed[item]
@@ -168,24 +150,16 @@ def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
     )
 
 
-def matches(
-    store: GraphStore,
-    region: str,
-    settings: AnalysisSettings,
-    *,
-    makers: Callable[[GraphStore], list[ProductMakers]],
-    closures: Callable[[GraphStore], ProductClosures],
-    routes_many: RoutesMany,
-) -> MatchesResult:
+def matches(reader: StoreReader, region: str, settings: AnalysisSettings) -> MatchesResult:
     """For each firm of ``region`` and each product it makes, the routes of its at-risk items."""
     made: dict[str, list[str]] = {}
-    for pm in makers(store):
+    for pm in reader.product_makers():
         for s, where in pm.makers:
             if where == region:
                 made.setdefault(s, []).append(pm.product)
     if not made:
         return MatchesResult(region=region, matches=[], unmatched=[])
-    work = _Work(store, settings, region, closures(store), routes_many)
+    work = _Work(reader, settings, region, reader.closures())
     work.fetch_routes(x for ps in made.values() for p in ps for x in work.at_risk(p))
     found: list[Match] = []
     unmatched: list[Unmatched] = []

@@ -359,20 +359,7 @@ def _reset_props(result: TradeResult, settings: TradeSettings, source: str) -> d
 
 def trade_holders(store: GraphStore) -> set[str]:
     """HS codes of the store that hold trade facts."""
-    from filiere.graph.embedded import EmbeddedStore
-
-    if isinstance(store, EmbeddedStore):
-        return {
-            nid[1]
-            for nid, d in store.graph.nodes(data=True)
-            if nid[0] == Label.HSCODE and "trade_importer" in d["props"]
-        }
-    from filiere.graph.neo4j_store import Neo4jStore
-    from filiere.sources import cypher
-
-    if not isinstance(store, Neo4jStore):
-        raise SourceError(f"imports do not support the {store.kind!r} store")
-    return {r["code"] for r in store.run_read(cypher.TRADE_HOLDERS)}
+    return store.reader.trade_holders()
 
 
 def build_trade_batch(

@@ -16,14 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from filiere.errors import DatasetError, DatasetIssue, FiliereError
 from filiere.graph import reference as ref
-from filiere.graph.schema import Kind, Label
+from filiere.graph.schema import Kind
 from filiere.graph.store import GraphStore
 from filiere.ingest import LoadReport, RawTable, load_tables
 from filiere.ingest.values import format_number
@@ -294,21 +294,8 @@ class MaterialIndex:
         return None
 
 
-def _all_items(store: GraphStore) -> Iterator[tuple[str, dict[str, Any]]]:
-    from filiere.graph.embedded import EmbeddedStore
-
-    if isinstance(store, EmbeddedStore):
-        for nid, data in store.graph.nodes(data=True):
-            if nid[0] == Label.ITEM:
-                yield nid[1], dict(data["props"])
-        return
-    from filiere.graph.neo4j_store import Neo4jStore
-    from filiere.sources import cypher
-
-    if not isinstance(store, Neo4jStore):
-        raise SourceError(f"imports do not support the {store.kind!r} store")
-    for row in store.run_read(cypher.ITEM_NAMES):
-        yield row["id"], {"name": row["name"], "kind": row["kind"]}
+def _all_items(store: GraphStore) -> Iterable[tuple[str, dict[str, Any]]]:
+    return store.reader.item_names()
 
 
 def parse_mapping(pairs: Mapping[str, str] | list[str]) -> dict[str, str]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.sources.baci import ProductTrade, TradeSettings, importer_name
 from filiere.sources.common import SourceError
@@ -71,22 +70,7 @@ def from_props(code: str, props: Mapping[str, Any], settings: TradeSettings) -> 
 
 
 def _coded_nodes(store: GraphStore, importer: str) -> list[tuple[str, dict[str, Any]]]:
-    from filiere.graph.embedded import EmbeddedStore
-
-    if isinstance(store, EmbeddedStore):
-        return [
-            (nid[1], dict(d["props"]))
-            for nid, d in store.graph.nodes(data=True)
-            if nid[0] == Label.HSCODE
-            and d["props"].get("trade_importer") == importer
-            and (d["props"].get("trade_extra_eu_imports") or 0) > 0
-        ]
-    from filiere.graph.neo4j_store import Neo4jStore
-    from filiere.sources import cypher
-
-    if not isinstance(store, Neo4jStore):
-        raise SourceError(f"trade-deps does not support the {store.kind!r} store")
-    return [(r["code"], r["props"]) for r in store.run_read(cypher.TRADE_CODES, importer=importer)]
+    return store.reader.trade_codes(importer)
 
 
 def trade_deps(
@@ -133,32 +117,7 @@ def item_trade(
     store: GraphStore, items: Iterable[str], settings: TradeSettings = DEFAULT_SETTINGS
 ) -> dict[str, TradeDependency]:
     """The trade facts of the HS codes that ``items`` are classified as (for ``deps``)."""
-    from filiere.graph.embedded import EmbeddedStore, node_id
-    from filiere.graph.schema import Rel
-
-    ids = sorted(set(items))
     found: dict[str, TradeDependency] = {}
-    if isinstance(store, EmbeddedStore):
-        g = store.graph
-        for item in ids:
-            nid = node_id(Label.ITEM, item)
-            if nid not in g:
-                continue
-            for _, target, data in g.out_edges(nid, data=True):
-                props = g.nodes[target]["props"]
-                if (
-                    data["type"] == Rel.CLASSIFIED_AS
-                    and (props.get("trade_extra_eu_imports") or 0) > 0
-                ):
-                    found[item] = from_props(target[1], props, settings)
-        return found
-    from filiere.graph.neo4j_store import Neo4jStore
-    from filiere.sources import cypher
-
-    if not isinstance(store, Neo4jStore):
-        return found
-    for r in store.run_read(cypher.ITEM_TRADE, ids=ids):
-        props = r["props"]
-        if (props.get("trade_extra_eu_imports") or 0) > 0:
-            found[r["item"]] = from_props(str(props["code"]), props, settings)
+    for item, code, props in store.reader.item_trade(sorted(set(items))):
+        found[item] = from_props(code, props, settings)
     return found

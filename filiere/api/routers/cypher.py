@@ -55,7 +55,7 @@ async def run_cypher(
     `truncated` says when rows were left out; a single row larger than the byte limit,
     or a query that passes Neo4j's transaction memory limit, is a 400 problem.
     """
-    if store.kind != "neo4j":
+    if not store.runs_cypher:
         raise ApiProblem(
             409,
             "cypher-unavailable",

@@ -16,7 +16,6 @@ from filiere.api.deps import EditorKey, StoreDep
 from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.api.security import Role
-from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
 from filiere.ingest.load import LoadReport, load_tables
 from filiere.ingest.readers import read_upload
@@ -54,9 +53,8 @@ def _ingest(
     store: GraphStore, filename: str, data: bytes, source: str, replace: bool, check: bool
 ) -> LoadReport:
     tables = read_upload(filename, data)
-    # The embedded store is written through its own object, so that requests reading
-    # the served one never see a graph half-updated; they reload the file once written.
-    target = EmbeddedStore(store.path) if isinstance(store, EmbeddedStore) else store
+    # Requests reading the served store never see a graph half-updated (see for_upload).
+    target = store.for_upload()
     return load_tables(
         tables, target, source=source, replace=replace, check_only=check, progress=False
     )
