@@ -114,27 +114,14 @@ def migrate(path: Path, write_sqlite: Callable[[Path, GraphBatch], None]) -> Pat
     before it takes the JSON file's name (one rename), so a crash at any point leaves
     the JSON store or the SQLite one, never a partial graph.
     """
-    with file_lock(path):
-        if sniff(path) != "json":
-            return None  # another process migrated it while this one waited
-        batch = read_json_store(path)
-        tmp = path.with_name(f".{path.name}.migrating")
-        _remove(tmp)
-        try:
-            write_sqlite(tmp, batch)
-            backup = backup_path(path)
-            try:
-                os.link(path, backup)
-            except OSError:
-                shutil.copy2(path, backup)
-            os.replace(tmp, path)
-        finally:
-            _remove(tmp)
-        for stale in stale_temp_files(path):  # saves of the JSON release killed midway
-            with contextlib.suppress(OSError):
-                stale.unlink()
-    with contextlib.suppress(OSError):
-        path.with_name(path.name + ".lock").unlink()
+    try:
+        with file_lock(path):
+            if sniff(path) != "json":
+                return None  # another process migrated it while this one waited
+            backup = _convert(path, write_sqlite)
+    finally:
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + ".lock").unlink()
     print(
         _(
             "{path}: the JSON store was converted to SQLite (nodes and relationships"
@@ -142,6 +129,27 @@ def migrate(path: Path, write_sqlite: Callable[[Path, GraphBatch], None]) -> Pat
         ).format(path=path, backup=backup),
         file=sys.stderr,
     )
+    return backup
+
+
+def _convert(path: Path, write_sqlite: Callable[[Path, GraphBatch], None]) -> Path:
+    """Write the SQLite store beside ``path``, keep ``path`` as the backup, then swap."""
+    batch = read_json_store(path)
+    tmp = path.with_name(f".{path.name}.migrating")
+    _remove(tmp)
+    try:
+        write_sqlite(tmp, batch)
+        backup = backup_path(path)
+        try:
+            os.link(path, backup)
+        except OSError:
+            shutil.copy2(path, backup)
+        os.replace(tmp, path)
+    finally:
+        _remove(tmp)
+    for stale in stale_temp_files(path):  # saves of the JSON release killed midway
+        with contextlib.suppress(OSError):
+            stale.unlink()
     return backup
 
 
