@@ -95,7 +95,6 @@ class EmbeddedStore(GraphStore):
         self._graph: nx.MultiDiGraph | None = None
         #: The change counter the cached graph was built at (read by the analyses' cache).
         self._stamp: int | None = None
-        self._ready = False
         content = json_store.sniff(self.path)
         if content == "json":
             json_store.migrate(self.path, _write_new_store)
@@ -109,10 +108,23 @@ class EmbeddedStore(GraphStore):
     # -- connections and transactions --------------------------------------------------------
 
     def _connection(self, *, create: bool) -> sqlite3.Connection | None:
-        """This thread's connection; ``None`` when the store is still empty and not ``create``."""
+        """This thread's connection; ``None`` when the store is still empty and not ``create``.
+
+        A connection to a file that is no longer at ``path`` (removed, or replaced by a
+        refused first ingest's clean-up) is dropped for one to the current file.
+        """
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        try:
+            ino: int | None = self.path.stat().st_ino
+        except FileNotFoundError:
+            ino = None
+        if conn is not None and ino != getattr(self._local, "ino", None):
+            if conn.in_transaction:  # never drop a transaction in progress
+                return conn
+            self._drop_connection()
+            conn = None
         if conn is None:
-            if not create and not self.path.exists():
+            if not create and ino is None:
                 return None
             if create:
                 db.create_private(self.path)
@@ -120,7 +132,9 @@ class EmbeddedStore(GraphStore):
             with self._conns_lock:
                 self._conns.append(conn)
             self._local.conn = conn
-        if not self._ready:
+            self._local.ino = self.path.stat().st_ino
+            self._local.ready = False
+        if not self._local.ready:
             try:
                 ready = db.is_initialised(conn, self.path)
                 if not ready and create:
@@ -130,8 +144,18 @@ class EmbeddedStore(GraphStore):
                 raise StoreError(db.cannot_open(self.path, e)) from None
             if not ready:
                 return None
-            self._ready = True
+            self._local.ready = True
         return conn
+
+    def _drop_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._conns_lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection | None]:
@@ -158,24 +182,22 @@ class EmbeddedStore(GraphStore):
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        conn = self._connection(create=True)
-        assert conn is not None
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                raise StoreError(
-                    _(
-                        "{path}: another write has held the store for more than {seconds} s;"
-                        " try again once it is finished"
-                    ).format(path=self.path, seconds=f"{self.timeout:g}")
-                ) from None
-            raise StoreError(db.cannot_open(self.path, e)) from None
+        fresh = not self.path.exists()
+        conn = self._begin_immediate()
+        # A store created for this write and still empty is removed if the write fails:
+        # a refused first ingest leaves no file. Nobody else can have written it since
+        # (this transaction holds the lock from an empty store); other connections to
+        # it notice the file is gone and reopen the path.
+        fresh = fresh and db.changes(conn) == 0
         try:
             yield
         except BaseException:
+            if fresh:
+                json_store.remove_database(self.path)
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            if fresh:
+                self._drop_connection()
             raise
         try:
             conn.execute("COMMIT")
@@ -183,6 +205,32 @@ class EmbeddedStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise StoreError(_cannot_save(self.path, e)) from None
+
+    def _begin_immediate(self) -> sqlite3.Connection:
+        """``BEGIN IMMEDIATE`` on the file now at ``path`` (waiting up to ``timeout``)."""
+        for _attempt in range(5):
+            conn = self._connection(create=True)
+            assert conn is not None
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) or "busy" in str(e):
+                    raise StoreError(
+                        _(
+                            "{path}: another write has held the store for more than {seconds} s;"
+                            " try again once it is finished"
+                        ).format(path=self.path, seconds=f"{self.timeout:g}")
+                    ) from None
+                raise StoreError(db.cannot_open(self.path, e)) from None
+            try:
+                same = self.path.stat().st_ino == self._local.ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return conn
+            conn.execute("ROLLBACK")  # the file was removed while this one waited
+            self._drop_connection()
+        raise StoreError(db.cannot_open(self.path, "the file keeps being replaced"))
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -384,7 +432,6 @@ class EmbeddedStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
-        self._ready = False
 
 
 def _labels(extra: str) -> tuple[Label, ...]:

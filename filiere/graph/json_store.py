@@ -136,7 +136,7 @@ def _convert(path: Path, write_sqlite: Callable[[Path, GraphBatch], None]) -> Pa
     """Write the SQLite store beside ``path``, keep ``path`` as the backup, then swap."""
     batch = read_json_store(path)
     tmp = path.with_name(f".{path.name}.migrating")
-    _remove(tmp)
+    remove_database(tmp)
     try:
         write_sqlite(tmp, batch)
         backup = backup_path(path)
@@ -146,14 +146,15 @@ def _convert(path: Path, write_sqlite: Callable[[Path, GraphBatch], None]) -> Pa
             shutil.copy2(path, backup)
         os.replace(tmp, path)
     finally:
-        _remove(tmp)
+        remove_database(tmp)
     for stale in stale_temp_files(path):  # saves of the JSON release killed midway
         with contextlib.suppress(OSError):
             stale.unlink()
     return backup
 
 
-def _remove(db: Path) -> None:
+def remove_database(db: Path) -> None:
+    """Remove an SQLite file and its WAL and shared-memory files."""
     for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()

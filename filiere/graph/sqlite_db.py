@@ -103,7 +103,7 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def cannot_open(path: Path, e: BaseException) -> str:
+def cannot_open(path: Path, e: object) -> str:
     """The message of a store file SQLite cannot open or read."""
     return _("{path}: cannot read the store: {error}").format(path=path, error=e)
 
