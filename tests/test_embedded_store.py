@@ -213,3 +213,13 @@ def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
         EmbeddedStore(other).counts()
     with pytest.raises(StoreError, match="not a filiere store"):
         EmbeddedStore(other).write(build_batch(one_item("P", "x")))
+
+
+def test_a_missing_value_never_erases_a_stored_one(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "g.db")
+    store.write(GraphBatch([NodeRecord.make(Label.COUNTRY, "FR", {"name": "France", "x": 1})]))
+    # A record built by hand (not through make()) may carry None: it is not stored.
+    store.write(GraphBatch([NodeRecord(Label.COUNTRY, "FR", {"code": "FR", "x": None, "y": 2})]))
+    assert store.get_node(Label.COUNTRY, "FR") == {"code": "FR", "name": "France", "x": 1, "y": 2}
+    store.write(GraphBatch([NodeRecord(Label.COUNTRY, "DE", {"code": "DE", "name": None})]))
+    assert store.get_node(Label.COUNTRY, "DE") == {"code": "DE"}

@@ -64,8 +64,8 @@ def edge_key(rel: RelRecord) -> tuple[Any, ...]:
 
 
 def _props_json(props: Mapping[str, Any]) -> str:
-    """Properties as stored: JSON, ``None`` values left out (they never erase a value)."""
-    return _dumps({k: v for k, v in props.items() if v is not None})
+    """Properties as JSON (``None`` values are dropped by the upsert, in SQL)."""
+    return _dumps(props)
 
 
 def _ident(rel: RelRecord) -> str:
@@ -336,18 +336,18 @@ class EmbeddedStore(GraphStore):
 
     def _check_ends(self, conn: sqlite3.Connection, batch: GraphBatch, replace: bool) -> None:
         """Refuse a batch whose relationships join nodes that would not exist after it."""
-        present = {(str(n.label), n.key) for n in batch.nodes}
-        wanted: set[NodeId] = set()
-        for r in batch.rels:
-            for end in ((str(r.start_label), r.start), (str(r.end_label), r.end)):
-                if end not in present:
-                    wanted.add(end)
+        present = {(n.label, n.key) for n in batch.nodes}
+        wanted = {(r.start_label, r.start) for r in batch.rels}
+        wanted.update((r.end_label, r.end) for r in batch.rels)
+        wanted -= present
+        if not wanted:
+            return
         found = set() if replace else _existing(conn, wanted)
         if wanted - found:
             for r in batch.rels:
-                for label, key in ((r.start_label, r.start), (r.end_label, r.end)):
-                    if (str(label), key) not in present and (str(label), key) not in found:
-                        raise StoreError(f"{r.type} refers to a missing {label} {key!r}")
+                for end in ((r.start_label, r.start), (r.end_label, r.end)):
+                    if end not in present and end not in found:
+                        raise StoreError(f"{r.type} refers to a missing {end[0]} {end[1]!r}")
 
     def clear(self) -> None:
         with self.exclusive():
@@ -438,17 +438,17 @@ def _labels(extra: str) -> tuple[Label, ...]:
     return tuple(Label(x) for x in extra.split(":")) if extra else ()
 
 
-def _existing(conn: sqlite3.Connection, ends: set[NodeId]) -> set[NodeId]:
+def _existing(conn: sqlite3.Connection, ends: set[tuple[Label, str]]) -> set[tuple[Label, str]]:
     """The ``(label, key)`` among ``ends`` that the store holds."""
-    by_label: dict[str, list[str]] = {}
+    by_label: dict[Label, list[str]] = {}
     for label, key in ends:
         by_label.setdefault(label, []).append(key)
-    found: set[NodeId] = set()
+    found: set[tuple[Label, str]] = set()
     for label, keys in by_label.items():
         for i in range(0, len(keys), LOOKUP_CHUNK):
             part = keys[i : i + LOOKUP_CHUNK]
             sql = f"SELECT key FROM nodes WHERE label = ? AND key IN ({', '.join('?' * len(part))})"
-            found.update((label, k) for (k,) in conn.execute(sql, (label, *part)))
+            found.update((label, k) for (k,) in conn.execute(sql, (str(label), *part)))
     return found
 
 

@@ -64,11 +64,12 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('changes', 0);
 """
 
-#: Upserts: properties merge (a missing value never erases one), labels change only
+#: Upserts: properties merge (a missing value, JSON ``null``, never erases one: patching
+#: ``{}`` drops it), labels change only
 #: when the record names extra labels, and a row whose content would not change is
 #: not written at all.
 UPSERT_NODE = """
-INSERT INTO nodes (label, key, extra, props) VALUES (?, ?, ?, ?)
+INSERT INTO nodes (label, key, extra, props) VALUES (?, ?, ?, json_patch('{}', ?))
 ON CONFLICT (label, key) DO UPDATE SET
     props = json_patch(props, excluded.props),
     extra = CASE WHEN excluded.extra = '' THEN extra ELSE excluded.extra END
@@ -77,7 +78,7 @@ WHERE props IS NOT json_patch(props, excluded.props)
 """
 UPSERT_REL = """
 INSERT INTO rels (type, start_label, start_key, end_label, end_key, ident, props)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, json_patch('{}', ?))
 ON CONFLICT (type, start_label, start_key, end_label, end_key, ident) DO UPDATE SET
     props = json_patch(props, excluded.props)
 WHERE props IS NOT json_patch(props, excluded.props)
