@@ -23,6 +23,7 @@ import argparse
 import csv
 import logging
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -109,7 +110,16 @@ def bench_store(
         f"(write: {len(batch) / t_write:9,.0f} records/s, {len(batch):,} records)",
         flush=True,
     )
+    if isinstance(store, EmbeddedStore):
+        files = [store.path, store.path.with_name(store.path.name + "-wal")]
+        size = sum(f.stat().st_size for f in files if f.exists())
+        print(f"  {'':9} store file {size / 1e6:,.0f} MB (with its WAL)", flush=True)
     return {"total": total, "write": t_write, "records": len(batch)}
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (Linux: ru_maxrss in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_bulk(folder: Path, rows: int, home: Path, memory: str) -> dict[str, float]:
@@ -193,6 +203,11 @@ def main() -> None:
     )
     parser.add_argument("--bulk-home", default="/tmp/neo4j-bulk-bench")
     parser.add_argument("--bulk-memory", default="1g", help="Off-heap memory of the tool.")
+    parser.add_argument(
+        "--keep-dataset",
+        metavar="DIR",
+        help="Write the generated dataset to DIR/<rows> and keep it (to time `filiere ingest`).",
+    )
     args = parser.parse_args()
     neo4j: GraphStore | None = None
     if not args.no_neo4j:
@@ -206,12 +221,14 @@ def main() -> None:
     try:
         for rows in args.rows:
             with tempfile.TemporaryDirectory() as tmp:
-                folder = Path(tmp) / "dataset"
+                folder = Path(args.keep_dataset) / str(rows) if args.keep_dataset else None
+                folder = folder or Path(tmp) / "dataset"
                 counts, t_gen = timed(lambda: generate(folder, rows))  # noqa: B023
                 real = sum(counts.values())
                 print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
                 if not args.no_embedded:
-                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.json"), folder, real)
+                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.db"), folder, real)
+                    print(f"  {'':9} peak RSS so far {peak_rss_mb():,.0f} MB", flush=True)
                 write_rates: dict[str, float] = {}
                 if args.bulk:
                     r = bench_bulk(folder, real, Path(args.bulk_home), args.bulk_memory)
