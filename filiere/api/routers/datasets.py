@@ -54,12 +54,16 @@ def _ingest(
     store: GraphStore, filename: str, data: bytes, source: str, replace: bool, check: bool
 ) -> LoadReport:
     tables = read_upload(filename, data)
-    # The embedded store is written through its own object, so that requests reading
-    # the served one never see a graph half-updated; they reload the file once written.
+    # The embedded store is written through its own object (its own SQLite connection and
+    # transaction): requests reading the served one see the last commit, then reload.
     target = EmbeddedStore(store.path) if isinstance(store, EmbeddedStore) else store
-    return load_tables(
-        tables, target, source=source, replace=replace, check_only=check, progress=False
-    )
+    try:
+        return load_tables(
+            tables, target, source=source, replace=replace, check_only=check, progress=False
+        )
+    finally:
+        if target is not store:
+            target.close()
 
 
 @router.post(
