@@ -223,3 +223,9 @@ def test_a_missing_value_never_erases_a_stored_one(tmp_path: Path) -> None:
     assert store.get_node(Label.COUNTRY, "FR") == {"code": "FR", "name": "France", "x": 1, "y": 2}
     store.write(GraphBatch([NodeRecord(Label.COUNTRY, "DE", {"code": "DE", "name": None})]))
     assert store.get_node(Label.COUNTRY, "DE") == {"code": "DE"}
+
+
+def test_a_store_path_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(StoreError, match=r"notes\.txt/g\.db: cannot read the store"):
+        EmbeddedStore(tmp_path / "notes.txt" / "g.db")

@@ -92,7 +92,10 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
 
     ``timeout``: how long a statement waits for a lock held by another connection.
     """
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise StoreError(cannot_open(path, e)) from None
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
@@ -111,9 +114,12 @@ def cannot_open(path: Path, e: object) -> str:
 
 def create_private(path: Path) -> None:
     """Create ``path`` empty, readable by its owner only (as the JSON store's files were)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as e:
+        raise StoreError(cannot_open(path, e)) from None
 
 
 def is_initialised(conn: sqlite3.Connection, path: Path) -> bool:
