@@ -229,3 +229,15 @@ def test_a_store_path_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(StoreError, match=r"notes\.txt/g\.db: cannot read the store"):
         EmbeddedStore(tmp_path / "notes.txt" / "g.db")
+
+
+def test_a_reader_in_the_middle_of_a_read_does_not_block_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    reader, writer = EmbeddedStore(path), EmbeddedStore(path, timeout=0.5)
+    writer.write(build_batch(one_item("P", "old")))
+    with reader._reading() as conn:  # one read snapshot held open, as a long analysis does
+        assert conn is not None
+        assert conn.execute("SELECT count(*) FROM nodes").fetchone() == (1,)  # snapshot taken
+        writer.write(build_batch(one_item("Q", "new")))  # commits within 0.5 s
+        assert conn.execute("SELECT count(*) FROM nodes").fetchone() == (1,)  # its snapshot
+    assert reader.get_node(Label.ITEM, "Q") is not None
