@@ -23,6 +23,7 @@ import argparse
 import csv
 import logging
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -88,9 +89,15 @@ def generate(folder: Path, rows: int, seed: int = 1) -> dict[str, int]:
     return counts
 
 
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
+#: CPU seconds of each phase timed so far (wall time is noisy on a shared machine).
+CPU: dict[str, float] = {}
+
+
+def timed(fn: Callable[[], T], phase: str = "") -> tuple[T, float]:
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn()
+    if phase:
+        CPU[phase] = time.process_time() - cpu
     return result, time.perf_counter() - start
 
 
@@ -98,18 +105,40 @@ def bench_store(
     label: str, store: GraphStore, folder: Path, rows: int, *, atomic: bool = True
 ) -> dict[str, float]:
     store.clear()
-    tables, t_read = timed(lambda: read_tables(folder))
-    dataset, t_val = timed(lambda: validate(tables, store))
-    batch, t_build = timed(lambda: build_batch(dataset, source="bench"))
-    _, t_write = timed(lambda: store.write(batch, atomic=atomic))
+    rss = [peak_rss_mb()]
+    tables, t_read = timed(lambda: read_tables(folder), "read")
+    rss.append(peak_rss_mb())
+    dataset, t_val = timed(lambda: validate(tables, store), "validate")
+    rss.append(peak_rss_mb())
+    batch, t_build = timed(lambda: build_batch(dataset, source="bench"), "build")
+    rss.append(peak_rss_mb())
+    _, t_write = timed(lambda: store.write(batch, atomic=atomic), "write")
+    rss.append(peak_rss_mb())
+    cpu = " ".join(f"{k} {v:.1f}s" for k, v in CPU.items())
+    print(f"  {'':9} CPU time (this process): {cpu}, total {sum(CPU.values()):.1f}s", flush=True)
     total = t_read + t_val + t_build + t_write
+    print(
+        f"  {'':9} peak RSS (MB) before {rss[0]:,.0f}, after read {rss[1]:,.0f}, "
+        f"validate {rss[2]:,.0f}, build {rss[3]:,.0f}, write {rss[4]:,.0f}",
+        flush=True,
+    )
     print(
         f"  {label:9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build {t_build:6.1f}s  "
         f"write {t_write:7.1f}s  total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
         f"(write: {len(batch) / t_write:9,.0f} records/s, {len(batch):,} records)",
         flush=True,
     )
+    if isinstance(store, EmbeddedStore):
+        store.close()  # the last connection checkpoints the WAL into the file
+        wal = store.path.with_name(store.path.name + "-wal")
+        size, wal_size = store.path.stat().st_size, wal.stat().st_size if wal.exists() else 0
+        print(f"  {'':9} store file {size / 1e6:,.0f} MB (+ WAL {wal_size / 1e6:,.0f} MB)")
     return {"total": total, "write": t_write, "records": len(batch)}
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (Linux: ru_maxrss in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_bulk(folder: Path, rows: int, home: Path, memory: str) -> dict[str, float]:
@@ -193,6 +222,11 @@ def main() -> None:
     )
     parser.add_argument("--bulk-home", default="/tmp/neo4j-bulk-bench")
     parser.add_argument("--bulk-memory", default="1g", help="Off-heap memory of the tool.")
+    parser.add_argument(
+        "--keep-dataset",
+        metavar="DIR",
+        help="Write the generated dataset to DIR/<rows> and keep it (to time `filiere ingest`).",
+    )
     args = parser.parse_args()
     neo4j: GraphStore | None = None
     if not args.no_neo4j:
@@ -206,12 +240,14 @@ def main() -> None:
     try:
         for rows in args.rows:
             with tempfile.TemporaryDirectory() as tmp:
-                folder = Path(tmp) / "dataset"
+                folder = Path(args.keep_dataset) / str(rows) if args.keep_dataset else None
+                folder = folder or Path(tmp) / "dataset"
                 counts, t_gen = timed(lambda: generate(folder, rows))  # noqa: B023
                 real = sum(counts.values())
                 print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
                 if not args.no_embedded:
-                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.json"), folder, real)
+                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.db"), folder, real)
+                    print(f"  {'':9} peak RSS so far {peak_rss_mb():,.0f} MB", flush=True)
                 write_rates: dict[str, float] = {}
                 if args.bulk:
                     r = bench_bulk(folder, real, Path(args.bulk_home), args.bulk_memory)

@@ -68,21 +68,6 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def try_file_lock(path: Path) -> Iterator[bool]:
-    """Like :func:`file_lock` without waiting: yields whether the lock was taken."""
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 #: The names :func:`atomic_write_text` gives its temporary files (``tempfile.mkstemp``).
 TEMP_SUFFIX = re.compile(r"[a-z0-9_]{8}")
 

@@ -1,8 +1,11 @@
-"""Faults of the embedded store: kill -9 during saves, temp files left behind.
+"""Faults of the embedded store: kill -9 during writes, readers during writes.
 
-A process saving the store is killed at random moments, again and again: the file is
-always the state before or the state after a save, never a torn one, and the next
-open removes the temp file the killed save left (only the store's own temp files).
+A process writing the store is killed again and again, half the time at a random
+moment and half the time certainly inside a write (after its first rows went to
+SQLite, before the commit): the store always holds the state before or the state
+after a write, never a mix, and the next write goes through. Readers in another
+process, during those writes, only ever see a whole state (and see both states, so
+the writes did happen while they read).
 """
 
 from __future__ import annotations
@@ -16,92 +19,117 @@ import time
 from pathlib import Path
 
 from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.records import GraphBatch, NodeRecord
 from filiere.graph.schema import Label
 
 NODES = 5_000
-KILLS = 16
+KILLS = 12
 
-#: Saves state A then state B, forever (each the whole store: replace=True).
+#: Writes state A then state B, forever (each the whole store: replace=True). With
+#: ``pause``, it stops for a while inside the write, after the first rows (progress).
 WRITER = f"""
-import sys
+import sys, time
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch, NodeRecord
 from filiere.graph.schema import Label
 
 store = EmbeddedStore(sys.argv[1])
+pause = sys.argv[2] == "pause"
 states = [
     GraphBatch([NodeRecord.make(Label.ITEM, f"I{{i}}", {{"name": f"n{{i}}", "v": tag}})
                 for i in range({NODES} if tag == "A" else {NODES} // 2)])
     for tag in ("A", "B")
 ]
+
+def inside(n):
+    if pause:
+        print("inside", flush=True)
+        time.sleep(30)
+
 n = 0
 while True:
-    store.write(states[n % 2], replace=True)
+    store.write(states[n % 2], replace=True, progress=inside if n else None)
     n += 1
     print(n, flush=True)
 """
 
+#: Reads the whole store over and over; prints how many reads saw a whole state.
+READER = """
+import sys
+from filiere.graph.embedded import EmbeddedStore
 
-def _temp_files(path: Path) -> list[str]:
-    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(f".{path.name}."))
-
-
-def _wait_for_temp_file(path: Path, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and not _temp_files(path):
-        time.sleep(0.0005)
+store = EmbeddedStore(sys.argv[1])
+whole, seen = 0, set()
+for _ in range(int(sys.argv[2])):
+    nodes = store.export().nodes
+    tags = {n.props["v"] for n in nodes}
+    sizes = {"A": NODES, "B": NODES // 2}
+    seen |= tags
+    ok = len(tags) == 1 and len(nodes) == sizes[tags.pop()]
+    whole += ok
+print(whole, "".join(sorted(seen)), flush=True)
+""".replace("NODES", str(NODES))
 
 
 def _state(path: Path) -> str:
-    """'A' or 'B' when the file holds exactly one of the two states."""
+    """'A' or 'B' when the store holds exactly one of the two states."""
     store = EmbeddedStore(path)
     nodes = store.graph.nodes(data="props")
     tags = {props["v"] for _, props in nodes}
     assert len(tags) == 1, tags
     tag = tags.pop()
     assert len(nodes) == (NODES if tag == "A" else NODES // 2), (tag, len(nodes))
+    store.close()
     return str(tag)
 
 
-def test_kill_during_saves_leaves_old_or_new_and_no_stray_file(tmp_path: Path) -> None:
-    path = tmp_path / "graph.json"
+def _writer(path: Path, pause: bool) -> subprocess.Popen[str]:
+    args = [sys.executable, "-c", WRITER, str(path), "pause" if pause else "run"]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+
+
+def test_kill_during_writes_leaves_old_or_new(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
     rng = random.Random(os.environ.get("PYTEST_SEED", "12"))
-    strays = 0
     seen: set[str] = set()
     for n in range(KILLS):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
-        )
+        inside = n % 2 == 0
+        writer = _writer(path, pause=inside)
         assert writer.stdout is not None
-        writer.stdout.readline()  # one save done: the store exists
-        if n % 2:
-            time.sleep(rng.uniform(0, 0.6))  # anywhere in the save cycle
+        assert writer.stdout.readline().strip() == "1"  # one write done: the store exists
+        if inside:
+            assert writer.stdout.readline().strip() == "inside"  # rows written, not committed
         else:
-            _wait_for_temp_file(path)  # while the new file is being written
+            time.sleep(rng.uniform(0, 0.6))  # anywhere in the write cycle
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        strays += bool(_temp_files(path))
-        seen.add(_state(path))  # opening removes the killed save's temp file
-        assert _temp_files(path) == []
+        state = _state(path)
+        if inside:  # the killed write was B (second write), never committed: A stays
+            assert state == "A"
+        seen.add(state)
     assert seen == {"A", "B"}
-    # The kills did land mid-save (else this test proves nothing about temp files).
-    assert strays >= KILLS // 4, strays
+    store = EmbeddedStore(path)  # the store takes writes again after the kills
+    store.write(GraphBatch([NodeRecord.make(Label.ITEM, "after", {"name": "x", "v": "C"})]))
+    assert store.get_node(Label.ITEM, "after") is not None
 
 
-def test_only_the_stores_own_temp_files_are_removed(tmp_path: Path) -> None:
-    path = tmp_path / "graph.json"
-    store = EmbeddedStore(path)
-    store.clear()
-    keep = [".graph.json.lock", ".graph.json.bak", ".graph.json.abcd1234.x", ".other.abcd1234"]
-    keep += ["graph.json.lock", "graph.json.abcd1234"]
-    stale = [".graph.json.abcd1234", ".graph.json.x_9z0y8w"]
-    for name in keep + stale:
-        (tmp_path / name).write_text("x")
-    EmbeddedStore(path)
-    assert _temp_files(path) == sorted(k for k in keep if k.startswith(".graph.json."))
-    for name in stale:
-        (tmp_path / name).write_text("x")
-    store.write(store.export())  # a save cleans too
-    assert not [n for n in stale if (tmp_path / n).exists()]
-    assert (tmp_path / ".other.abcd1234").exists()
-    assert store.get_node(Label.ITEM, "nothing") is None
+def test_readers_in_another_process_see_whole_states(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
+    writer = _writer(path, pause=False)
+    assert writer.stdout is not None
+    try:
+        assert writer.stdout.readline().strip() == "1"
+        reads = 30
+        out = subprocess.run(
+            [sys.executable, "-c", READER, str(path), str(reads)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        whole, seen = out.stdout.split()
+        assert int(whole) == reads, out.stderr
+        assert seen == "AB"  # both states were read: the writer kept writing meanwhile
+    finally:
+        writer.kill()
+        writer.wait()

@@ -1,20 +1,21 @@
-"""The embedded store: a networkx graph persisted to one JSON file.
+"""The embedded store: one SQLite file, read into a networkx graph for the analyses.
 
-File format (UTF-8 JSON, documented in ``docs/schema.md``)::
+The file (tables in :mod:`filiere.graph.sqlite_db`, documented in ``docs/schema.md``)
+is the store of record. A write is one SQLite transaction: atomic and isolated by
+SQLite itself, so a killed writer leaves the store as it was and readers see the old
+graph or the new one, never half. Readers never block the writer (WAL mode).
 
-    {"format": "filiere-graph", "version": 1,
-     "nodes": [{"labels": ["Item", "Product"], "key": "P1", "props": {...}}, ...],
-     "relationships": [{"type": "CONTAINS", "start": ["Item", "P1"],
-                        "end": ["Item", "C1"], "props": {...}}, ...]}
+The analyses read :attr:`EmbeddedStore.graph`, a ``networkx.MultiDiGraph`` built from
+the tables (one streaming ``SELECT`` per table) the first time it is asked for, and
+rebuilt only when the store's change counter has moved since (another process or
+object wrote). Ingesting never builds it.
 
-Saves are atomic: the file is written beside the target, flushed to disk, then
-renamed over it, so a crash leaves the old file or the new one, never a torn one.
-A lock file serialises writers; readers reload when the file changes on disk. The
-temp file of a save killed midway is removed when the store is next opened or saved.
+A file holding the JSON store of an earlier release is migrated on first open (see
+:mod:`filiere.graph.json_store`).
 
 >>> import tempfile, pathlib
 >>> from filiere.graph.records import GraphBatch, NodeRecord
->>> path = pathlib.Path(tempfile.mkdtemp()) / "g.json"
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "g.db"
 >>> store = EmbeddedStore(path)
 >>> _ = store.write(GraphBatch([NodeRecord.make(Label.COUNTRY, "FR", {"name": "France"})]))
 >>> EmbeddedStore(path).get_node(Label.COUNTRY, "FR")["name"]
@@ -26,33 +27,33 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import networkx as nx
 
 from filiere.errors import StoreError
-from filiere.fsutil import (
-    atomic_write_text,
-    file_lock,
-    file_stamp,
-    stale_temp_files,
-    try_file_lock,
-)
+from filiere.graph import json_store
+from filiere.graph import sqlite_db as db
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
-from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
+from filiere.graph.schema import REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore, reentrant
+from filiere.i18n import _
 
 if TYPE_CHECKING:
     from filiere.queries.backend import StoreReader
 
-FORMAT = "filiere-graph"
-VERSION = 1
-
 NodeId = tuple[str, str]
-_R = TypeVar("_R")
+
+#: Records per ``executemany`` (and per progress step).
+CHUNK = 10_000
+#: Keys per ``IN (...)`` look-up (SQLite allows 32,766 parameters).
+LOOKUP_CHUNK = 500
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def node_id(label: str, key: str) -> NodeId:
@@ -65,24 +66,22 @@ def edge_key(rel: RelRecord) -> tuple[Any, ...]:
     return (str(rel.type), *rel.identity)
 
 
-def _each(
-    records: Sequence[_R], put: Callable[[_R], None], progress: ProgressCallback | None
-) -> None:
-    """``put`` every record, reporting progress every 10,000 records and at the end."""
-    for i, record in enumerate(records, 1):
-        put(record)
-        if progress and i % 10_000 == 0:
-            progress(10_000)
-    if progress:
-        progress(len(records) % 10_000)
+def _props_json(props: Mapping[str, Any]) -> str:
+    """Properties as JSON (``None`` values are dropped by the upsert, in SQL)."""
+    return _dumps(props)
+
+
+def _ident(rel: RelRecord) -> str:
+    return _dumps(list(rel.identity)) if rel.type in REL_IDENTITY else ""
 
 
 class EmbeddedStore(GraphStore):
-    """A :class:`~filiere.graph.store.GraphStore` kept in memory and in one JSON file.
+    """A :class:`~filiere.graph.store.GraphStore` in one SQLite file.
 
     ``graph`` is a ``networkx.MultiDiGraph`` whose nodes are ``(label, key)`` with
     attributes ``labels`` (tuple) and ``props`` (dict), and whose edges carry ``type``
-    and ``props``; the analyses read it directly.
+    and ``props``; the analyses read it directly. ``timeout``: how many seconds a
+    write waits for another process's write before giving up with a clear error.
     """
 
     kind: ClassVar[str] = "embedded"
@@ -95,113 +94,190 @@ class EmbeddedStore(GraphStore):
         return EmbeddedReader(self)
 
     def for_upload(self) -> EmbeddedStore:
-        # Requests reading this object must never see a graph half-updated: an upload
-        # writes through its own object, and they reload the file once it is written.
+        # An upload writes through its own object (its own SQLite connection and
+        # transaction): requests reading this one see the last commit, then reload.
         return EmbeddedStore(self.path)
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> None:
         self.path = Path(path).expanduser()
         self.uri = str(self.path)
-        self._stamp: tuple[int, int] | None = None
-        self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
-        self._holder = threading.local()  # .depth: how deep this thread holds the lock
-        self._remove_stale_files(wait=False)
-        self._load_if_changed()
-
-    # -- persistence -------------------------------------------------------------------------
-
-    def _load_if_changed(self) -> None:
-        stamp = file_stamp(self.path)
-        if stamp == self._stamp:
-            return
-        self._graph = self._read() if stamp is not None else nx.MultiDiGraph()
-        self._stamp = stamp
-
-    def _read(self) -> nx.MultiDiGraph:
-        try:
-            with self.path.open(encoding="utf-8") as f:
-                data = json.load(f)
-        except (OSError, ValueError) as e:
-            raise StoreError(f"{self.path}: cannot read the graph file: {e}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StoreError(f"{self.path}: not a filiere graph file")
-        if data.get("version") != VERSION:
-            raise StoreError(f"{self.path}: unsupported graph file version {data.get('version')}")
-        g = nx.MultiDiGraph()
-        for n in data["nodes"]:
-            labels = tuple(n["labels"])
-            g.add_node(node_id(labels[0], n["key"]), labels=labels, props=n["props"])
-        for r in data["relationships"]:
-            rtype = Rel(r["type"])
-            identity = tuple(r["props"].get(p) for p in REL_IDENTITY.get(rtype, ()))
-            g.add_edge(
-                node_id(*r["start"]),
-                node_id(*r["end"]),
-                key=(str(rtype), *identity),
-                type=str(rtype),
-                props=r["props"],
+        self.timeout = db.BUSY_TIMEOUT if timeout is None else timeout
+        self._local = threading.local()  # .conn: this thread's connection
+        self._holder = threading.local()  # .depth: how deep this thread holds the writer lock
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._graph_lock = threading.Lock()
+        self._graph: nx.MultiDiGraph | None = None
+        #: The change counter the cached graph was built at (read by the analyses' cache).
+        self._stamp: int | None = None
+        content = json_store.sniff(self.path)
+        if content == "json":
+            json_store.migrate(self.path, _write_new_store)
+        elif content == "other":
+            raise StoreError(
+                _("{path}: not a filiere store (neither SQLite nor a filiere JSON graph)").format(
+                    path=self.path
+                )
             )
-        return g
 
-    def _remove_stale_files(self, *, wait: bool) -> None:
-        """Remove the temp files of saves killed midway (``.graph.json.XXXXXXXX``).
+    # -- connections and transactions --------------------------------------------------------
 
-        Only this store's own pattern, and only under its writer lock (held by the
-        caller when ``wait``; else taken if free, skipped if a save is running).
+    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
+        """This thread's connection; ``None`` when the store is still empty and not ``create``.
+
+        A connection to a file that is no longer at ``path`` (removed, or replaced by a
+        refused first ingest's clean-up) is dropped for one to the current file.
         """
-        if wait:
-            for p in stale_temp_files(self.path):
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
-            return
-        if not stale_temp_files(self.path):
-            return
-        with try_file_lock(self.path) as taken:
-            if taken:
-                self._remove_stale_files(wait=True)
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        try:
+            ino: int | None = self.path.stat().st_ino
+        except FileNotFoundError:
+            ino = None
+        if conn is not None and ino != getattr(self._local, "ino", None):
+            if conn.in_transaction:  # never drop a transaction in progress
+                return conn
+            self._drop_connection()
+            conn = None
+        if conn is None:
+            if not create and ino is None:
+                return None
+            if create:
+                db.create_private(self.path)
+            conn = db.connect(self.path, self.timeout)
+            with self._conns_lock:
+                self._conns.append(conn)
+            self._local.conn = conn
+            self._local.ino = self.path.stat().st_ino
+            self._local.ready = False
+        if not self._local.ready:
+            try:
+                ready = db.is_initialised(conn, self.path)
+                if not ready and create:
+                    db.initialise(conn)
+                    ready = True
+            except sqlite3.Error as e:
+                raise StoreError(db.cannot_open(self.path, e)) from None
+            if not ready:
+                return None
+            self._local.ready = True
+        return conn
 
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_files(wait=True)  # called under the writer lock
-        batch = _export(self._graph)
-        data = {
-            "format": FORMAT,
-            "version": VERSION,
-            "nodes": [
-                {"labels": [str(x) for x in n.labels], "key": n.key, "props": dict(n.props)}
-                for n in batch.nodes
-            ],
-            "relationships": [
-                {
-                    "type": str(r.type),
-                    "start": [str(r.start_label), r.start],
-                    "end": [str(r.end_label), r.end],
-                    "props": dict(r.props),
-                }
-                for r in batch.rels
-            ],
-        }
-        # dumps (C encoder) then one write: several times faster than dump().
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        atomic_write_text(self.path, text)
-        self._stamp = file_stamp(self.path)
+    def _drop_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._conns_lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """A connection inside one read snapshot (or the writer's own transaction)."""
+        conn = self._connection(create=False)
+        if conn is None or conn.in_transaction:
+            yield conn
+            return
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as e:
+            raise StoreError(db.cannot_open(self.path, e)) from None
+        try:
+            yield conn
+        except sqlite3.Error as e:
+            raise StoreError(db.cannot_open(self.path, e)) from None
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self._reading() as conn:
+            return [] if conn is None else conn.execute(sql, tuple(params)).fetchall()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        fresh = not self.path.exists()
+        conn = self._begin_immediate()
+        # A store created for this write and still empty is removed if the write fails:
+        # a refused first ingest leaves no file. Nobody else can have written it since
+        # (this transaction holds the lock from an empty store); other connections to
+        # it notice the file is gone and reopen the path.
+        fresh = fresh and db.changes(conn) == 0
+        try:
+            yield
+        except BaseException:
+            if fresh:
+                json_store.remove_database(self.path)
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if fresh:
+                self._drop_connection()
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise StoreError(_cannot_save(self.path, e)) from None
+
+    def _begin_immediate(self) -> sqlite3.Connection:
+        """``BEGIN IMMEDIATE`` on the file now at ``path`` (waiting up to ``timeout``)."""
+        for _attempt in range(5):
+            conn = self._connection(create=True)
+            assert conn is not None
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) or "busy" in str(e):
+                    raise StoreError(
+                        _(
+                            "{path}: another write has held the store for more than {seconds} s;"
+                            " try again once it is finished"
+                        ).format(path=self.path, seconds=f"{self.timeout:g}")
+                    ) from None
+                raise StoreError(db.cannot_open(self.path, e)) from None
+            try:
+                same = self.path.stat().st_ino == self._local.ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return conn
+            conn.execute("ROLLBACK")  # the file was removed while this one waited
+            self._drop_connection()
+        raise StoreError(db.cannot_open(self.path, "the file keeps being replaced"))
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the writer lock file (re-entrant), with the graph as last saved."""
-        with reentrant(self._holder, lambda: file_lock(self.path)):
-            self._load_if_changed()
+        """One SQLite write transaction (``BEGIN IMMEDIATE``), committed at the end.
+
+        Another process's write waits for it (up to ``timeout`` seconds, then a clear
+        error); readers go on reading the graph as last committed. Everything written
+        inside commits together, or nothing does if an exception leaves the block.
+        """
+        with reentrant(self._holder, self._transaction):
             yield
 
-    _locked = exclusive
-
-    # -- GraphStore --------------------------------------------------------------------------
+    # -- the analysis graph ------------------------------------------------------------------
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The current graph (reloaded first if another process changed the file)."""
-        self._load_if_changed()
-        return self._graph
+        """The graph, rebuilt from the file when the change counter moved since last built."""
+        with self._graph_lock, self._reading() as conn:
+            if conn is None:
+                if self._graph is None or self._stamp is not None:
+                    self._graph, self._stamp = nx.MultiDiGraph(), None
+                return self._graph
+            if conn.in_transaction and getattr(self._holder, "depth", 0) > 0:
+                # Inside this thread's own write: uncommitted rows, never cached.
+                return _build_graph(conn)
+            version = db.changes(conn)
+            if self._graph is None or version != self._stamp:
+                self._graph = _build_graph(conn)
+                self._stamp = version
+            return self._graph
+
+    # -- GraphStore --------------------------------------------------------------------------
 
     def write(
         self,
@@ -211,98 +287,235 @@ class EmbeddedStore(GraphStore):
         progress: ProgressCallback | None = None,
         atomic: bool = True,
     ) -> WriteSummary:
-        # Always atomic: the file is replaced whole (``atomic`` matters to Neo4j only).
-        with self._locked():
-            g = nx.MultiDiGraph() if replace else self._graph
-            present = set(g.nodes) | {node_id(n.label, n.key) for n in batch.nodes}
-            for r in batch.rels:
-                for label, key in ((r.start_label, r.start), (r.end_label, r.end)):
-                    if node_id(label, key) not in present:
-                        raise StoreError(f"{r.type} refers to a missing {label} {key!r}")
-            summary = WriteSummary()
-            _each(batch.nodes, lambda n: self._put_node(g, n, summary), progress)
-            _each(batch.rels, lambda r: self._put_rel(g, r, summary), progress)
-            self._graph = g
+        # Always atomic: one transaction (``atomic`` matters to Neo4j only).
+        with self.exclusive():
+            conn = self._local.conn
+            conn.execute("SAVEPOINT filiere_write")
             try:
-                self._save()
-            except OSError as e:
-                # Back to what is on disk: the write did not happen.
-                self._stamp = file_stamp(self.path)
-                self._graph = self._read() if self._stamp is not None else nx.MultiDiGraph()
-                raise StoreError(f"{self.path}: cannot save the graph: {e}") from None
+                summary = self._write(conn, batch, replace, progress)
+            except BaseException as e:
+                with contextlib.suppress(sqlite3.Error):  # gone if SQLite rolled back itself
+                    conn.execute("ROLLBACK TO filiere_write")
+                    conn.execute("RELEASE filiere_write")
+                if isinstance(e, sqlite3.Error | ValueError):
+                    raise StoreError(_cannot_save(self.path, e)) from None
+                raise
+            conn.execute("RELEASE filiere_write")
             return summary
 
-    @staticmethod
-    def _put_node(g: nx.MultiDiGraph, n: NodeRecord, summary: WriteSummary) -> None:
-        nid = node_id(n.label, n.key)
-        if nid in g:
-            attrs = g.nodes[nid]
-            attrs["props"] = {**attrs["props"], **n.props}
-            if n.extra_labels:
-                attrs["labels"] = n.labels
-            summary.updated[n.label] += 1
-        else:
-            g.add_node(nid, labels=n.labels, props=dict(n.props))
-            summary.created[n.label] += 1
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        batch: GraphBatch,
+        replace: bool,
+        progress: ProgressCallback | None,
+    ) -> WriteSummary:
+        self._check_ends(conn, batch, replace)
+        if replace:
+            conn.execute("DELETE FROM rels")
+            conn.execute("DELETE FROM nodes")
+        summary = WriteSummary()
+        node_rows = (
+            (str(n.label), n.key, ":".join(n.extra_labels), _props_json(n.props))
+            for n in batch.nodes
+        )
+        rel_rows = (
+            (
+                str(r.type),
+                str(r.start_label),
+                r.start,
+                str(r.end_label),
+                r.end,
+                _ident(r),
+                _props_json(r.props),
+            )
+            for r in batch.rels
+        )
+        for table, column, records, statement, rows in (
+            ("nodes", "label", batch.nodes, db.UPSERT_NODE, node_rows),
+            ("rels", "type", batch.rels, db.UPSERT_REL, rel_rows),
+        ):
+            names: dict[str, int] = {}
+            for rec in records:
+                name = str(rec.label if isinstance(rec, NodeRecord) else rec.type)
+                names[name] = names.get(name, 0) + 1
+            count = f"SELECT count(*) FROM {table} WHERE {column} = ?"
+            before = {n: conn.execute(count, (n,)).fetchone()[0] for n in names}
+            _in_chunks(conn, statement, rows, progress)
+            for name, n in names.items():
+                created = conn.execute(count, (name,)).fetchone()[0] - before[name]
+                summary.created[name] += created
+                summary.updated[name] += n - created
+        conn.execute(db.BUMP)
+        return summary
 
-    @staticmethod
-    def _put_rel(g: nx.MultiDiGraph, r: RelRecord, summary: WriteSummary) -> None:
-        u, v, k = node_id(r.start_label, r.start), node_id(r.end_label, r.end), edge_key(r)
-        data = g.get_edge_data(u, v, key=k)
-        if data is not None:
-            data["props"] = {**data["props"], **r.props}
-            summary.updated[r.type] += 1
-        else:
-            g.add_edge(u, v, key=k, type=str(r.type), props=dict(r.props))
-            summary.created[r.type] += 1
+    def _check_ends(self, conn: sqlite3.Connection, batch: GraphBatch, replace: bool) -> None:
+        """Refuse a batch whose relationships join nodes that would not exist after it."""
+        present = {(n.label, n.key) for n in batch.nodes}
+        wanted = {(r.start_label, r.start) for r in batch.rels}
+        wanted.update((r.end_label, r.end) for r in batch.rels)
+        wanted -= present
+        if not wanted:
+            return
+        found = set() if replace else _existing(conn, wanted)
+        if wanted - found:
+            for r in batch.rels:
+                for end in ((r.start_label, r.start), (r.end_label, r.end)):
+                    if end not in present and end not in found:
+                        raise StoreError(f"{r.type} refers to a missing {end[0]} {end[1]!r}")
 
     def clear(self) -> None:
-        with self._locked():
-            self._graph = nx.MultiDiGraph()
-            self._save()
+        with self.exclusive():
+            conn = self._local.conn
+            try:
+                conn.execute("DELETE FROM rels")
+                conn.execute("DELETE FROM nodes")
+                conn.execute(db.BUMP)
+            except sqlite3.Error as e:
+                raise StoreError(_cannot_save(self.path, e)) from None
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        g = self.graph
-        for _, labels in g.nodes(data="labels"):
-            for lbl in labels:
-                out[lbl] = out.get(lbl, 0) + 1
-        for _, _, t in g.edges(data="type"):
-            out[t] = out.get(t, 0) + 1
+        with self._reading() as conn:
+            if conn is None:
+                return out
+            for label, extra, n in conn.execute(
+                "SELECT label, extra, count(*) FROM nodes GROUP BY label, extra"
+            ):
+                for lbl in (label, *extra.split(":")) if extra else (label,):
+                    out[lbl] = out.get(lbl, 0) + n
+            for rtype, n in conn.execute("SELECT type, count(*) FROM rels GROUP BY type"):
+                out[rtype] = out.get(rtype, 0) + n
         return out
 
     def export(self) -> GraphBatch:
-        return _export(self.graph)
+        with self._reading() as conn:
+            if conn is None:
+                return GraphBatch()
+            nodes = [
+                NodeRecord(Label(label), key, json.loads(props), _labels(extra))
+                for label, key, extra, props in conn.execute(
+                    "SELECT label, key, extra, props FROM nodes"
+                )
+            ]
+            rels = [
+                RelRecord(Rel(t), Label(sl), s, Label(el), e, json.loads(props))
+                for t, sl, s, el, e, props in conn.execute(
+                    "SELECT type, start_label, start_key, end_label, end_key, props FROM rels"
+                )
+            ]
+        return GraphBatch(nodes, rels).sorted()
 
     def get_node(self, label: Label, key: str) -> dict[str, Any] | None:
-        d = self.graph.nodes.get(node_id(label, key))
-        return None if d is None else dict(d["props"])
+        rows = self._query("SELECT props FROM nodes WHERE label = ? AND key = ?", (str(label), key))
+        return json.loads(rows[0][0]) if rows else None
 
     def get_nodes(self, label: Label, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        nodes = self.graph.nodes
-        found = (nodes.get(node_id(label, k)) for k in set(keys))
-        return {d["props"][KEY[label]]: dict(d["props"]) for d in found if d is not None}
+        wanted = sorted(set(keys))
+        out: dict[str, dict[str, Any]] = {}
+        with self._reading() as conn:
+            if conn is None:
+                return out
+            for i in range(0, len(wanted), LOOKUP_CHUNK):
+                part = wanted[i : i + LOOKUP_CHUNK]
+                sql = (
+                    "SELECT key, props FROM nodes WHERE label = ? AND key IN"
+                    f" ({', '.join('?' * len(part))})"
+                )
+                for key, props in conn.execute(sql, (str(label), *part)):
+                    out[key] = json.loads(props)
+        return out
 
     def relationships(self, rtype: Rel) -> list[RelRecord]:
+        rows = self._query(
+            "SELECT start_label, start_key, end_label, end_key, props FROM rels WHERE type = ?",
+            (str(rtype),),
+        )
         return [
-            RelRecord(rtype, Label(u[0]), u[1], Label(v[0]), v[1], d["props"])
-            for u, v, d in self.graph.edges(data=True)
-            if d["type"] == rtype
+            RelRecord(rtype, Label(sl), s, Label(el), e, json.loads(props))
+            for sl, s, el, e, props in rows
         ]
 
     def ping(self) -> None:
-        self._load_if_changed()
+        """Check the file answers, and load the analysis graph (servers do it at startup)."""
+        _ = self.graph
+
+    def close(self) -> None:
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
 
 
-def _export(g: nx.MultiDiGraph) -> GraphBatch:
-    nodes = [
-        NodeRecord(
-            Label(d["labels"][0]), nid[1], d["props"], tuple(Label(x) for x in d["labels"][1:])
+def _labels(extra: str) -> tuple[Label, ...]:
+    return tuple(Label(x) for x in extra.split(":")) if extra else ()
+
+
+def _existing(conn: sqlite3.Connection, ends: set[tuple[Label, str]]) -> set[tuple[Label, str]]:
+    """The ``(label, key)`` among ``ends`` that the store holds."""
+    by_label: dict[Label, list[str]] = {}
+    for label, key in ends:
+        by_label.setdefault(label, []).append(key)
+    found: set[tuple[Label, str]] = set()
+    for label, keys in by_label.items():
+        for i in range(0, len(keys), LOOKUP_CHUNK):
+            part = keys[i : i + LOOKUP_CHUNK]
+            sql = f"SELECT key FROM nodes WHERE label = ? AND key IN ({', '.join('?' * len(part))})"
+            found.update((label, k) for (k,) in conn.execute(sql, (str(label), *part)))
+    return found
+
+
+def _in_chunks(
+    conn: sqlite3.Connection,
+    statement: str,
+    rows: Iterator[tuple[Any, ...]],
+    progress: ProgressCallback | None,
+) -> None:
+    """``executemany`` ``rows`` by chunks of :data:`CHUNK`, reporting progress."""
+    while True:
+        chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+        if not chunk:
+            return
+        conn.executemany(statement, chunk)
+        if progress:
+            progress(len(chunk))
+
+
+def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:
+    """The networkx graph of the tables: one streaming ``SELECT`` per table."""
+    g = nx.MultiDiGraph()
+    loads = json.loads
+    g.add_nodes_from(
+        (
+            (label, key),
+            {"labels": (label, *extra.split(":")) if extra else (label,), "props": loads(props)},
         )
-        for nid, d in g.nodes(data=True)
-    ]
-    rels = [
-        RelRecord(Rel(d["type"]), Label(u[0]), u[1], Label(v[0]), v[1], d["props"])
-        for u, v, d in g.edges(data=True)
-    ]
-    return GraphBatch(nodes, rels).sorted()
+        for label, key, extra, props in conn.execute("SELECT label, key, extra, props FROM nodes")
+    )
+    g.add_edges_from(
+        (
+            (sl, s),
+            (el, e),
+            (t, *loads(ident)) if ident else (t,),
+            {"type": t, "props": loads(props)},
+        )
+        for t, sl, s, el, e, ident, props in conn.execute(
+            "SELECT type, start_label, start_key, end_label, end_key, ident, props FROM rels"
+        )
+    )
+    return g
+
+
+def _cannot_save(path: Path, e: BaseException) -> str:
+    return _("{path}: cannot save the graph: {error}").format(path=path, error=e)
+
+
+def _write_new_store(path: Path, batch: GraphBatch) -> None:
+    """Write ``batch`` into a new SQLite store at ``path`` (the JSON migration's target)."""
+    store = EmbeddedStore(path)
+    try:
+        store.write(batch, replace=True)
+    finally:
+        store.close()

@@ -55,9 +55,13 @@ def _ingest(
     tables = read_upload(filename, data)
     # Requests reading the served store never see a graph half-updated (see for_upload).
     target = store.for_upload()
-    return load_tables(
-        tables, target, source=source, replace=replace, check_only=check, progress=False
-    )
+    try:
+        return load_tables(
+            tables, target, source=source, replace=replace, check_only=check, progress=False
+        )
+    finally:
+        if target is not store:
+            target.close()
 
 
 @router.post(

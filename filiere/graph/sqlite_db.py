@@ -1,0 +1,166 @@
+"""The embedded store's SQLite file: tables, connection settings, change counter.
+
+Schema (documented in ``docs/schema.md``)::
+
+    nodes(label, key, extra, props)             PRIMARY KEY (label, key)
+    rels(type, start_label, start_key, end_label, end_key, ident, props)
+                                                PRIMARY KEY (type, start_label, start_key,
+                                                             end_label, end_key, ident)
+    meta(name, value)                           'changes': bumped by every write
+
+``label`` is the keyed label (``Item`` for items), ``extra`` the other labels joined
+with ``:`` (``Product``), ``ident`` the JSON list of the identity properties of the
+types that allow parallel relationships (``PRODUCES``: stage, year), else ``''``.
+``props`` is the JSON object of the properties: the dataset format lets a file add
+any column, with int, float, bool, text or list values, which a JSON object keeps
+exactly and SQLite's ``json_patch`` merges in place (an upsert never reads a row
+back into Python).
+
+The file is in WAL mode (readers never block the writer, nor the writer them) with
+``synchronous=FULL``: a write is one transaction, so FULL costs one fsync per ingest
+and a finished ingest survives a power cut, as the JSON file (fsynced) did.
+``PRAGMA application_id`` marks the file as filiere's and ``user_version`` is the
+schema version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from filiere.errors import StoreError
+from filiere.i18n import _
+
+#: ``PRAGMA application_id`` of a filiere store: "FLRE".
+APPLICATION_ID = 0x464C5245
+#: ``PRAGMA user_version``: the schema version.
+SCHEMA_VERSION = 1
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: How long a writer waits for another one, in seconds (``exclusive()``).
+BUSY_TIMEOUT = 600.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+    label TEXT NOT NULL,
+    key TEXT NOT NULL,
+    extra TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (label, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rels (
+    type TEXT NOT NULL,
+    start_label TEXT NOT NULL,
+    start_key TEXT NOT NULL,
+    end_label TEXT NOT NULL,
+    end_key TEXT NOT NULL,
+    ident TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (type, start_label, start_key, end_label, end_key, ident)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('changes', 0);
+"""
+
+#: Upserts: properties merge (a missing value, JSON ``null``, never erases one: patching
+#: ``{}`` drops it), labels change only
+#: when the record names extra labels, and a row whose content would not change is
+#: not written at all.
+UPSERT_NODE = """
+INSERT INTO nodes (label, key, extra, props) VALUES (?, ?, ?, json_patch('{}', ?))
+ON CONFLICT (label, key) DO UPDATE SET
+    props = json_patch(props, excluded.props),
+    extra = CASE WHEN excluded.extra = '' THEN extra ELSE excluded.extra END
+WHERE props IS NOT json_patch(props, excluded.props)
+   OR (excluded.extra <> '' AND extra IS NOT excluded.extra)
+"""
+UPSERT_REL = """
+INSERT INTO rels (type, start_label, start_key, end_label, end_key, ident, props)
+VALUES (?, ?, ?, ?, ?, ?, json_patch('{}', ?))
+ON CONFLICT (type, start_label, start_key, end_label, end_key, ident) DO UPDATE SET
+    props = json_patch(props, excluded.props)
+WHERE props IS NOT json_patch(props, excluded.props)
+"""
+BUMP = "UPDATE meta SET value = value + 1 WHERE name = 'changes'"
+CHANGES = "SELECT value FROM meta WHERE name = 'changes'"
+
+
+def connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, synchronous FULL.
+
+    ``timeout``: how long a statement waits for a lock held by another connection.
+    """
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise StoreError(cannot_open(path, e)) from None
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MB of page cache at most
+        conn.execute("PRAGMA journal_size_limit = 67108864")  # WAL truncated to 64 MB
+    except sqlite3.Error as e:
+        conn.close()
+        raise StoreError(cannot_open(path, e)) from None
+    return conn
+
+
+def cannot_open(path: Path, e: object) -> str:
+    """The message of a store file SQLite cannot open or read."""
+    return _("{path}: cannot read the store: {error}").format(path=path, error=e)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty, readable by its owner only (as the JSON store's files were)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as e:
+        raise StoreError(cannot_open(path, e)) from None
+
+
+def is_initialised(conn: sqlite3.Connection, path: Path) -> bool:
+    """Whether the file holds a filiere store; ``False`` when it is empty.
+
+    Raises :class:`StoreError` when it holds another application's database or a
+    newer schema.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id == 0 and version == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if tables == 0:
+            return False
+    if app_id != APPLICATION_ID:
+        raise StoreError(_("{path}: this SQLite file is not a filiere store").format(path=path))
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            _("{path}: store schema version {version} is not supported by this release").format(
+                path=path, version=version
+            )
+        )
+    return True
+
+
+def initialise(conn: sqlite3.Connection) -> None:
+    """Create the tables in an empty file (idempotent, safe against a concurrent opener)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def changes(conn: sqlite3.Connection) -> int:
+    """The change counter: it moves with every committed write."""
+    row = conn.execute(CHANGES).fetchone()
+    return int(row[0]) if row else 0
