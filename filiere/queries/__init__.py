@@ -195,24 +195,38 @@ def opportunities(
         makers=backend.product_makers,
         values=backend.item_values,
         closures=backend.closures,
-        routes_many=backend.routes_many,
         summaries=backend.route_summaries,
     )
 
 
-def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAULT) -> MatchesResult:
-    """For each firm of ``region`` and product it makes: routes for its at-risk items."""
+#: How many routes ``matches`` lists per at-risk item unless asked otherwise.
+ROUTES_PER_ITEM = 20
+
+
+def matches(
+    store: GraphStore,
+    region: str,
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    routes_per_item: int = ROUTES_PER_ITEM,
+) -> MatchesResult:
+    """For each firm of ``region`` and product it makes: the first routes of its at-risk items."""
     from filiere.queries import relocation as opps
 
     code = normalize_region(region)
+    if routes_per_item < 1:
+        raise ConfigError(
+            _("routes per item must be at least 1, got {n}").format(n=routes_per_item)
+        )
     backend = _store_module(store)
     return opps.matches(
         store,
         code,
         settings,
+        routes_per_item=routes_per_item,
         makers=backend.product_makers,
         closures=backend.closures,
-        routes_many=backend.routes_many,
+        summaries=backend.route_summaries,
     )
 
 

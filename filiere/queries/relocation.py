@@ -4,7 +4,8 @@ Both reuse what the other analyses compute, on either store: each product's clos
 (one breadth-first search per product, ``opportunity_closures.cypher``), the facts and
 BOM children of the items in it (``opportunity_facts.cypher``, the facts of ``deps``),
 from which the risk flags of ``deps`` and the rolled-up quantities of ``bom`` follow, and
-the routes of the at-risk items (``routes.cypher``, all of them in one read). The store
+the at-risk items' route counts and first routes (``routes_summary.cypher``, all of them
+in one read). The store
 adds its products' annual volumes and makers (``opportunity_products.cypher``) and the
 items' unit values and CRM Act listing (``opportunity_items.cypher``). The cost grows
 with the products' bills of materials and the at-risk items' routes, never with the
@@ -14,7 +15,7 @@ number of BOM paths.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from filiere.graph.store import GraphStore
@@ -31,35 +32,28 @@ from filiere.queries.models import (
     AnalysisSettings,
     Match,
     MatchesResult,
+    MoreRoutes,
     OpportunitiesResult,
     Opportunity,
     RouteCounts,
-    RoutesResult,
     Unmatched,
 )
 
-#: A store's batched ``routes``: items -> their routes (one read on Neo4j).
-RoutesMany = Callable[
-    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RoutesResult]
-]
-#: A store's route summaries: items -> routes per tier and the first route (one read).
+#: A store's route summaries: items -> routes per tier and the first N routes (one read).
 Summaries = Callable[
-    [GraphStore, Sequence[str], "str | None", AnalysisSettings], dict[str, RouteSummary]
+    [GraphStore, Sequence[str], "str | None", AnalysisSettings, int], dict[str, RouteSummary]
 ]
 
 
 @dataclass
 class _Work:
-    """What one call reads from the store: the products' closures, routes once per item."""
+    """What one call reads from the store: the products' closures and their items' facts."""
 
     store: GraphStore
     settings: AnalysisSettings
-    region: str | None
     closures: ProductClosures
-    routes_many: RoutesMany
     risks: dict[str, Risk] = field(default_factory=dict)
     quantities: dict[str, dict[str, float]] = field(default_factory=dict)
-    found_routes: dict[str, RoutesResult] = field(default_factory=dict)
 
     def risk(self, item: str) -> Risk:
         found = self.risks.get(item)
@@ -78,18 +72,6 @@ class _Work:
             found = self.quantities[product] = self.closures.quantities(product)
         return rounded(found[item])
 
-    def fetch_routes(self, items: Iterable[str]) -> None:
-        """Search the routes of ``items`` at once (one read on Neo4j)."""
-        wanted = sorted(set(items) - set(self.found_routes))
-        if wanted:
-            self.found_routes.update(
-                self.routes_many(self.store, wanted, self.region, self.settings)
-            )
-
-    def routes(self, item: str) -> RoutesResult:
-        self.fetch_routes([item])
-        return self.found_routes[item]
-
 
 def opportunities(
     store: GraphStore,
@@ -101,7 +83,6 @@ def opportunities(
     makers: Callable[[GraphStore], list[ProductMakers]],
     values: Callable[[GraphStore, list[str]], dict[str, ItemValue]],
     closures: Callable[[GraphStore], ProductClosures],
-    routes_many: RoutesMany,
     summaries: Summaries,
 ) -> OpportunitiesResult:
     """Every at-risk item that some product needs, most valuable first.
@@ -109,14 +90,14 @@ def opportunities(
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
-    work = _Work(store, settings, region, closures(store), routes_many)
+    work = _Work(store, settings, closures(store))
     products = makers(store)
     needed: dict[str, list[ProductMakers]] = {}
     for pm in products:
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
     worth = values(store, sorted(needed))
-    summary = summaries(store, sorted(needed), region, settings)
+    summary = summaries(store, sorted(needed), region, settings, 1)
     rows = []
     for item in sorted(needed):
         pms = needed[item]
@@ -173,26 +154,39 @@ def matches(
     region: str,
     settings: AnalysisSettings,
     *,
+    routes_per_item: int,
     makers: Callable[[GraphStore], list[ProductMakers]],
     closures: Callable[[GraphStore], ProductClosures],
-    routes_many: RoutesMany,
+    summaries: Summaries,
 ) -> MatchesResult:
-    """For each firm of ``region`` and each product it makes, the routes of its at-risk items."""
+    """For each firm of ``region`` and each product it makes, the routes of its at-risk items.
+
+    Each item lists its first ``routes_per_item`` routes (``routes``' order); the items that
+    have more are named in ``more_routes`` with their number of routes. On a national map an
+    item needing one common process has thousands of capable firms, and listing them all
+    for every buyer made a list of millions of rows: the bound keeps the list one an adviser
+    can work through, and its size proportional to the buyers' bills of materials.
+    """
+    if routes_per_item < 1:
+        raise ValueError("routes_per_item must be at least 1")
     made: dict[str, list[str]] = {}
     for pm in makers(store):
         for s, where in pm.makers:
             if where == region:
                 made.setdefault(s, []).append(pm.product)
     if not made:
-        return MatchesResult(region=region, matches=[], unmatched=[])
-    work = _Work(store, settings, region, closures(store), routes_many)
-    work.fetch_routes(x for ps in made.values() for p in ps for x in work.at_risk(p))
+        return MatchesResult(
+            region=region, routes_per_item=routes_per_item, matches=[], unmatched=[], more_routes=[]
+        )
+    work = _Work(store, settings, closures(store))
+    wanted = sorted({x for ps in made.values() for p in ps for x in work.at_risk(p)})
+    summary = summaries(store, wanted, region, settings, routes_per_item)
     found: list[Match] = []
     unmatched: list[Unmatched] = []
     for buyer in sorted(made):
         for product in sorted(made[buyer]):
             for item in sorted(work.at_risk(product)):
-                routes = work.routes(item).routes
+                routes = summary[item].first
                 if not routes:
                     unmatched.append(Unmatched(buyer=buyer, product=product, item=item))
                 for r in routes:
@@ -209,4 +203,15 @@ def matches(
                             substitute_at_risk=r.substitute_at_risk,
                         )
                     )
-    return MatchesResult(region=region, matches=found, unmatched=unmatched)
+    more = [
+        MoreRoutes(item=x, routes=summary[x].total)
+        for x in wanted
+        if summary[x].total > routes_per_item
+    ]
+    return MatchesResult(
+        region=region,
+        routes_per_item=routes_per_item,
+        matches=found,
+        unmatched=unmatched,
+        more_routes=more,
+    )
