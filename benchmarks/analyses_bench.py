@@ -98,7 +98,10 @@ def holds(store: GraphStore, batch: GraphBatch) -> bool:
     return nodes == len(batch.nodes) and rels == len(batch.rels)
 
 
-def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[str, float]:
+def run(
+    store: GraphStore, batch: GraphBatch, samples: int, seed: int, only: set[str] | None = None
+) -> dict[str, float]:
+    """Time every analysis (or the groups in ``only``), printing each figure as it comes."""
     rnd = random.Random(seed)
     products = sorted(n.key for n in batch.nodes if n.key.startswith("P") and n.label == "Item")
     components = sorted(
@@ -106,36 +109,53 @@ def run(store: GraphStore, batch: GraphBatch, samples: int, seed: int) -> dict[s
     )
     settings = AnalysisSettings()
     res: dict[str, float] = {}
-    res["first deps (ms)"], _ = timed(lambda: deps(store, products[0], settings))
-    res["first deps (ms)"] *= 1000
-    for p in rnd.sample(products, min(10, len(products))):
-        deps(store, p, settings)
-    lat, sizes = [], []
-    for p in rnd.sample(products, samples):
-        t, out = timed(partial(deps, store, p, settings))
-        lat.append(t)
-        sizes.append(len(out.dependencies))
-    res["deps p50 (ms)"] = percentile(lat, 0.5) * 1000
-    res["deps p95 (ms)"] = percentile(lat, 0.95) * 1000
-    res["deps: mean dependencies"] = statistics.mean(sizes)
-    lat = []
-    for it in rnd.sample(components, samples):
-        region = rnd.choice([None, "FR-BFC", "FR-ARA"])
-        t, _ = timed(partial(routes, store, it, region, settings))
-        lat.append(t)
-    res["routes p50 (ms)"] = percentile(lat, 0.5) * 1000
-    res["routes p95 (ms)"] = percentile(lat, 0.95) * 1000
-    res["critical (s)"], out = timed(lambda: critical(store))
-    res["critical: items"] = len(out.items)
-    res["shock CN (s)"], out = timed(lambda: shock(store, ["CN"]))
-    res["shock CN: products hit"] = len(out.impacted_products)
-    res["shock CN 50% upstream (s)"], _ = timed(
-        lambda: shock(store, ["CN"], cut=0.5, upstream=True)
-    )
-    res["opportunities FR-BFC (s)"], out = timed(lambda: opportunities(store, "FR-BFC", settings))
-    res["opportunities: items"] = len(out.opportunities)
-    res["matches FR-BFC (s)"], out = timed(lambda: matches(store, "FR-BFC", settings))
-    res["matches: rows"] = len(out.matches) + len(out.unmatched)
+
+    def note(name: str, value: float) -> None:
+        res[name] = value
+        print(f"  {name}: {value:,.2f}", flush=True)
+
+    def wanted(group: str) -> bool:
+        return only is None or group in only
+
+    if wanted("deps"):
+        t, _ = timed(lambda: deps(store, products[0], settings))
+        note("first deps (ms)", t * 1000)
+        for p in rnd.sample(products, min(10, len(products))):
+            deps(store, p, settings)
+        lat, sizes = [], []
+        for p in rnd.sample(products, samples):
+            t, out = timed(partial(deps, store, p, settings))
+            lat.append(t)
+            sizes.append(len(out.dependencies))
+        note("deps p50 (ms)", percentile(lat, 0.5) * 1000)
+        note("deps p95 (ms)", percentile(lat, 0.95) * 1000)
+        note("deps: mean dependencies", statistics.mean(sizes))
+    if wanted("routes"):
+        lat = []
+        for it in rnd.sample(components, samples):
+            region = rnd.choice([None, "FR-BFC", "FR-ARA"])
+            t, _ = timed(partial(routes, store, it, region, settings))
+            lat.append(t)
+        note("routes p50 (ms)", percentile(lat, 0.5) * 1000)
+        note("routes p95 (ms)", percentile(lat, 0.95) * 1000)
+    if wanted("critical"):
+        t, crit = timed(lambda: critical(store))
+        note("critical (s)", t)
+        note("critical: items", len(crit.items))
+    if wanted("shock"):
+        t, hit = timed(lambda: shock(store, ["CN"]))
+        note("shock CN (s)", t)
+        note("shock CN: products hit", len(hit.impacted_products))
+        t, _ = timed(lambda: shock(store, ["CN"], cut=0.5, upstream=True))
+        note("shock CN 50% upstream (s)", t)
+    if wanted("opportunities"):
+        t, opps = timed(lambda: opportunities(store, "FR-BFC", settings))
+        note("opportunities FR-BFC (s)", t)
+        note("opportunities: items", len(opps.opportunities))
+    if wanted("matches"):
+        t, found = timed(lambda: matches(store, "FR-BFC", settings))
+        note("matches FR-BFC (s)", t)
+        note("matches: rows", len(found.matches) + len(found.unmatched))
     return res
 
 
@@ -156,8 +176,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--neo4j-uri", default=None)
     ap.add_argument("--samples", type=int, default=100)
     ap.add_argument("--scale", type=float, default=1.0, help="Fraction of the graph's sizes.")
+    ap.add_argument(
+        "--only",
+        default=None,
+        help="Comma-separated groups to time: deps,routes,critical,shock,opportunities,matches.",
+    )
     args = ap.parse_args(argv)
     stores = args.stores.split(",")
+    only = set(args.only.split(",")) if args.only else None
     config = CONFIG
     if args.scale != 1.0:
         from dataclasses import replace
@@ -195,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"embedded index built in {t:.1f} s (once per graph version)", flush=True)
         mean, biggest = closure_sizes(emb, batch)
         print(f"product closures: mean {mean:.0f} items, max {biggest}", flush=True)
-        results["embedded"] = run(emb, batch, args.samples, seed=7)
+        results["embedded"] = run(emb, batch, args.samples, seed=7, only=only)
     if "neo4j" in stores:
         from filiere.graph.neo4j_store import Neo4jStore
 
@@ -209,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         if not holds(neo, batch):
             t, _ = timed(lambda: write_in_chunks(neo, batch, chunk=50_000))
             print(f"Neo4j store written in {t:.0f} s", flush=True)
-        results["neo4j"] = run(neo, batch, args.samples, seed=7)
+        results["neo4j"] = run(neo, batch, args.samples, seed=7, only=only)
         neo.close()
 
     names = list(next(iter(results.values())))

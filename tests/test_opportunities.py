@@ -108,11 +108,28 @@ def test_matches_in_the_region(shop: GraphStore) -> None:
         {"buyer": "S-BFC", "product": "P", "item": "M1"},
         {"buyer": "S-BFC2", "product": "Q", "item": "M1"},
     ]
+    assert result.routes_per_item == 20 and result.more_routes == []
     assert matches(shop, "FR-OCC").model_dump() == {
         "region": "FR-OCC",
+        "routes_per_item": 20,
         "matches": [],
         "unmatched": [],
+        "more_routes": [],
     }
+
+
+def test_matches_list_the_first_routes_of_each_item(shop: GraphStore) -> None:
+    """A national map gives some items thousands of routes: the list keeps the first ones."""
+    full = matches(shop, "FR-BFC").matches
+    short = matches(shop, "FR-BFC", routes_per_item=4)
+    assert short.matches == full[:4]  # A's first four routes, in routes' order
+    assert short.routes_per_item == 4
+    assert [m.model_dump() for m in short.more_routes] == [{"item": "A", "routes": 6}]
+    assert short.unmatched == matches(shop, "FR-BFC").unmatched
+    one = matches(shop, "FR-BFC", routes_per_item=1)
+    assert [(m.supplier, m.kind) for m in one.matches] == [("S-FR1", "supplier")]
+    with pytest.raises(ConfigError):
+        matches(shop, "FR-BFC", routes_per_item=0)
 
 
 # -- CLI -------------------------------------------------------------------------------------
@@ -173,6 +190,10 @@ def test_matches_command(run: Callable[..., tuple[int, str]]) -> None:
     code, out = run("matches", "--region", "FR-BFC")
     assert "Pompes de Dole" in out and "Usinage Belfortain" in out
     assert "warning: the substitute is itself at risk" in out
+    code, out = run("matches", "--region", "FR-BFC", "--routes-per-item", "2")
+    assert code == 0 and "1 item has more routes than the first 2 listed" in out
+    code, out = run("matches", "--region", "FR-BFC", "--routes-per-item", "0")
+    assert code == 2 and "--routes-per-item" in out
     code, out = run("matches")
     assert code == 2 and "--region" in out
 
@@ -199,3 +220,11 @@ def test_route_summaries_count_what_routes_lists(store: GraphStore) -> None:
             )
             best = found[0].model_copy(update=names) if found else None
             assert got.best == best, x
+        # The first routes, capability routes included, are routes' first ones.
+        first = route_summaries(items, region, settings, 3)
+        for x in items:
+            found = routes(store, x, region, settings).routes
+            names = dict.fromkeys(
+                ("supplier_name", "city", "country_name", "region_name", "via_name")
+            )
+            assert list(first[x].first) == [r.model_copy(update=names) for r in found[:3]], x

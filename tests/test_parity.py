@@ -63,8 +63,10 @@ def _opportunities(
     return opportunities(store, region, settings, with_route=with_route, top=top)
 
 
-def _matches(store: GraphStore, *, region: str, settings: AnalysisSettings) -> BaseModel:
-    return matches(store, region, settings)
+def _matches(
+    store: GraphStore, *, region: str, settings: AnalysisSettings, per_item: int
+) -> BaseModel:
+    return matches(store, region, settings, routes_per_item=per_item)
 
 
 def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
@@ -98,7 +100,9 @@ def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
         calls.append(("opportunities", str(region), opps))
     for region in ("FR-BFC", "FR-IDF"):
         s = rnd.choice(setting_choices)
-        calls.append(("matches", region, partial(_matches, region=region, settings=s)))
+        per_item = rnd.choice((1, 2, 20))  # lists cut short too, capability routes included
+        call = partial(_matches, region=region, settings=s, per_item=per_item)
+        calls.append(("matches", f"{region} {per_item}", call))
     calls.append(("critical", "", critical))
     for name, arg, call in calls:
         a = call(embedded).model_dump_json()

@@ -192,13 +192,22 @@ def matches_csv_rows(result: MatchesResult) -> list[dict[str, Any]]:
 
 @click.command()
 @click.option("--region", required=True, help="Region of the buyers (ISO 3166-2, e.g. FR-BFC).")
+@click.option(
+    "--routes-per-item",
+    type=click.IntRange(min=1),
+    default=queries.ROUTES_PER_ITEM,
+    show_default=True,
+    help="How many routes to list per at-risk item (its first ones).",
+)
 @settings_options
 @format_option
 @pass_app
-def matches(app: AppContext, region: str, settings: AnalysisSettings, fmt: str) -> None:
+def matches(
+    app: AppContext, region: str, routes_per_item: int, settings: AnalysisSettings, fmt: str
+) -> None:
     """Buyer-supplier introductions: for each firm of the region and product it makes, the
     suppliers that could source its at-risk items."""
-    result = queries.matches(app.store, region, settings)
+    result = queries.matches(app.store, region, settings, routes_per_item=routes_per_item)
     if fmt == "json":
         print_json(result)
         return
@@ -248,6 +257,14 @@ def matches(app: AppContext, region: str, settings: AnalysisSettings, fmt: str) 
         cols = [_("buyer"), _("product"), _("item without a route")]
         rows = [[names.get(u.buyer, u.buyer), u.product, u.item] for u in result.unmatched]
         print_table(rows, cols, {0})
+    if result.more_routes:
+        click.echo(
+            ngettext(
+                "{n} item has more routes than the first {shown} listed (--routes-per-item).",
+                "{n} items have more routes than the first {shown} listed (--routes-per-item).",
+                len(result.more_routes),
+            ).format(n=len(result.more_routes), shown=result.routes_per_item)
+        )
 
 
 COMMANDS = [opportunities, matches]

@@ -147,12 +147,26 @@ def opportunities(
     return opps.opportunities(store.reader, region, settings, with_route=with_route, top=top)
 
 
-def matches(store: GraphStore, region: str, settings: AnalysisSettings = _DEFAULT) -> MatchesResult:
-    """For each firm of ``region`` and product it makes: routes for its at-risk items."""
+#: How many routes ``matches`` lists per at-risk item unless asked otherwise.
+ROUTES_PER_ITEM = 20
+
+
+def matches(
+    store: GraphStore,
+    region: str,
+    settings: AnalysisSettings = _DEFAULT,
+    *,
+    routes_per_item: int = ROUTES_PER_ITEM,
+) -> MatchesResult:
+    """For each firm of ``region`` and product it makes: the first routes of its at-risk items."""
     from filiere.queries import relocation as opps
 
     code = normalize_region(region)
-    return opps.matches(store.reader, code, settings)
+    if routes_per_item < 1:
+        raise ConfigError(
+            _("routes per item must be at least 1, got {n}").format(n=routes_per_item)
+        )
+    return opps.matches(store.reader, code, settings, routes_per_item=routes_per_item)
 
 
 def normalize_countries(countries: Iterable[str]) -> list[str]:

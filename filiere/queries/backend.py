@@ -63,9 +63,13 @@ class StoreReader(Protocol):
         ...
 
     def route_summaries(
-        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+        self,
+        items: Sequence[str],
+        region: str | None,
+        settings: AnalysisSettings,
+        limit: int = 1,
     ) -> dict[str, RouteSummary]:
-        """For each item (sorted, unique), its route counts per tier and its first route."""
+        """For each item (sorted, unique), its route counts per tier and first ``limit`` routes."""
         ...
 
     def shock(self, spec: ShockSpec) -> ShockResult:

@@ -287,12 +287,23 @@ class ProductClosures:
 
 @dataclass(frozen=True, slots=True)
 class RouteSummary:
-    """An item's number of routes per tier and its first route (``routes``' order)."""
+    """An item's number of routes per tier and its first routes (``routes``' order)."""
 
     tier1: int
     tier2: int
     tier3: int
-    best: Route | None
+    #: The first routes of ``routes(item)``, as many as the summary was asked for.
+    first: tuple[Route, ...]
+
+    @property
+    def best(self) -> Route | None:
+        """The first route, or ``None`` when the item has none."""
+        return self.first[0] if self.first else None
+
+    @property
+    def total(self) -> int:
+        """The number of routes of the item."""
+        return self.tier1 + self.tier2 + self.tier3
 
 
 def crma_value(value: object) -> str | None:

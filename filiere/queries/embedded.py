@@ -10,6 +10,7 @@ is the store's :class:`~filiere.queries.backend.StoreReader` (look-ups and the r
 from __future__ import annotations
 
 import heapq
+import itertools
 import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -354,12 +355,18 @@ def routes_many(
 
 
 def route_summaries(
-    store: EmbeddedStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    store: EmbeddedStore,
+    items: Sequence[str],
+    region: str | None,
+    settings: AnalysisSettings,
+    limit: int = 1,
 ) -> dict[str, common.RouteSummary]:
-    """For each item, its number of routes per tier and its first route.
+    """For each item, its number of routes per tier and its first ``limit`` routes.
 
     Counts without listing: the suppliers able to make an item depend only on the set of
-    processes it requires, which items share, so those are counted once per set.
+    processes it requires, which items share, so those are counted once per set. Capability
+    routes come after the others of their tier, ranked by supplier id: only the first
+    ``limit`` untaken ones of the set's ranking can be among the item's first routes.
     """
     ix = index(store)
     target = _target(ix, region)
@@ -415,17 +422,17 @@ def route_summaries(
             for s in taken:
                 if (t := tier(s)) is not None:
                     counts[t] -= 1
-            first = next(((t, s) for t, s in ranked if s not in taken), None)
-            if first is not None:
-                cands.append((first[1], "capability", x, first[0], 1.0))
-        best = min(
-            cands, key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]), default=None
+            untaken = ((t, s) for t, s in ranked if s not in taken)
+            for t, s in itertools.islice(untaken, limit):
+                cands.append((s, "capability", x, t, 1.0))
+        first = heapq.nsmallest(
+            limit, cands, key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2])
         )
         out[x] = common.RouteSummary(
             counts[1],
             counts[2],
             counts[3],
-            None if best is None else _route(ix, best, target, settings),
+            tuple(_route(ix, c, target, settings) for c in first),
         )
     return out
 
@@ -603,9 +610,13 @@ class EmbeddedReader:
         return routes_many(self.store, items, region, settings)
 
     def route_summaries(
-        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+        self,
+        items: Sequence[str],
+        region: str | None,
+        settings: AnalysisSettings,
+        limit: int = 1,
     ) -> dict[str, common.RouteSummary]:
-        return route_summaries(self.store, items, region, settings)
+        return route_summaries(self.store, items, region, settings, limit)
 
     def shock(self, spec: common.ShockSpec) -> ShockResult:
         return shock(self.store, spec)

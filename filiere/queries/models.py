@@ -297,9 +297,20 @@ class Unmatched(_Model):
     item: str
 
 
+class MoreRoutes(_Model):
+    """An at-risk item with more routes than a match list shows: how many it has."""
+
+    item: str
+    routes: int
+
+
 class MatchesResult(_Model):
     """``filiere matches``: buyer-supplier introductions within reach of a region."""
 
     region: str
+    #: The most routes listed per at-risk item (its first ones, in ``routes``' order).
+    routes_per_item: int
     matches: list[Match]
     unmatched: list[Unmatched]
+    #: The items whose routes were cut to ``routes_per_item``, with their number of routes.
+    more_routes: list[MoreRoutes]

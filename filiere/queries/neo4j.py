@@ -100,15 +100,29 @@ def routes_many(
 
 
 def route_summaries(
-    store: Neo4jStore, items: Sequence[str], region: str | None, settings: AnalysisSettings
+    store: Neo4jStore,
+    items: Sequence[str],
+    region: str | None,
+    settings: AnalysisSettings,
+    limit: int = 1,
 ) -> dict[str, common.RouteSummary]:
-    """For each item, its number of routes per tier and its first route (one read)."""
-    found, sub_risk = _route_rows(store, "routes_summary", items, region, settings)
-    out = {x: common.RouteSummary(0, 0, 0, None) for x in sorted(set(items))}
+    """For each item, its number of routes per tier and its first ``limit`` routes (one read)."""
+    found, sub_risk = _route_rows(
+        store, "routes_summary", items, region, settings, limit=max(limit, 1)
+    )
+    counts: dict[str, tuple[int, int, int]] = {}
+    first: dict[str, list[Route]] = {}
     for r in found:
-        out[r["item"]] = common.RouteSummary(
-            int(r["tier1"]), int(r["tier2"]), int(r["tier3"]), _route(r, sub_risk)
+        counts[r["item"]] = (int(r["tier1"]), int(r["tier2"]), int(r["tier3"]))
+        first.setdefault(r["item"], []).append(_route(r, sub_risk))
+    out = {}
+    for x in sorted(set(items)):
+        t1, t2, t3 = counts.get(x, (0, 0, 0))
+        ranked = sorted(
+            first.get(x, ()),
+            key=lambda r: common.route_sort_key(r.tier, r.kind, r.compatibility, r.supplier, r.via),
         )
+        out[x] = common.RouteSummary(t1, t2, t3, tuple(ranked[:limit]))
     return out
 
 
@@ -118,6 +132,7 @@ def _route_rows(
     items: Sequence[str],
     region: str | None,
     settings: AnalysisSettings,
+    **extra: Any,
 ) -> tuple[list[dict[str, Any]], dict[str, bool]]:
     """The rows of a routes query, and whether each substitute they go through is at risk."""
     lat = lng = None
@@ -136,6 +151,7 @@ def _route_rows(
             "regionLng": lng,
             "home": settings.home,
             "eu": sorted(EU27),
+            **extra,
         }
         found = [r.data() for r in tx.run(load(query).text, params)]
         roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
@@ -274,9 +290,13 @@ class Neo4jReader:
         return routes_many(self.store, items, region, settings)
 
     def route_summaries(
-        self, items: Sequence[str], region: str | None, settings: AnalysisSettings
+        self,
+        items: Sequence[str],
+        region: str | None,
+        settings: AnalysisSettings,
+        limit: int = 1,
     ) -> dict[str, common.RouteSummary]:
-        return route_summaries(self.store, items, region, settings)
+        return route_summaries(self.store, items, region, settings, limit)
 
     def shock(self, spec: common.ShockSpec) -> ShockResult:
         return shock(self.store, spec)

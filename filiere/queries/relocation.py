@@ -4,7 +4,8 @@ Both reuse what the other analyses compute, on either store: each product's clos
 (one breadth-first search per product, ``opportunity_closures.cypher``), the facts and
 BOM children of the items in it (``opportunity_facts.cypher``, the facts of ``deps``),
 from which the risk flags of ``deps`` and the rolled-up quantities of ``bom`` follow, and
-the routes of the at-risk items (``routes.cypher``, all of them in one read). The store
+the at-risk items' route counts and first routes (``routes_summary.cypher``, all of them
+in one read). The store
 adds its products' annual volumes and makers (``opportunity_products.cypher``) and the
 items' unit values and CRM Act listing (``opportunity_items.cypher``). The cost grows
 with the products' bills of materials and the at-risk items' routes, never with the
@@ -14,7 +15,6 @@ number of BOM paths.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from filiere.queries.backend import StoreReader
@@ -30,25 +30,22 @@ from filiere.queries.models import (
     AnalysisSettings,
     Match,
     MatchesResult,
+    MoreRoutes,
     OpportunitiesResult,
     Opportunity,
     RouteCounts,
-    RoutesResult,
     Unmatched,
 )
 
 
 @dataclass
 class _Work:
-    """What one call reads from the store: the products' closures, routes once per item."""
+    """What one call reads from the store: the products' closures and their items' facts."""
 
-    reader: StoreReader
     settings: AnalysisSettings
-    region: str | None
     closures: ProductClosures
     risks: dict[str, Risk] = field(default_factory=dict)
     quantities: dict[str, dict[str, float]] = field(default_factory=dict)
-    found_routes: dict[str, RoutesResult] = field(default_factory=dict)
 
     def risk(self, item: str) -> Risk:
         found = self.risks.get(item)
@@ -67,16 +64,6 @@ class _Work:
             found = self.quantities[product] = self.closures.quantities(product)
         return rounded(found[item])
 
-    def fetch_routes(self, items: Iterable[str]) -> None:
-        """Search the routes of ``items`` at once (one read on Neo4j)."""
-        wanted = sorted(set(items) - set(self.found_routes))
-        if wanted:
-            self.found_routes.update(self.reader.routes_many(wanted, self.region, self.settings))
-
-    def routes(self, item: str) -> RoutesResult:
-        self.fetch_routes([item])
-        return self.found_routes[item]
-
 
 def opportunities(
     reader: StoreReader,
@@ -91,14 +78,14 @@ def opportunities(
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
-    work = _Work(reader, settings, region, reader.closures())
+    work = _Work(settings, reader.closures())
     products = reader.product_makers()
     needed: dict[str, list[ProductMakers]] = {}
     for pm in products:
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
     worth = reader.item_values(sorted(needed))
-    summary = reader.route_summaries(sorted(needed), region, settings)
+    summary = reader.route_summaries(sorted(needed), region, settings, 1)
     rows = []
     for item in sorted(needed):
         pms = needed[item]
@@ -150,23 +137,41 @@ def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
     )
 
 
-def matches(reader: StoreReader, region: str, settings: AnalysisSettings) -> MatchesResult:
-    """For each firm of ``region`` and each product it makes, the routes of its at-risk items."""
+def matches(
+    reader: StoreReader,
+    region: str,
+    settings: AnalysisSettings,
+    *,
+    routes_per_item: int,
+) -> MatchesResult:
+    """For each firm of ``region`` and each product it makes, the routes of its at-risk items.
+
+    Each item lists its first ``routes_per_item`` routes (``routes``' order); the items that
+    have more are named in ``more_routes`` with their number of routes. On a national map an
+    item needing one common process has thousands of capable firms, and listing them all
+    for every buyer made a list of millions of rows: the bound keeps the list one an adviser
+    can work through, and its size proportional to the buyers' bills of materials.
+    """
+    if routes_per_item < 1:
+        raise ValueError("routes_per_item must be at least 1")
     made: dict[str, list[str]] = {}
     for pm in reader.product_makers():
         for s, where in pm.makers:
             if where == region:
                 made.setdefault(s, []).append(pm.product)
     if not made:
-        return MatchesResult(region=region, matches=[], unmatched=[])
-    work = _Work(reader, settings, region, reader.closures())
-    work.fetch_routes(x for ps in made.values() for p in ps for x in work.at_risk(p))
+        return MatchesResult(
+            region=region, routes_per_item=routes_per_item, matches=[], unmatched=[], more_routes=[]
+        )
+    work = _Work(settings, reader.closures())
+    wanted = sorted({x for ps in made.values() for p in ps for x in work.at_risk(p)})
+    summary = reader.route_summaries(wanted, region, settings, routes_per_item)
     found: list[Match] = []
     unmatched: list[Unmatched] = []
     for buyer in sorted(made):
         for product in sorted(made[buyer]):
             for item in sorted(work.at_risk(product)):
-                routes = work.routes(item).routes
+                routes = summary[item].first
                 if not routes:
                     unmatched.append(Unmatched(buyer=buyer, product=product, item=item))
                 for r in routes:
@@ -183,4 +188,15 @@ def matches(reader: StoreReader, region: str, settings: AnalysisSettings) -> Mat
                             substitute_at_risk=r.substitute_at_risk,
                         )
                     )
-    return MatchesResult(region=region, matches=found, unmatched=unmatched)
+    more = [
+        MoreRoutes(item=x, routes=summary[x].total)
+        for x in wanted
+        if summary[x].total > routes_per_item
+    ]
+    return MatchesResult(
+        region=region,
+        routes_per_item=routes_per_item,
+        matches=found,
+        unmatched=unmatched,
+        more_routes=more,
+    )

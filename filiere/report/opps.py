@@ -64,10 +64,13 @@ def compute_opps(store: GraphStore, f: Findings) -> OppsFindings:
     matches = None
     if f.region:
         m = queries.matches(store, f.region, f.settings)
+        kept_matches = [x for x in m.matches if x.product in wanted]
+        listed = {x.item for x in kept_matches}
         matches = m.model_copy(
             update={
-                "matches": [x for x in m.matches if x.product in wanted],
+                "matches": kept_matches,
                 "unmatched": [x for x in m.unmatched if x.product in wanted],
+                "more_routes": [x for x in m.more_routes if x.item in listed],
             }
         )
     firms: set[str] = set()
@@ -210,6 +213,13 @@ def html_section(f: Findings) -> str:
                     [_match_cells(x, opps) for x in m.matches],
                 )
             )
+        if m.more_routes:
+            text = ngettext(
+                "{n} item has more routes than the first {shown} listed (--routes-per-item).",
+                "{n} items have more routes than the first {shown} listed (--routes-per-item).",
+                len(m.more_routes),
+            ).format(n=len(m.more_routes), shown=m.routes_per_item)
+            out.append(f"<p>{esc(text)}</p>")
         if m.unmatched:
             items = ", ".join(f"{opps.firm(u.buyer)} / {u.product} / {u.item}" for u in m.unmatched)
             text = _("No route yet for: {items}.").format(items=items)

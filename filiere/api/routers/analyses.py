@@ -137,10 +137,19 @@ def matches(
         str,
         Query(min_length=3, max_length=16, description="Region of the buyers, ISO 3166-2."),
     ],
+    routes_per_item: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=1000,
+            description="How many routes to list per at-risk item (its first ones); the items "
+            "with more are named in `more_routes`.",
+        ),
+    ] = q.ROUTES_PER_ITEM,
 ) -> MatchesResult:
-    """For each firm of the region and product it makes: the routes of its at-risk items."""
+    """For each firm of the region and product it makes: the first routes of its at-risk items."""
     code = _checked(q.normalize_region, region)
-    return q.matches(store, code, settings)
+    return q.matches(store, code, settings, routes_per_item=routes_per_item)
 
 
 @router.get("/critical", summary="Criticality")

@@ -1,15 +1,18 @@
 // Summary of the local substitution routes of items (as `routes`): for each item that has
-// routes, their number per tier and the first one in the routes' order, with its distance
-// in km to region $region. Items without any route are left out.
+// routes, their number per tier and its first $limit routes in the routes' order (one row
+// each), with their distance in km to region $region. Items without any route are left out.
 // Counts without listing: the suppliers able to make an item depend only on the set of
 // processes it requires, which items share, so they are ranked and counted once per set;
-// each item then takes off those that already supply or offer it.
+// each item then takes off those that already supply or offer it. Capability routes come
+// last in their tier and rank by supplier id: only the set's first $limit untaken suppliers
+// can be among an item's first $limit routes.
 // @param items      ids of the items to source, e.g. ["C-MAG-NDFEB-S"]
 // @param region     ISO 3166-2 code of the target region, or null
 // @param regionLat  latitude of the target region when it has no Region node (or null)
 // @param regionLng  longitude of the target region when it has no Region node (or null)
 // @param home       home country code, e.g. "FR"
 // @param eu         the EU member states' codes
+// @param limit      how many of each item's first routes to return, e.g. 1
 UNWIND $items AS itemId
 MATCH (x:Item {id: itemId})
 WITH x, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN DISTINCT p ORDER BY p.id } AS processes
@@ -52,13 +55,13 @@ WITH x, able, able1, able2, able3, current, offering,
 WITH x, able, able1, able2, able3, current, offering,
      [t IN taken WHERE t.tier IS NOT NULL | t.s] AS takenAble,
      [t IN taken WHERE t.tier IS NOT NULL | t.tier] AS takenTiers
-// able is ranked by (tier, id) and holds takenAble: its first untaken supplier is among
-// its first size(takenAble) + 1.
+// able is ranked by (tier, id) and holds takenAble: its first $limit untaken suppliers are
+// among its first size(takenAble) + $limit.
 WITH x, current, offering, takenTiers,
      able1 - size([t IN takenTiers WHERE t = 1]) AS cap1,
      able2 - size([t IN takenTiers WHERE t = 2]) AS cap2,
      able3 - size([t IN takenTiers WHERE t = 3]) AS cap3,
-     head([s IN able[0..size(takenAble) + 1] WHERE NOT s IN takenAble]) AS firstAble
+     [s IN able[0..size(takenAble) + $limit] WHERE NOT s IN takenAble][0..$limit] AS firstAble
 CALL (x, current, offering, firstAble) {
   UNWIND offering AS s
   RETURN s, 'supplier' AS kind, x.id AS via, 1.0 AS compatibility
@@ -68,7 +71,7 @@ CALL (x, current, offering, firstAble) {
   RETURN DISTINCT s, 'substitute' AS kind, y.id AS via,
          toFloat(coalesce(sub.compatibility, 1.0)) AS compatibility
   UNION
-  UNWIND CASE WHEN firstAble IS NULL THEN [] ELSE [firstAble] END AS s
+  UNWIND firstAble AS s
   RETURN s, 'capability' AS kind, x.id AS via, 1.0 AS compatibility
 }
 WITH x, cap1, cap2, cap3, s, kind, via, compatibility,
@@ -83,12 +86,13 @@ ORDER BY x.id, tier, CASE kind WHEN 'supplier' THEN 0 WHEN 'substitute' THEN 1 E
          round(compatibility, 6) DESC, s.id, via
 WITH x, cap1, cap2, cap3,
      collect({s: s, kind: kind, via: via, compatibility: compatibility, tier: tier}) AS found
-WITH x, found, head(found) AS best,
-     [f IN found WHERE f.kind <> 'capability'] AS listed, cap1, cap2, cap3
-WITH x, best, best.s AS s,
+WITH x, found, [f IN found WHERE f.kind <> 'capability'] AS listed, cap1, cap2, cap3
+WITH x, found[0..$limit] AS first,
      size([f IN listed WHERE f.tier = 1]) + cap1 AS tier1,
      size([f IN listed WHERE f.tier = 2]) + cap2 AS tier2,
      size([f IN listed WHERE f.tier = 3]) + cap3 AS tier3
+UNWIND first AS best
+WITH x, best, best.s AS s, tier1, tier2, tier3
 OPTIONAL MATCH (target:Region {code: $region})
 OPTIONAL MATCH (home:Region {code: s.region})
 WITH x, best, s, tier1, tier2, tier3,
