@@ -104,7 +104,14 @@ def test_vendored_scripts_match_the_manifest() -> None:
     """What is inlined is exactly the pinned npm files (scripts/vendor-js checks the same)."""
     manifest = json.loads(vendored("manifest.json"))
     names = {p["name"]: p for p in manifest["packages"]}
-    assert set(names) == {"cytoscape", "elkjs", "cytoscape-elk"}
+    assert set(names) == {
+        "cytoscape",
+        "elkjs",
+        "cytoscape-elk",
+        "leaflet",
+        "topojson-client",
+        "world-atlas",
+    }
     for pkg in names.values():
         assert pkg["version"] and pkg["license"]
         assert any("LICENSE" in f["vendored"] for f in pkg["files"])  # licence shipped
