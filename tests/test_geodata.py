@@ -201,3 +201,52 @@ def test_packaged_outlines_name_every_region() -> None:
     assert len(outline("departements")["features"]) == 96
     notice = (files("filiere.data") / "geo" / "ATTRIBUTION.txt").read_text("utf-8")
     assert "IGN Admin Express COG 2018" in notice and "Licence Ouverte" in notice
+
+
+def test_item_context_where_used_substitutes_and_production(store: GraphStore) -> None:
+    from filiere.graph.model import Production
+    from filiere.viz.itemdata import item_context
+
+    _load(store)
+    store.write(
+        build_batch(
+            Dataset(
+                items=[
+                    Item(id="P", name="Pompe", kind="product"),
+                    Item(id="G", name="Générateur", kind="component"),
+                    Item(id="A", name="Aimant", kind="component"),
+                    Item(id="M", name="Samarium", kind="material"),
+                ],
+                bom=[
+                    BomLine(parent="P", child="G"),
+                    BomLine(parent="G", child="A"),
+                    BomLine(parent="P", child="A"),
+                ],
+                production=[
+                    Production(material="M", country="CN", share=0.8, year=2022),
+                    Production(material="M", country="CN", share=0.85, year=2023),
+                    Production(material="M", country="US", share=0.1, year=2023),
+                    Production(material="M", country="CN", share=0.9, stage="processing"),
+                ],
+            )
+        )
+    )
+    ctx = item_context(store, "A")
+    assert [(u.item, u.name, u.levels) for u in ctx.used_in] == [
+        ("G", "Générateur", 1),
+        ("P", "Pompe", 1),
+    ]
+    assert [(s.substitute, s.compatibility, s.suppliers) for s in ctx.substitutes] == [
+        ("Y", 0.7, ["BFC1 (FR)"])
+    ]
+    assert ctx.production == []
+    m = item_context(store, "M")
+    assert [u.item for u in m.used_in] == ["Y"]
+    latest = [(p.country, p.country_name, p.share, p.stage, p.year) for p in m.latest_production()]
+    assert latest == [
+        ("CN", "Chine", 0.85, "extraction", 2023),
+        ("US", "États-Unis", 0.1, "extraction", 2023),
+        ("CN", "Chine", 0.9, "processing", None),
+    ]
+    with pytest.raises(NotFoundError):
+        item_context(store, "NOPE")
