@@ -18,6 +18,7 @@ MODULES = sorted(
     [
         *(ROOT / "filiere" / "cli").glob("*.py"),
         *(ROOT / "filiere" / "report").glob("*.py"),
+        *(ROOT / "filiere" / "web").rglob("*.py"),
         ROOT / "filiere" / "wording.py",
         ROOT / "filiere" / "api" / "problems.py",
     ]
