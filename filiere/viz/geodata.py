@@ -32,7 +32,7 @@ from filiere.graph.schema import Label, Rel
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
 from filiere.names import region_name
-from filiere.queries.models import AnalysisSettings, RouteKind
+from filiere.queries.models import AnalysisSettings, RouteKind, RoutesResult
 from filiere.queries.names import JSON_LANGUAGE
 
 #: Most firms a region map shows (the first ones in id order); ``truncated`` says so.
@@ -274,18 +274,21 @@ def item_map(
     item: str,
     region: str | None = None,
     settings: AnalysisSettings | None = None,
+    found: RoutesResult | None = None,
 ) -> ItemMap:
     """The current suppliers of ``item`` and its route candidates (tiers relative to ``region``).
 
     One point per supplier, current suppliers first then by tier and id; a current
     supplier that is also a route candidate (it supplies a substitute) keeps both.
+    ``found`` is ``routes(store, item, region, settings)`` when the caller has it already.
     :class:`NotFoundError` when there is no such item.
     """
     from filiere.queries import routes
     from filiere.queries.lookups import get_item
 
     detail = get_item(store, item)
-    found = routes(store, item, region, settings or AnalysisSettings())
+    if found is None:
+        found = routes(store, item, region, settings or AnalysisSettings())
     current = {s.id: s.share for s in detail.suppliers if s.relation == "supplies"}
     reasons: dict[str, list[RouteReason]] = {}
     for r in found.routes:
@@ -328,6 +331,15 @@ def item_map(
         region=found.region,
         region_name=found.region_name,
     )
+
+
+def supplier_map(store: GraphStore, supplier: str) -> FeatureCollection[SupplierPlace]:
+    """One point: where ``supplier`` is (:class:`NotFoundError` when there is no such firm)."""
+    props = store.get_nodes(Label.SUPPLIER, [supplier])
+    if supplier not in props:
+        raise NotFoundError(_("no supplier {supplier}").format(supplier=repr(supplier)))
+    feature = _feature(supplier, props[supplier], {}, group="firm")
+    return FeatureCollection[SupplierPlace](features=[feature])
 
 
 def region_map(store: GraphStore, region: str, limit: int = MAX_REGION_FIRMS) -> RegionMap:

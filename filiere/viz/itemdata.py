@@ -179,3 +179,22 @@ def _embedded(
                 }
             )
     return used, subs, prod
+
+
+def supplier_makes(store: GraphStore, supplier: str) -> list[dict[str, Any]]:
+    """The products ``supplier`` makes (``MAKES``): ``{"id", "name"}`` in id order."""
+    if isinstance(store, EmbeddedStore):
+        g = store.graph
+        nid = node_id(Label.SUPPLIER, supplier)
+        if nid not in g:
+            return []
+        rows = [
+            {"id": v[1], "name": g.nodes[v]["props"].get("name")}
+            for _u, v, t in g.out_edges(nid, data="type")
+            if t == Rel.MAKES
+        ]
+    else:
+        from filiere.queries.lookups import _neo4j, cypher
+
+        rows = _neo4j(store).run_read(cypher("lookup_supplier_makes"), id=supplier)
+    return sorted(rows, key=lambda r: str(r["id"]))
