@@ -195,6 +195,17 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD_TABLE)
 
 
+@cache
+def country_aliases() -> dict[str, str]:
+    """The folded French name of every country by code: "Chine" finds ``CN`` (whose node
+    holds ISO's English name, "China")."""
+    import pycountry
+
+    from filiere.names import country_name
+
+    return {c.alpha_2: fold(country_name(c.alpha_2, "fr") or "") for c in pycountry.countries}
+
+
 def encode_cursor(key: str) -> str:
     """An opaque cursor for the page after ``key``."""
     return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
@@ -554,6 +565,7 @@ def search(
             types=wanted,
             folds=[list(p) for p in FOLDS],
             type_order=order,
+            aliases=country_aliases(),
             offset=offset,
             limit=limit + 1,
         )
@@ -576,6 +588,7 @@ def _embedded_search(
 ) -> list[dict[str, Any]]:
     labels = {_SEARCH_LABEL[t]: t for t in types}
     detail_field = {"item": "kind", "supplier": "country", "region": "country"}
+    aliases = country_aliases()
     rows = []
     for nid, d in store.graph.nodes(data=True):
         t = labels.get(nid[0])
@@ -583,11 +596,16 @@ def _embedded_search(
             continue
         props = d["props"]
         fid, fname = fold(nid[1]), fold(str(props.get("name") or ""))
-        if needle not in fid and needle not in fname:
+        alias = aliases.get(nid[1], "") if t == "country" else ""
+        if needle not in fid and needle not in fname and not (alias and needle in alias):
             continue
-        if needle in (fid, fname):
+        if needle in (fid, fname, alias):
             rank = 0
-        elif fid.startswith(needle) or fname.startswith(needle):
+        elif (
+            fid.startswith(needle)
+            or fname.startswith(needle)
+            or (alias and alias.startswith(needle))
+        ):
             rank = 1
         else:
             rank = 2
