@@ -33,7 +33,7 @@ def hit_url(hit: lookups.SearchHit) -> str:
     if hit.type == "supplier":
         return f"/fournisseurs/{key}"
     if hit.type == "region":
-        return f"/regions/{key}"
+        return f"/region/{key}"  # /regions/{code} is the API's JSON
     return f"/choc?pays={key}"
 
 

@@ -97,7 +97,8 @@
           var path = marker.getElement();
           if (path) {
             path.setAttribute("data-key", key);
-            path.setAttribute("aria-label", feature.properties.name || key);
+            path.setAttribute("role", "img");
+            path.setAttribute("aria-label", feature.properties.name || feature.properties.country_name || key);
           }
         });
       }
