@@ -122,8 +122,8 @@ def _carte(store: GraphStore, article: str | None, region: str | None) -> dict[s
     if article:
         found = queries.routes(store, article, region)
         features: BaseModel = geodata.item_map(store, article, region, found=found)
-        return {"item_map": features, "warnings": route_warnings(store, found), "world": None}
-    return {"item_map": None, "warnings": {}, "world": geodata.world_map(store)}
+        return {"item_map": features, "world": None}
+    return {"item_map": None, "world": geodata.world_map(store)}
 
 
 @router.get("/carte")
