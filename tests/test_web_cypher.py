@@ -42,9 +42,13 @@ def test_a_saved_query_with_a_parameter_returns_rows(
         w.sign_in("analyst")
         r = w.client.get("/cypher?requete=where_used&p.item=C-MAG-NDFEB-S&run=1")
         assert r.status_code == 200, r.text
-        rows = re.findall(r"<tr>(.*?)</tr>", r.text, re.S)
-        first = re.findall(r"<td>(.*?)</td>", rows[1])  # rows[0] is the header
-        assert first[0] == "C-GEN-PM" and first[-1] == "1"  # used one level above
+        rows = re.findall(r"<tr>(.*?)</tr>", r.text, re.S)[1:]  # [0] is the header
+        cells = {
+            re.findall(r"<td>(.*?)</td>", row)[0]: re.findall(r"<td>(.*?)</td>", row)
+            for row in rows
+        }
+        assert cells["C-ROTOR-PM"][-1] == "1"  # the rotor holds the magnet
+        assert cells["C-GEN-PM"][-1] == "2"  # the generator holds the rotor
         assert any("P-KAPLAN" in row for row in rows)
 
 
