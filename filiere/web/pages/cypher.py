@@ -123,7 +123,7 @@ def _form_params(request: Request, query: CypherQuery) -> dict[str, Any]:
 async def cytoscape_js(_viewer: Viewer) -> Response:
     """The vendored Cytoscape.js (``filiere/viz/vendor``), served for the result graph."""
     text = (files("filiere.viz") / "vendor" / "cytoscape.min.js").read_text("utf-8")
-    headers = {**HEADERS, "Cache-Control": "private, max-age=86400"}
+    headers = {**HEADERS, "Cache-Control": "max-age=86400, private"}
     return Response(text, media_type="text/javascript", headers=headers)
 
 

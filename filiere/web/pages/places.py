@@ -111,7 +111,7 @@ def route_warnings(store: GraphStore, found: RoutesResult) -> dict[str, str]:
 async def outline(name: Literal["regions", "departements"], _viewer: Viewer) -> Response:
     """A packaged outline (regions carry their ISO 3166-2 code as ``iso``)."""
     data = await run_in_threadpool(geodata.outline, name)
-    headers = {**HEADERS, "Cache-Control": "private, max-age=86400"}
+    headers = {**HEADERS, "Cache-Control": "max-age=86400, private"}
     return JSONResponse(data, headers=headers, media_type="application/geo+json")
 
 
