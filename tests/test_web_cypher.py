@@ -67,7 +67,7 @@ def test_the_editor_draws_nodes_and_refuses_writes(neo4j_store: GraphStore, tmp_
         elements = json.loads(found.group(1))["elements"]
         labels = sorted(e["data"]["label"] for e in elements)
         assert labels == [
-            "Item:Component\nAimant NdFeB fritté haute coercivité (grade SH)",
+            "Component:Item\nAimant NdFeB fritté haute coercivité (grade SH)",
             "OFFERS",
             "Supplier\nAimants Alpins",
         ]

@@ -139,6 +139,7 @@ def test_every_map_page_loads_clean(browser: Browser, server: Server) -> None:
         "region": "/region/FR-BFC",
         "cypher": "/cypher?requete=where_used&p.item=" + MAGNET + "&run=1",
     }
+    browser.requests.clear()
     page = _signed_in(browser, server)
     for shot, path in pages.items():
         browser.errors.clear()
@@ -157,6 +158,7 @@ def test_journey_d_saved_query_with_a_parameter(browser: Browser, server: Server
     if server.store.endswith(".json"):
         pytest.skip("Cypher runs on Neo4j only; the embedded page is checked above")
     browser.errors.clear()
+    browser.requests.clear()
     page = _signed_in(browser, server)
     page.goto(server.origin + "/cypher?requete=where_used")
     page.fill("#p-item", MAGNET)
