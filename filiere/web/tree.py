@@ -10,6 +10,7 @@ BOM link and its size grows with the bill of materials, never exponentially.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from filiere import wording
 from filiere.queries.models import Dependency, DepsResult
@@ -47,19 +48,23 @@ def risk_tree(tree: SupplyTree, deps: DepsResult) -> TreeNode:
         if country:
             countries.setdefault(s.item, set()).add(str(country))
 
+    facts: dict[str, dict[str, Any]] = {}  # what every line of one item shares
+
     def node(item: str, quantity: float | None) -> TreeNode:
-        props = tree.items.get(item, {})
-        dep = found.get(item)
-        return TreeNode(
-            item=item,
-            name=str(props.get("name") or item),
-            kind=str(props.get("kind") or ""),
-            quantity=quantity,
-            countries=sorted(countries.get(item, ())),
-            reasons=wording.reasons(dep) if dep is not None else [],
-            at_risk=bool(dep and dep.at_risk),
-            concentrated=dep is not None,
-        )
+        f = facts.get(item)
+        if f is None:
+            props = tree.items.get(item, {})
+            dep = found.get(item)
+            f = facts[item] = {
+                "item": item,
+                "name": str(props.get("name") or item),
+                "kind": str(props.get("kind") or ""),
+                "countries": sorted(countries.get(item, ())),
+                "reasons": wording.reasons(dep) if dep is not None else [],
+                "at_risk": bool(dep and dep.at_risk),
+                "concentrated": dep is not None,
+            }
+        return TreeNode(quantity=quantity, **f)
 
     at_risk = {d.item for d in deps.dependencies if d.at_risk}
     hot: dict[str, bool] = {}

@@ -7,7 +7,6 @@ import io
 from typing import Annotated, Any
 
 from fastapi import Path, Request, Response
-from fastapi.responses import HTMLResponse
 from openpyxl import Workbook
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +21,7 @@ from filiere.spreadsheet import protect_workbook
 from filiere.viz import deps_view
 from filiere.viz.data import supply_tree
 from filiere.web.auth import Viewer
+from filiere.web.common import analysis_settings, view_response
 from filiere.web.render import page_router, render
 from filiere.web.tree import risk_tree
 
@@ -29,11 +29,6 @@ router = page_router()
 
 ProductId = Annotated[str, Path(min_length=1, max_length=200)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def analysis_settings(request: Request) -> AnalysisSettings:
-    """The default thresholds, with the server's home country (as the CLI and the API)."""
-    return AnalysisSettings(home=request.app.state.settings.home_country)
 
 
 def _page_data(store: GraphStore, product: str, settings: AnalysisSettings) -> dict[str, Any]:
@@ -75,13 +70,7 @@ async def product_graph(
     """The layered supply-tree view (``filiere viz deps``), shown in the product page's frame."""
     settings = analysis_settings(request)
     view = await run_in_threadpool(deps_view, store, product, settings)
-    # The view inlines its scripts and forbids every fetch itself (CSP meta).
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "SAMEORIGIN",
-        "Cache-Control": "no-store",
-    }
-    return HTMLResponse(view.html(), headers=headers)
+    return view_response(view.html())
 
 
 def deps_csv(result: DepsResult) -> str:
