@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/web_bench.py                 # demo pages + 600-item product
     .venv/bin/python benchmarks/web_bench.py --samples 50
+    .venv/bin/python benchmarks/web_bench.py --demo-only     # the demo pages only
 
 Two measures (goals of issue 13):
 
@@ -59,6 +60,14 @@ PAGES = {
     "choc": "/choc?pays=CN",
     "choc graphe": "/choc/graphe?pays=CN",
     "import": "/import",
+    "carte": "/carte",
+    "carte article": "/carte?article=C-MAG-NDFEB-S&region=FR-ARA",
+    "carte contours": "/carte/contours/departements.geojson",
+    "article": "/articles/C-MAG-NDFEB-S",
+    "article matiere": "/articles/M-ND",
+    "fournisseur": "/fournisseurs/SUP-MAG-ARA",
+    "region": "/region/FR-BFC",
+    "cypher": "/cypher",
 }
 
 
@@ -129,10 +138,12 @@ def large_product(workdir: Path, samples: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--demo-only", action="store_true", help="skip the 600-item product")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="filiere-web-bench-") as tmp:
         demo_pages(Path(tmp), args.samples)
-        large_product(Path(tmp), max(5, args.samples // 3))
+        if not args.demo_only:
+            large_product(Path(tmp), max(5, args.samples // 3))
 
 
 if __name__ == "__main__":

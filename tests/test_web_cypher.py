@@ -11,6 +11,7 @@ import pytest
 from web_support import workspace
 
 from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.ingest import load
 
@@ -73,4 +74,4 @@ def test_the_editor_draws_nodes_and_refuses_writes(neo4j_store: GraphStore, tmp_
         ]
         bad = w.client.get("/cypher", params={"texte": "CREATE (n:Item {id: 'X'}) RETURN n"})
         assert bad.status_code == 400
-        assert neo4j_store.get_node("Item", "X") is None  # type: ignore[arg-type]
+        assert neo4j_store.get_node(Label.ITEM, "X") is None
