@@ -67,7 +67,7 @@ PAGES = {
     "article matiere": "/articles/M-ND",
     "fournisseur": "/fournisseurs/SUP-MAG-ARA",
     "region": "/region/FR-BFC",
-    "cypher": "/cypher",
+    "cypher": "/requetes",
 }
 
 

@@ -22,16 +22,16 @@ def test_on_the_embedded_store_the_page_says_how_to_get_neo4j(tmp_path: Path) ->
     store = EmbeddedStore(tmp_path / "graph.json")
     with workspace(store, tmp_path) as w:
         w.sign_in("analyst")
-        r = w.client.get("/cypher?requete=where_used&p.item=C-MAG-NDFEB-S&run=1")
+        r = w.client.get("/requetes?requete=where_used&p.item=C-MAG-NDFEB-S&run=1")
         assert r.status_code == 200
         text = html.unescape(r.text)
         assert "Cypher needs the Neo4j store" in text and "filiere neo4j start" in text
         assert 'name="p.item"' in text and 'value="C-MAG-NDFEB-S"' in text
-        assert "/cypher?requete=where_used" in text and "lookup_item" not in text
-        assert w.client.get("/cypher?requete=nope").status_code == 404
-        assert w.client.get("/cypher?texte=" + "x" * 20_000).status_code == 422
+        assert "/requetes?requete=where_used" in text and "lookup_item" not in text
+        assert w.client.get("/requetes?requete=nope").status_code == 404
+        assert w.client.get("/requetes?texte=" + "x" * 20_000).status_code == 422
         w.client.cookies.clear()
-        assert w.client.get("/cypher", follow_redirects=False).status_code == 303
+        assert w.client.get("/requetes", follow_redirects=False).status_code == 303
 
 
 @pytest.mark.neo4j
@@ -41,7 +41,7 @@ def test_a_saved_query_with_a_parameter_returns_rows(
     load(DEMO, neo4j_store, progress=False)
     with workspace(neo4j_store, tmp_path) as w:
         w.sign_in("analyst")
-        r = w.client.get("/cypher?requete=where_used&p.item=C-MAG-NDFEB-S&run=1")
+        r = w.client.get("/requetes?requete=where_used&p.item=C-MAG-NDFEB-S&run=1")
         assert r.status_code == 200, r.text
         rows = re.findall(r"<tr>(.*?)</tr>", r.text, re.S)[1:]  # [0] is the header
         cells = {
@@ -59,7 +59,7 @@ def test_the_editor_draws_nodes_and_refuses_writes(neo4j_store: GraphStore, tmp_
     with workspace(neo4j_store, tmp_path) as w:
         w.sign_in("analyst")
         q = "MATCH (s:Supplier {id: 'SUP-MAG-ARA'})-[r:OFFERS]->(i:Item) RETURN s, r, i"
-        r = w.client.get("/cypher", params={"texte": q})
+        r = w.client.get("/requetes", params={"texte": q})
         assert r.status_code == 200, r.text
         found = re.search(
             r'<script type="application/json" id="cy-elements">(.*?)</script>', r.text
@@ -72,6 +72,6 @@ def test_the_editor_draws_nodes_and_refuses_writes(neo4j_store: GraphStore, tmp_
             "OFFERS",
             "Supplier\nAimants Alpins",
         ]
-        bad = w.client.get("/cypher", params={"texte": "CREATE (n:Item {id: 'X'}) RETURN n"})
+        bad = w.client.get("/requetes", params={"texte": "CREATE (n:Item {id: 'X'}) RETURN n"})
         assert bad.status_code == 400
         assert neo4j_store.get_node(Label.ITEM, "X") is None

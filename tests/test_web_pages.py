@@ -66,7 +66,7 @@ def test_store_summary_is_the_same_on_both_stores(store: GraphStore) -> None:
         ("aimant", "/articles/C-MAG-NDFEB-S"),
         ("neodyme", "/articles/M-ND"),
         ("Chine", "/choc?pays=CN"),
-        ("bourgogne", "/regions/FR-BFC"),
+        ("bourgogne", "/region/FR-BFC"),
         ("KAPLAN", "/produits/P-KAPLAN"),
     ],
 )

@@ -137,7 +137,7 @@ def test_every_map_page_loads_clean(browser: Browser, server: Server) -> None:
         "carte-article": f"/carte?article={MAGNET}&region=FR-ARA",
         "fournisseur": "/fournisseurs/SUP-MAG-ARA",
         "region": "/region/FR-BFC",
-        "cypher": "/cypher?requete=where_used&p.item=" + MAGNET + "&run=1",
+        "cypher": "/requetes?requete=where_used&p.item=" + MAGNET + "&run=1",
     }
     browser.requests.clear()
     page = _signed_in(browser, server)
@@ -160,7 +160,7 @@ def test_journey_d_saved_query_with_a_parameter(browser: Browser, server: Server
     browser.errors.clear()
     browser.requests.clear()
     page = _signed_in(browser, server)
-    page.goto(server.origin + "/cypher?requete=where_used")
+    page.goto(server.origin + "/requetes?requete=where_used")
     page.fill("#p-item", MAGNET)
     page.click("button[name='run']")
     page.wait_for_selector("#rows tbody tr")

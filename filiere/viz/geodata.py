@@ -216,7 +216,10 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _place(props: dict[str, Any], towns: dict[tuple[str, str], tuple[float, float]]) -> Any:
+Towns = dict[tuple[str, str], tuple[float, float]]
+
+
+def _place(props: dict[str, Any], towns: Towns) -> tuple[Point | None, Position]:
     """``(Point | None, position)`` of a supplier (see the module's docstring)."""
     lat, lon = _number(props.get("lat")), _number(props.get("lon"))
     if lat is not None and lon is not None:
@@ -224,12 +227,12 @@ def _place(props: dict[str, Any], towns: dict[tuple[str, str], tuple[float, floa
     town = towns.get(_town_key(props))
     if town is not None:
         return Point(coordinates=(town[1], town[0])), "town"
-    for position, centre in (
-        ("region", region_centre(props.get("region"))),
-        ("country", country_centre(props.get("country"))),
-    ):
-        if centre is not None:
-            return Point(coordinates=(centre[1], centre[0])), position
+    region = region_centre(props.get("region"))
+    if region is not None:
+        return Point(coordinates=(region[1], region[0])), "region"
+    country = country_centre(props.get("country"))
+    if country is not None:
+        return Point(coordinates=(country[1], country[0])), "country"
     return None, "unknown"
 
 
@@ -239,9 +242,9 @@ def _town_key(props: dict[str, Any]) -> tuple[str, str]:
     return str(props.get("country") or ""), fold(str(props.get("city") or "").strip())
 
 
-def _towns(suppliers: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tuple[float, float]]:
+def _towns(suppliers: Iterable[dict[str, Any]]) -> Towns:
     """Positions of towns known from suppliers that have their own coordinates."""
-    towns: dict[tuple[str, str], tuple[float, float]] = {}
+    towns: Towns = {}
     for props in suppliers:
         lat, lon = _number(props.get("lat")), _number(props.get("lon"))
         key = _town_key(props)
@@ -250,7 +253,7 @@ def _towns(suppliers: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tuple[f
     return towns
 
 
-def _feature(sid: str, props: dict[str, Any], towns: Any, **extra: Any) -> Feature[SupplierPlace]:
+def _feature(sid: str, props: dict[str, Any], towns: Towns, **extra: Any) -> Feature[SupplierPlace]:
     geometry, position = _place(props, towns)
     place = SupplierPlace(
         supplier=sid,

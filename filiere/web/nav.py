@@ -22,7 +22,7 @@ NAV = (
     NavEntry("/recherche", N_("Search")),
     NavEntry("/carte", N_("Map")),
     NavEntry("/choc", N_("Shock")),
-    NavEntry("/cypher", N_("Cypher")),
+    NavEntry("/requetes", N_("Cypher")),
     NavEntry("/import", N_("Import"), Role.EDITOR),
 )
 

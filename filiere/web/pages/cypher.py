@@ -1,4 +1,4 @@
-"""Cypher (``/cypher``): the saved query library as forms, and a read-only editor.
+"""Cypher (``/requetes``, since ``POST /cypher`` is the API's): saved queries as forms, an editor.
 
 A saved query runs with ``?requete=NAME&p.PARAM=value``, a typed one with ``?texte=...``:
 the state is in the URL, so a result can be bookmarked and shared. Queries go through
@@ -119,7 +119,7 @@ def _form_params(request: Request, query: CypherQuery) -> dict[str, Any]:
     return {name: parse_value(values.get(name, "")) for name in query.params}
 
 
-@router.get("/cypher/cytoscape.min.js")
+@router.get("/requetes/cytoscape.min.js")
 async def cytoscape_js(_viewer: Viewer) -> Response:
     """The vendored Cytoscape.js (``filiere/viz/vendor``), served for the result graph."""
     text = (files("filiere.viz") / "vendor" / "cytoscape.min.js").read_text("utf-8")
@@ -127,7 +127,7 @@ async def cytoscape_js(_viewer: Viewer) -> Response:
     return Response(text, media_type="text/javascript", headers=headers)
 
 
-@router.get("/cypher")
+@router.get("/requetes")
 async def cypher_page(
     request: Request,
     store: StoreDep,
