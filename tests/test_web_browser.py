@@ -154,7 +154,7 @@ def test_every_page_loads_offline_and_accessible(
     browser.requests.clear()
     browser.errors.clear()
     browser.context.clear_cookies()
-    signin = _open(browser, server.url + "/")
+    signin = _open(browser, server.url + "/?lang=fr")
     assert urlparse(signin.url).path == "/connexion"  # no session: the sign-in page
     assert _axe(signin) == []
     if store.kind == "embedded":

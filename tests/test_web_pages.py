@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 from viz_support import load_demo
@@ -179,12 +180,13 @@ def _workbook(*rows: list[object]) -> bytes:
     return out.getvalue()
 
 
-def _upload(ws: Workspace, data: bytes, **form: str) -> object:
-    return ws.client.post(
+def _upload(ws: Workspace, data: bytes, **form: str) -> httpx.Response:
+    response: httpx.Response = ws.client.post(
         "/import",
         data={"csrf": ws.csrf("/import"), **form},
         files={"file": ("catalogue.xlsx", data)},
     )
+    return response
 
 
 def test_import_refuses_a_workbook_with_an_error_in_french(
@@ -244,3 +246,51 @@ def test_every_page_needs_a_session(ws: Workspace) -> None:
                  "/import"]:  # fmt: skip
         r = ws.client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/connexion?next="), path
+
+
+def test_uploads_are_refused_before_their_body_is_read(ws: Workspace) -> None:
+    """No session, or a role too low: the gate answers without reading a byte."""
+    import asyncio
+
+    from filiere.web.gate import UploadGate
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("the page must not run")
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("the body must not be read")
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    gate = UploadGate(app, state=ws.app.state.web, path="/import")
+    ws.sign_in("analyst")
+    analyst = ws.client.cookies["filiere_session"]
+    for cookie, status in [(b"", 303), (f"filiere_session={analyst}".encode(), 403)]:
+        sent.clear()
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/import",
+            "query_string": b"",
+            "headers": [(b"cookie", cookie), (b"content-length", b"60000000")],
+        }
+        asyncio.run(gate(scope, receive, send))  # type: ignore[arg-type]
+        assert sent[0]["status"] == status
+
+
+def test_one_session_runs_a_bounded_number_of_uploads(ws: Workspace, store: GraphStore) -> None:
+    state = ws.app.state.web
+    session = state.sessions.get(ws.client.cookies["filiere_session"])
+    limit = state.uploads.limits["upload"]
+    for _ in range(limit):  # uploads of this session still running
+        assert state.uploads.acquire("upload", session.id)
+    data = _workbook(["X-NEW", "Truc", "product"])
+    busy = _upload(ws, data)
+    assert busy.status_code == 429
+    for _ in range(limit):
+        state.uploads.release("upload", session.id)
+    assert _upload(ws, data).status_code == 200
+    assert store.get_node(Label.ITEM, "X-NEW") is not None

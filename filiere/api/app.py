@@ -165,7 +165,9 @@ def create_app(
     routers = (items, suppliers, regions, search, analyses, trade, views, cypher, datasets, apikeys)
     for router in routers:
         app.include_router(router.router, responses=COMMON_RESPONSES)
-    install_workspace(app, app.state.keys, web_settings)
+    install_workspace(
+        app, app.state.keys, web_settings, uploads_per_session=api_settings.uploads_per_key
+    )
     app.add_middleware(
         AuthGate,
         api=app,

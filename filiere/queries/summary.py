@@ -45,8 +45,8 @@ def store_summary(store: GraphStore, *, countries: int = 8) -> StoreSummary:
         top = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))[:countries]
     else:
         run = store.run_read  # type: ignore[attr-defined]
-        sources = run(cypher("store_sources"))
-        rows = run(cypher("store_supplier_countries"), limit=countries)
+        sources = run(cypher("lookup_store_sources"))
+        rows = run(cypher("lookup_store_supplier_countries"), limit=countries)
         top = [(r["country"], r["suppliers"]) for r in rows]
     return StoreSummary(
         kind=store.kind,

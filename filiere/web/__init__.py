@@ -37,7 +37,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from filiere.api.guard import AuthBudget
+from filiere.api.guard import AuthBudget, WorkLimits
 from filiere.api.security import KeyStore
 from filiere.web.auth import WebState
 from filiere.web.sessions import SessionTable
@@ -48,9 +48,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 IMPORT_PATH = "/import"
 
 
-def install(app: FastAPI, keys: KeyStore, settings: WebSettings | None = None) -> WebState:
+def install(
+    app: FastAPI,
+    keys: KeyStore,
+    settings: WebSettings | None = None,
+    *,
+    uploads_per_session: int = 2,
+) -> WebState:
     """Add the workspace's pages and static files to ``app``; its state is ``app.state.web``."""
     from filiere.web import pages
+    from filiere.web.gate import UPLOAD, UploadGate
 
     web = settings or WebSettings()
     state = WebState(
@@ -60,10 +67,12 @@ def install(app: FastAPI, keys: KeyStore, settings: WebSettings | None = None) -
         ),
         keys=keys,
         signin_budget=AuthBudget(web.signin_failures, web.signin_window_s),
+        uploads=WorkLimits({UPLOAD: uploads_per_session}),
     )
     app.state.web = state
     for info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{pages.__name__}.{info.name}")
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(UploadGate, state=state, path=IMPORT_PATH)
     return state

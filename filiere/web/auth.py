@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response, params
 
-from filiere.api.guard import AuthBudget
+from filiere.api.guard import AuthBudget, WorkLimits
 from filiere.api.security import KeyStore, Role
 from filiere.i18n import _
 from filiere.web.render import PageError, SignInRequired
@@ -37,6 +37,8 @@ class WebState:
     sessions: SessionTable
     keys: KeyStore
     signin_budget: AuthBudget
+    #: Uploads each session may run at once (``upload``: FILIERE_API_UPLOADS_PER_KEY).
+    uploads: WorkLimits
 
     def key_alive(self, key_id: str) -> bool:
         """Whether the API key ``key_id`` exists and is not revoked."""
