@@ -133,7 +133,6 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         "maxPaths": 3,
         "regionLat": None,
         "regionLng": None,
-        "limit": 10,
     }
     for q in library():
         if q.name.startswith("lookup_"):
