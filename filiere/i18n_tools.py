@@ -55,12 +55,12 @@ def _stable_header(catalog: Catalog) -> None:
 
 
 def extract() -> Catalog:
-    """Every message of the package's Python code (Babel's extractor)."""
+    """Every message of the package's Python code and workspace templates (Babel's extractors)."""
     catalog = Catalog(project="filiere", domain=DOMAIN, charset="utf-8")
     _stable_header(catalog)
     found = extract_from_dir(
         PACKAGE_DIR,
-        method_map=[("**.py", "python")],
+        method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2.ext:babel_extract")],
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
     )

@@ -68,15 +68,15 @@ def suppliers_text(d: Dependency) -> str:
     return ", ".join(names)
 
 
-def why(d: Dependency, source: str | None = None) -> str:
-    """Why an item is reported, in an analyst's words (one clause per reason).
+def reasons(d: Dependency, source: str | None = None) -> list[str]:
+    """Why an item is reported, in an analyst's words: one clause per reason (a badge each).
 
     ``source`` (``European Commission, 2023``) says where the upstream share comes from.
     """
-    reasons = []
+    found: list[str] = []
     names = d.supplier_names or d.suppliers
     if d.single_country:
-        reasons.append(
+        found.append(
             ngettext(
                 "single country: {country} (supplier {suppliers})",
                 "single country: {country} (suppliers {suppliers})",
@@ -84,18 +84,18 @@ def why(d: Dependency, source: str | None = None) -> str:
             ).format(country=country_name(d.country), suppliers=", ".join(names))
         )
     elif d.hhi is not None:
-        reasons.append(_("concentration (HHI) {hhi}").format(hhi=decimal(d.hhi)))
+        found.append(_("concentration (HHI) {hhi}").format(hhi=decimal(d.hhi)))
     if d.single_source and not d.single_country:
-        reasons.append(_("single source: {supplier}").format(supplier=", ".join(names)))
+        found.append(_("single source: {supplier}").format(supplier=", ".join(names)))
     elif d.single_source:
-        reasons.append(_("single source"))
+        found.append(_("single source"))
     if d.upstream_concentrated:
         text = _("upstream: {country}, {share} of world production")
         if d.upstream_stage:
             text = _("upstream: {country}, {share} of world production ({stage})")
         if d.upstream_stage and source:
             text = _("upstream: {country}, {share} of world production ({stage}; {source})")
-        reasons.append(
+        found.append(
             text.format(
                 country=country_name(d.upstream_country),
                 share=pct(d.upstream_share),
@@ -103,7 +103,15 @@ def why(d: Dependency, source: str | None = None) -> str:
                 source=source,
             )
         )
-    return pgettext("list separator", "; ").join(reasons)
+    return found
+
+
+def why(d: Dependency, source: str | None = None) -> str:
+    """Why an item is reported, in an analyst's words (its :func:`reasons`, in one line).
+
+    ``source`` (``European Commission, 2023``) says where the upstream share comes from.
+    """
+    return pgettext("list separator", "; ").join(reasons(d, source))
 
 
 def route_via(r: Route, item: str) -> str:

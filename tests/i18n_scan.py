@@ -18,6 +18,7 @@ MODULES = sorted(
     [
         *(ROOT / "filiere" / "cli").glob("*.py"),
         *(ROOT / "filiere" / "report").glob("*.py"),
+        *(ROOT / "filiere" / "web").rglob("*.py"),
         ROOT / "filiere" / "wording.py",
         ROOT / "filiere" / "api" / "problems.py",
     ]
@@ -44,6 +45,8 @@ ALLOWED = {
     "filiere/cli/neo4j_cmds.py": ["export FILIERE_STORE=", "filiere neo4j start --home "],
     "filiere/cli/report_cmds.py": [" viz deps ", "(deps-*.html, routes-*.html, shock-*.html)"],
     "filiere/cli/store_cmds.py": ["label or type"],
+    # HTTP header values of the dependency table's download.
+    "filiere/web/pages/product.py": ["attachment; filename=", "charset=utf-8"],
 }
 
 

@@ -40,6 +40,9 @@ from filiere.api.settings import ApiSettings
 from filiere.graph.store import GraphStore
 from filiere.graph.uri import open_store
 from filiere.settings import Settings
+from filiere.web import IMPORT_PATH
+from filiere.web import install as install_workspace
+from filiere.web.settings import WebSettings
 
 DESCRIPTION = """\
 The supply-chain knowledge graph of the CCI relocation accelerator: look up items,
@@ -120,8 +123,10 @@ def create_app(
     *,
     store_settings: Settings | None = None,
     store: GraphStore | None = None,
+    web_settings: WebSettings | None = None,
 ) -> FastAPI:
-    """The API over ``store`` (else the store named by ``store_settings``, opened at startup)."""
+    """The API over ``store`` (else the store named by ``store_settings``, opened at startup),
+    with the analyst's workspace (:mod:`filiere.web`: HTML pages, out of the OpenAPI schema)."""
     api_settings = settings or ApiSettings()
     base = store_settings or Settings()
 
@@ -160,6 +165,9 @@ def create_app(
     routers = (items, suppliers, regions, search, analyses, trade, views, cypher, datasets, apikeys)
     for router in routers:
         app.include_router(router.router, responses=COMMON_RESPONSES)
+    install_workspace(
+        app, app.state.keys, web_settings, uploads_per_session=api_settings.uploads_per_key
+    )
     app.add_middleware(
         AuthGate,
         api=app,
@@ -177,7 +185,7 @@ def create_app(
         timeout_s=api_settings.request_timeout_s,
         max_upload_body=api_settings.max_body_bytes,
         upload_timeout_s=api_settings.upload_timeout_s,
-        upload_paths=(datasets.PATH,),
+        upload_paths=(datasets.PATH, IMPORT_PATH),
     )
     app.add_middleware(LanguageMiddleware)  # outside the limits: their problems are translated
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,8 +1,10 @@
-"""``filiere serve`` (the HTTP API) and ``filiere apikey create|list|revoke``."""
+"""``filiere serve`` (the HTTP API and the workspace), ``filiere ui`` (the workspace, signed
+in) and ``filiere apikey create|list|revoke``."""
 
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -58,6 +60,57 @@ def serve(app: AppContext, host: str, port: int, workers: int, log_level: str) -
         log_config=log_config(),  # the access log masks credentials in URLs
         server_header=False,
     )
+
+
+@click.command()
+@click.option(
+    "--port",
+    default=0,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (default: a free one).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the link only; open no browser.")
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@pass_app
+def ui(app: AppContext, port: int, no_browser: bool, log_level: str) -> None:
+    """Open the analyst's workspace in the browser, already signed in.
+
+    Serves the workspace and the API on 127.0.0.1 only and prints a one-time link
+    (http://127.0.0.1:PORT/?token=...) that signs the local user in (admin role) once;
+    the browser then keeps a session cookie. Stop with Ctrl-C.
+    """
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    from filiere.api.app import create_app
+
+    served = create_app(store_settings=app.settings)
+    state = served.state.web
+    token = state.sessions.grant(Role.ADMIN, name=_("local user"), ttl_s=state.settings.token_ttl_s)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
+    click.echo(
+        _("filiere workspace on {url} (store {store}); Ctrl-C stops it").format(
+            url=url, store=app.settings.store
+        )
+    )
+    sys.stdout.flush()
+    if not no_browser:
+        webbrowser.open(url)
+    config = uvicorn.Config(
+        served, log_level=log_level, log_config=log_config(), server_header=False
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @click.group()
@@ -122,4 +175,4 @@ def apikey_revoke(key_id: str) -> None:
     )
 
 
-COMMANDS = [serve, apikey]
+COMMANDS = [serve, ui, apikey]

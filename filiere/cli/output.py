@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from pydantic import BaseModel
@@ -69,13 +69,15 @@ def print_rows(
     *,
     title: str | None = None,
     headers: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
 ) -> None:
     """Print rows as a table or CSV (for JSON, call :func:`print_json` on the model).
 
-    ``headers`` gives a table's column headers in words (CSV keeps the keys: tools read it).
+    ``headers`` gives a table's column headers in words (CSV keeps the keys: tools read it);
+    ``out`` receives the CSV instead of stdout (the workspace's downloads).
     """
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(out or sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
             writer.writerow([csv_text(cell(row.get(c), words=False)) for c in columns])

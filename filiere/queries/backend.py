@@ -129,6 +129,32 @@ class StoreReader(Protocol):
         the folded ``needle``: ``type``, ``id``, ``name``, ``detail``, ``rank``."""
         ...
 
+    # -- workspace pages (queries.summary, viz.geodata, viz.itemdata) -----------------------
+
+    def store_sources(self) -> list[Row]:
+        """Each provenance name: ``source``, ``nodes``, ``first_loaded``, ``last_loaded``,
+        in source order."""
+        ...
+
+    def supplier_countries(self) -> list[Row]:
+        """``country`` and ``suppliers`` (its number of firms), in country order."""
+        ...
+
+    def region_firms(self, code: str, limit: int) -> list[Row] | None:
+        """The first ``limit`` firms of region ``code`` in id order (``id``, ``processes``);
+        ``None`` when the store has no such region."""
+        ...
+
+    def item_context_rows(self, item: str) -> tuple[list[Row], list[Row], list[Row]]:
+        """Of an item: where it is used (``item``, ``name``, ``kind``, ``levels``), its
+        substitutes (``substitute``, ``name``, ``compatibility``, ``suppliers``) and its
+        production rows (``country``, ``share``, ``stage``, ``year``, ``source``)."""
+        ...
+
+    def supplier_makes(self, supplier: str) -> list[Row]:
+        """The products a firm makes (``id``, ``name``), in id order."""
+        ...
+
     # -- views and imports -------------------------------------------------------------------
 
     def supply_tree(self, product: str) -> SupplyTree:

@@ -101,21 +101,31 @@ def check_plan(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
             )
 
 
-def plain(value: Any) -> Any:
-    """A driver value as plain JSON data (nodes and relationships become dicts)."""
+def plain(value: Any, ids: bool = False) -> Any:
+    """A driver value as plain JSON data (nodes and relationships become dicts).
+
+    With ``ids``, nodes and relationships also carry their ``element_id`` and
+    relationships the ``start`` and ``end`` nodes' (to draw the rows as a graph).
+    """
     if isinstance(value, neo4j.graph.Node):
-        return {"labels": sorted(value.labels), "properties": plain(dict(value))}
+        node = {"labels": sorted(value.labels), "properties": plain(dict(value))}
+        return {**node, "element_id": value.element_id} if ids else node
     if isinstance(value, neo4j.graph.Relationship):
-        return {"type": value.type, "properties": plain(dict(value))}
+        rel = {"type": value.type, "properties": plain(dict(value))}
+        if ids and value.start_node is not None and value.end_node is not None:
+            rel["element_id"] = value.element_id
+            rel["start"] = value.start_node.element_id
+            rel["end"] = value.end_node.element_id
+        return rel
     if isinstance(value, neo4j.graph.Path):
         return {
-            "nodes": [plain(n) for n in value.nodes],
-            "relationships": [plain(r) for r in value.relationships],
+            "nodes": [plain(n, ids) for n in value.nodes],
+            "relationships": [plain(r, ids) for r in value.relationships],
         }
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, ids) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [plain(v, ids) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if isinstance(value, dt.date | dt.datetime | dt.time) or hasattr(value, "iso_format"):
@@ -205,8 +215,11 @@ def run_readonly(
     timeout_s: float = 30,
     limit: int = 1000,
     max_bytes: int | None = None,
+    ids: bool = False,
 ) -> CypherResult:
     """Run ``query`` with ``params`` read-only on the Neo4j ``store``.
+
+    ``ids`` adds element ids to nodes and relationships (see :func:`plain`).
 
     Raises :class:`CypherRefused` for the embedded store and for queries that would
     write, :class:`CypherMemoryLimit` when Neo4j ran out of the memory a transaction
@@ -240,7 +253,7 @@ def run_readonly(
                     if len(rows) >= limit:
                         truncated = True
                         break
-                    row = {k: plain(record[k]) for k in columns}
+                    row = {k: plain(record[k], ids) for k in columns}
                     if max_bytes is not None:
                         budget -= json_size(row, budget) + 2
                         if budget < 0:

@@ -658,6 +658,21 @@ class EmbeddedReader:
     def search_rows(self, needle: str, types: list[str], offset: int, limit: int) -> list[Row]:
         return lk.search_rows(self.store, needle, types, offset, limit)
 
+    def store_sources(self) -> list[Row]:
+        return lk.store_sources(self.store)
+
+    def supplier_countries(self) -> list[Row]:
+        return lk.supplier_countries(self.store)
+
+    def region_firms(self, code: str, limit: int) -> list[Row] | None:
+        return lk.region_firms(self.store, code, limit)
+
+    def item_context_rows(self, item: str) -> tuple[list[Row], list[Row], list[Row]]:
+        return lk.item_context_rows(self.store, item)
+
+    def supplier_makes(self, supplier: str) -> list[Row]:
+        return lk.supplier_makes(self.store, supplier)
+
     def supply_tree(self, product: str) -> SupplyTree:
         return lk.supply_tree(self.store, product)
 

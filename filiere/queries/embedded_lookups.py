@@ -21,6 +21,7 @@ from filiere.queries.lookups import (
     SEARCH_LABEL,
     SEARCH_TYPES,
     SUPPLIER_FIELDS,
+    country_aliases,
     fold,
     normalize_naf,
     pick,
@@ -184,6 +185,7 @@ def search_rows(
 ) -> list[Row]:
     labels = {SEARCH_LABEL[t]: t for t in types}
     detail_field = {"item": "kind", "supplier": "country", "region": "country"}
+    aliases = country_aliases()
     rows = []
     for nid, d in store.graph.nodes(data=True):
         t = labels.get(nid[0])
@@ -191,11 +193,16 @@ def search_rows(
             continue
         props = d["props"]
         fid, fname = fold(nid[1]), fold(str(props.get("name") or ""))
-        if needle not in fid and needle not in fname:
+        alias = aliases.get(nid[1], "") if t == "country" else ""
+        if needle not in fid and needle not in fname and not (alias and needle in alias):
             continue
-        if needle in (fid, fname):
+        if needle in (fid, fname, alias):
             rank = 0
-        elif fid.startswith(needle) or fname.startswith(needle):
+        elif (
+            fid.startswith(needle)
+            or fname.startswith(needle)
+            or (alias and alias.startswith(needle))
+        ):
             rank = 1
         else:
             rank = 2
@@ -212,6 +219,122 @@ def search_rows(
     order = {t: i for i, t in enumerate(SEARCH_TYPES)}
     rows.sort(key=lambda r: (r["rank"], order[r["type"]], r["id"]))
     return rows[offset : offset + limit + 1]
+
+
+# -- workspace pages --------------------------------------------------------------------------
+
+
+def store_sources(store: EmbeddedStore) -> list[Row]:
+    found: dict[str, Row] = {}
+    for _nid, d in store.graph.nodes(data=True):
+        props = d["props"]
+        source = props.get("source")
+        if source is None:
+            continue
+        s = found.setdefault(
+            source, {"source": source, "nodes": 0, "first_loaded": None, "last_loaded": None}
+        )
+        s["nodes"] += 1
+        when = props.get("loaded_at")
+        if when is not None:
+            s["first_loaded"] = min(s["first_loaded"] or when, when)
+            s["last_loaded"] = max(s["last_loaded"] or when, when)
+    return [found[k] for k in sorted(found)]
+
+
+def supplier_countries(store: EmbeddedStore) -> list[Row]:
+    counts: dict[str, int] = {}
+    for nid, d in store.graph.nodes(data=True):
+        country = d["props"].get("country") if nid[0] == Label.SUPPLIER else None
+        if country:
+            counts[country] = counts.get(country, 0) + 1
+    return [{"country": c, "suppliers": n} for c, n in sorted(counts.items())]
+
+
+def region_firms(store: EmbeddedStore, code: str, limit: int) -> list[Row] | None:
+    g = store.graph
+    nid = node_id(Label.REGION, code)
+    if nid not in g:
+        return None
+    ids = sorted(
+        u[1]
+        for u, _v, t in g.in_edges(nid, data="type")
+        if t == Rel.LOCATED_IN and u[0] == Label.SUPPLIER
+    )[:limit]
+    rows = []
+    for sid in ids:
+        out = g.out_edges(node_id(Label.SUPPLIER, sid), data="type")
+        processes = sorted(v[1] for _u, v, t in out if t == Rel.MASTERS)
+        rows.append({"id": sid, "processes": processes})
+    return rows
+
+
+def item_context_rows(store: EmbeddedStore, item: str) -> tuple[list[Row], list[Row], list[Row]]:
+    g = store.graph
+    start = node_id(Label.ITEM, item)
+    if start not in g:
+        return [], [], []
+    levels = {start: 0}
+    queue = deque([start])
+    used = []
+    while queue:  # breadth first: the first visit is the fewest levels
+        child = queue.popleft()
+        for parent, _c, t in g.in_edges(child, data="type"):
+            if t == Rel.CONTAINS and parent not in levels:
+                levels[parent] = levels[child] + 1
+                queue.append(parent)
+                p = g.nodes[parent]["props"]
+                used.append(
+                    {
+                        "item": parent[1],
+                        "name": p.get("name"),
+                        "kind": p.get("kind"),
+                        "levels": levels[parent],
+                    }
+                )
+    subs = []
+    prod = []
+    for u, _v, d in g.in_edges(start, data=True):
+        props = g.nodes[u]["props"]
+        if d["type"] == Rel.SUBSTITUTES:
+            suppliers = {
+                f"{s[1]} ({g.nodes[s]['props'].get('country')})"
+                for s, _y, t in g.in_edges(u, data="type")
+                if t in (Rel.SUPPLIES, Rel.OFFERS)
+            }
+            subs.append(
+                {
+                    "substitute": u[1],
+                    "name": props.get("name"),
+                    "compatibility": d["props"].get("compatibility"),
+                    "suppliers": sorted(suppliers),
+                }
+            )
+        elif d["type"] == Rel.PRODUCES:
+            rel = d["props"]
+            prod.append(
+                {
+                    "country": u[1],
+                    "share": rel.get("share"),
+                    "stage": rel.get("stage"),
+                    "year": rel.get("year"),
+                    "source": rel.get("source"),
+                }
+            )
+    return used, subs, prod
+
+
+def supplier_makes(store: EmbeddedStore, supplier: str) -> list[Row]:
+    g = store.graph
+    nid = node_id(Label.SUPPLIER, supplier)
+    if nid not in g:
+        return []
+    rows = [
+        {"id": v[1], "name": g.nodes[v]["props"].get("name")}
+        for _u, v, t in g.out_edges(nid, data="type")
+        if t == Rel.MAKES
+    ]
+    return sorted(rows, key=lambda r: str(r["id"]))
 
 
 # -- supply tree ------------------------------------------------------------------------------

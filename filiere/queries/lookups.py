@@ -195,6 +195,17 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD_TABLE)
 
 
+@cache
+def country_aliases() -> dict[str, str]:
+    """The folded French name of every country by code: "Chine" finds ``CN`` (whose node
+    holds ISO's English name, "China")."""
+    import pycountry
+
+    from filiere.names import country_name
+
+    return {c.alpha_2: fold(country_name(c.alpha_2, "fr") or "") for c in pycountry.countries}
+
+
 def encode_cursor(key: str) -> str:
     """An opaque cursor for the page after ``key``."""
     return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")

@@ -13,8 +13,10 @@ from typing import Any
 from filiere import i18n
 from filiere.errors import NotFoundError
 from filiere.graph.neo4j_store import Neo4jStore
+from filiere.graph.schema import Label
 from filiere.queries.backend import Row
-from filiere.queries.lookups import FOLDS, SEARCH_TYPES, cypher
+from filiere.queries.library import load
+from filiere.queries.lookups import FOLDS, SEARCH_TYPES, country_aliases, cypher
 from filiere.queries.tree import Supply, SupplyTree, production, quantity
 from filiere.sources import cypher as source_cypher
 
@@ -61,9 +63,36 @@ def search_rows(
         types=types,
         folds=[list(p) for p in FOLDS],
         type_order={t: i for i, t in enumerate(SEARCH_TYPES)},
+        aliases=country_aliases(),
         offset=offset,
         limit=limit + 1,
     )
+
+
+def store_sources(store: Neo4jStore) -> list[Row]:
+    return store.run_read(cypher("lookup_store_sources"))
+
+
+def supplier_countries(store: Neo4jStore) -> list[Row]:
+    return store.run_read(cypher("lookup_country_counts"))
+
+
+def region_firms(store: Neo4jStore, code: str, limit: int) -> list[Row] | None:
+    rows = store.run_read(cypher("lookup_region_firms"), region=code, limit=limit)
+    if not rows and store.get_node(Label.REGION, code) is None:
+        return None
+    return rows
+
+
+def item_context_rows(store: Neo4jStore, item: str) -> tuple[list[Row], list[Row], list[Row]]:
+    used = store.run_read(load("where_used").text, item=item)
+    subs = store.run_read(load("item_substitutes").text, item=item)
+    prod = store.run_read(load("material_production").text, material=item)
+    return used, subs, prod
+
+
+def supplier_makes(store: Neo4jStore, supplier: str) -> list[Row]:
+    return store.run_read(cypher("lookup_supplier_makes"), id=supplier)
 
 
 def supply_tree(store: Neo4jStore, product: str) -> SupplyTree:

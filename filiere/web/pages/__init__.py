@@ -1,0 +1,1 @@
+"""The workspace pages: each module holds a ``router`` (see :mod:`filiere.web`)."""

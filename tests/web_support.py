@@ -1,0 +1,61 @@
+"""Helpers of the workspace tests: an app over a store with one key per role, signing in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api_support import make_keys
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from filiere.api.app import create_app
+from filiere.api.settings import ApiSettings
+from filiere.graph.store import GraphStore
+from filiere.web.settings import WebSettings
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Workspace:
+    app: FastAPI
+    keys: dict[str, str]
+    client: TestClient
+
+    def csrf(self, path: str = "/connexion") -> str:
+        """The CSRF token of the first form on ``path``."""
+        found = CSRF.search(self.client.get(path).text)
+        assert found, f"no csrf field on {path}"
+        return found.group(1)
+
+    def sign_in(self, who: str) -> None:
+        """Sign in through the sign-in form with the key of role ``who``."""
+        self.client.cookies.clear()
+        r = self.client.post(
+            "/connexion",
+            data={"key": self.keys[who], "csrf": self.csrf(), "next": "/"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+
+    def local(self) -> None:
+        """Sign in as ``filiere ui``'s local user does: through a one-time link."""
+        self.client.cookies.clear()
+        token = self.app.state.web.sessions.grant("admin", name="local", ttl_s=60)
+        r = self.client.get(f"/?token={token}", follow_redirects=False)
+        assert r.status_code == 303
+
+
+@contextmanager
+def workspace(store: GraphStore, tmp_path: Path, **web: Any) -> Iterator[Workspace]:
+    """The app (API and workspace) over ``store``, one key per role, a client not signed in."""
+    keys_file = tmp_path / "apikeys.json"
+    keys = make_keys(keys_file)
+    app = create_app(ApiSettings(keys_file=keys_file), store=store, web_settings=WebSettings(**web))
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
+        yield Workspace(app, keys, client)
