@@ -233,6 +233,7 @@ NO_TRAVERSAL = (
 
 #: Realistic values for EXPLAIN: the planner may plan differently for null parameters.
 PLAN_PARAMS: dict[str, object] = {
+    "limit": 20,
     "product": "P",
     "roots": ["P"],
     "item": "C",
