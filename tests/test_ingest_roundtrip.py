@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from filiere.graph.model import TABLES, Dataset
 from filiere.graph.store import GraphStore
-from filiere.ingest import export_dataset, load, read_tables, validate
+from filiere.ingest import export_dataset, export_dataset_json, load, read_tables, validate
 from filiere.ingest.build import build_batch, process_id
 from filiere.ingest.values import format_number
 from filiere.spreadsheet import read_text
@@ -267,9 +267,12 @@ def test_every_format_loads_the_same_graph_and_exports_the_same_rows(
             assert store.export().canonical() == graph, path.name
         export_dataset(store, base / "export")
         back = validate(read_tables(base / "export"), name="gen")
+        export_dataset_json(store, base / "export.json")
+        back_json = validate(read_tables(base / "export.json"), name="gen")
     # Documented normalisations: a production row without a source gets the dataset's.
     for p in expected.production:
         if p.source is None:
             object.__setattr__(p, "source", "gen")
     for name in TABLES:
         assert _table_rows(back, name) == _table_rows(expected, name), name
+        assert _table_rows(back_json, name) == _table_rows(expected, name), name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -132,6 +133,36 @@ def test_export_marks_formula_text_and_ingest_reads_it_back_exactly(
     assert rows(second) == rows(first)
     names = {n.props.get("name") for n in second.export().nodes}
     assert set(EVIL) <= names
+
+
+def test_json_export_reads_back_exactly_through_the_cli(evil_dataset: Path, tmp_path: Path) -> None:
+    """``filiere export FILE.json`` gives one JSON file that ingests to the same graph."""
+    runner = CliRunner()
+    first, second, out = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "capteur.json"
+    loaded = runner.invoke(
+        cli, ["--store", str(first), "ingest", "--no-progress", str(evil_dataset)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    done = runner.invoke(cli, ["--store", str(first), "export", str(out)])
+    assert done.exit_code == 0, done.output
+    assert str(out) in done.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "items" in data and all(isinstance(r, dict) for r in data["items"])
+    back = runner.invoke(cli, ["--store", str(second), "ingest", "--no-progress", str(out)])
+    assert back.exit_code == 0, back.output
+
+    def rows(path: Path) -> list[object]:
+        return [
+            (n.label, n.key, {k: v for k, v in n.props.items() if k not in ("loaded_at", "source")})
+            for n in EmbeddedStore(path).export().nodes
+        ]
+
+    assert rows(second) == rows(first)
+    # A folder is not a JSON file, and a JSON name is not a folder: clear errors.
+    out.unlink()
+    out.mkdir()
+    refused = runner.invoke(cli, ["--store", str(first), "export", str(out)])
+    assert refused.exit_code == 2 and "is a folder" in refused.output
 
 
 def test_csv_output_of_commands_is_marked(evil_dataset: Path, tmp_path: Path) -> None:

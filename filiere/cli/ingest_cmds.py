@@ -9,7 +9,7 @@ import click
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.output import console, summary_table
 from filiere.i18n import _, ngettext
-from filiere.ingest import LoadReport, export_dataset, load
+from filiere.ingest import LoadReport, export_dataset, export_dataset_json, load
 from filiere.ingest.limits import IngestLimits
 
 
@@ -116,7 +116,7 @@ def ingest(
 
 
 @click.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("target", metavar="PATH", type=click.Path(path_type=Path))
 @click.option(
     "--neo4j-admin",
     "neo4j_admin",
@@ -130,8 +130,9 @@ def ingest(
     help="With --neo4j-admin: convert this dataset (validated as by ingest) instead of the store.",
 )
 @pass_app
-def export(app: AppContext, directory: Path, neo4j_admin: bool, dataset: Path | None) -> None:
-    """Write the store's dataset back as CSV files in DIRECTORY (the ingest format).
+def export(app: AppContext, target: Path, neo4j_admin: bool, dataset: Path | None) -> None:
+    """Write the store's dataset back in the ingest format: CSV files in the folder PATH,
+    or one JSON file when PATH ends in .json.
 
     Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
     carriage return; plain numbers aside) is written after a ' text marker, so opening
@@ -140,11 +141,33 @@ def export(app: AppContext, directory: Path, neo4j_admin: bool, dataset: Path | 
     """
     if dataset is not None and not neo4j_admin:
         raise click.UsageError(_("--dataset goes with --neo4j-admin"))
+    as_json = target.suffix.lower() == ".json"
+    if target.exists() and target.is_dir() == as_json:
+        raise click.UsageError(
+            _("{path} is a folder: a JSON export needs a file name").format(path=target)
+            if as_json
+            else _("{path} is a file: give a folder (CSV files) or a name ending in .json").format(
+                path=target
+            )
+        )
     if neo4j_admin:
+        if as_json:
+            raise click.UsageError(_("--neo4j-admin writes CSV files into a folder"))
         from filiere.cli.bulk_export import export_neo4j_admin
 
-        export_neo4j_admin(app, directory, dataset)
+        export_neo4j_admin(app, target, dataset)
         return
+    if as_json:
+        tables = export_dataset_json(app.store, target)
+        click.echo(
+            ngettext(
+                "exported {n} table from {store} to {file}",
+                "exported {n} tables from {store} to {file}",
+                len(tables),
+            ).format(n=len(tables), store=app.store.uri, file=target)
+        )
+        return
+    directory = target
     files = export_dataset(app.store, directory)
     for f in files:
         click.echo(str(f))

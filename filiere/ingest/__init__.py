@@ -10,10 +10,11 @@ atomic write). A refused dataset writes nothing.
   ``.json``, ``.csv``), for the HTTP API; then :func:`load_tables`.
 - :func:`load_tables` -- tables built by other code (real-source adapters), with their
   own file names and line numbers.
-- :func:`export_dataset` -- the store back to CSV files of the same format.
+- :func:`export_dataset` -- the store back to CSV files of the same format
+  (:func:`export_dataset_json`: one JSON file).
 """
 
-from filiere.ingest.export import export_dataset
+from filiere.ingest.export import export_dataset, export_dataset_json
 from filiere.ingest.load import LoadReport, load, load_tables
 from filiere.ingest.readers import dataset_name, read_tables, read_upload
 from filiere.ingest.tables import RawTable, table_from_cells
@@ -24,6 +25,7 @@ __all__ = [
     "RawTable",
     "dataset_name",
     "export_dataset",
+    "export_dataset_json",
     "load",
     "load_tables",
     "read_tables",

@@ -1,4 +1,5 @@
-"""Exporting the store back to the dataset format: one UTF-8 CSV file per non-empty table.
+"""Exporting the store back to the dataset format: one UTF-8 CSV file per non-empty table,
+or one JSON file holding them all.
 
 Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return, plain numbers aside) is written after a text marker
@@ -13,8 +14,9 @@ regions, HS codes) is built in and not exported.
 from __future__ import annotations
 
 import csv
+import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +80,18 @@ def _props(props: Mapping[str, Any], table: str) -> dict[str, Any]:
     }
 
 
-def dataset_rows(batch: GraphBatch) -> dict[str, list[dict[str, str]]]:
-    """The dataset tables that ``batch`` holds, as rows of text."""
-    rows: dict[str, list[dict[str, str]]] = defaultdict(list)
+def _json_value(value: Any) -> Any:
+    """A JSON cell: numbers and booleans as they are, text (lists joined) with the marker."""
+    if isinstance(value, bool | int | float):
+        return value
+    return csv_text(_text(value))
+
+
+def dataset_rows(
+    batch: GraphBatch, value: Callable[[Any], Any] = _text
+) -> dict[str, list[dict[str, Any]]]:
+    """The dataset tables that ``batch`` holds, as rows of ``value(cell)`` (text by default)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for n in batch.nodes:
         table = _NODE_TABLES.get(n.label)
         if table is None:
@@ -88,16 +99,22 @@ def dataset_rows(batch: GraphBatch) -> dict[str, list[dict[str, str]]]:
         props = _props(n.props, table)
         if table == "items" and "kind" not in props:
             props["kind"] = next((x.value.lower() for x in n.extra_labels), "")
-        rows[table].append({k: _text(v) for k, v in props.items()})
+        rows[table].append({k: value(v) for k, v in props.items()})
     for r in batch.rels:
         spec = REL_TABLES.get(r.type)
         if spec is None:
             continue
         table, start_col, end_col = spec
         row = {start_col: r.start, end_col: r.end}
-        row.update({k: _text(v) for k, v in _props(r.props, table).items()})
+        row.update({k: value(v) for k, v in _props(r.props, table).items()})
         rows[table].append(row)
     return dict(rows)
+
+
+def _columns(table: str, rows: list[dict[str, Any]]) -> list[str]:
+    known = COLUMNS[table]
+    present = {k for row in rows for k in row}
+    return [c for c in known if c in present or c in known[:2]] + sorted(present - set(known))
 
 
 def export_dataset(store: GraphStore, directory: str | Path) -> list[Path]:
@@ -106,13 +123,11 @@ def export_dataset(store: GraphStore, directory: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     tables = dataset_rows(store.export())
     written: list[Path] = []
-    for table, known in COLUMNS.items():
+    for table in COLUMNS:
         rows = tables.get(table)
         if not rows:
             continue
-        present = {k for row in rows for k in row}
-        columns = [c for c in known if c in present or c in known[:2]]
-        columns += sorted(present - set(known))
+        columns = _columns(table, rows)
         path = out / f"{table}.csv"
         with path.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f, lineterminator="\n")
@@ -121,3 +136,24 @@ def export_dataset(store: GraphStore, directory: str | Path) -> list[Path]:
                 writer.writerow([csv_text(row.get(c, "")) for c in columns])
         written.append(path)
     return written
+
+
+def export_dataset_json(store: GraphStore, path: str | Path) -> list[str]:
+    """Write the store's dataset as one JSON file (``{"items": [...], ...}``, one row per
+    line, numbers as numbers); return the tables written."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tables = dataset_rows(store.export(), _json_value)
+    names = [t for t in COLUMNS if tables.get(t)]
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    with out.open("w", encoding="utf-8", newline="\n") as f:
+        f.write("{")
+        for i, table in enumerate(names):
+            columns = _columns(table, tables[table])
+            f.write(("," if i else "") + "\n" + dumps(table) + ": [")
+            for j, row in enumerate(tables[table]):
+                cells = {c: row[c] for c in columns if c in row}
+                f.write(("," if j else "") + "\n  " + dumps(cells))
+            f.write("\n]")
+        f.write("\n}\n")
+    return names
