@@ -17,8 +17,14 @@ def default_data_dir() -> Path:
 
 
 def default_store_uri() -> str:
-    """The embedded store's default file: ``~/.local/share/filiere/graph.json``."""
-    return str(default_data_dir() / "graph.json")
+    """The embedded store's default file: ``~/.local/share/filiere/filiere.db``.
+
+    ``graph.json``, the default of the releases before the SQLite store, stays the
+    default while it exists alone there (it is converted on first open, in place).
+    """
+    folder = default_data_dir()
+    legacy, current = folder / "graph.json", folder / "filiere.db"
+    return str(legacy if legacy.exists() and not current.exists() else current)
 
 
 class Settings(BaseSettings):

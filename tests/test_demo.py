@@ -103,9 +103,9 @@ def test_demo_runs_offline_and_shows_the_findings(tmp_path: Path) -> None:
     folder = tmp_path / "filiere-demo"
     # It says where to look next, and it did not touch the default store.
     assert str(folder / "report.html") in out and str(folder / "findings.xlsx") in out
-    assert "filiere --store filiere-demo/graph.json deps" in out
+    assert "filiere --store filiere-demo/graph.db deps" in out
     assert "serve" in out
-    assert (folder / "graph.json").is_file()
+    assert (folder / "graph.db").is_file()
     assert not (tmp_path / "not-used.json").exists()
 
     wb = load_workbook(folder / "findings.xlsx")

@@ -122,3 +122,19 @@ def test_two_processes_opening_it_at_once_migrate_it_once(tmp_path: Path) -> Non
     assert [int(o) for o, _ in outs] == [expected, expected]
     assert sum(b"converted to SQLite" in e for _, e in outs) == 1
     assert not (tmp_path / "graph.json.json-backup.1").exists()
+
+
+def test_the_default_store_is_filiere_db_unless_an_earlier_release_left_graph_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from filiere.settings import default_store_uri
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    folder = tmp_path / "filiere"
+    assert default_store_uri() == str(folder / "filiere.db")
+    folder.mkdir()
+    shutil.copyfile(OLD, folder / "graph.json")  # a user of the JSON release
+    assert default_store_uri() == str(folder / "graph.json")
+    assert EmbeddedStore(default_store_uri()).counts()  # converted in place, data kept
+    (folder / "filiere.db").touch()  # both: the current name wins
+    assert default_store_uri() == str(folder / "filiere.db")

@@ -70,7 +70,7 @@ class FiliereGroup(click.Group):
 @click.option(
     "--store",
     metavar="URI",
-    help="File path (embedded store, the default: ~/.local/share/filiere/graph.json) "
+    help="File path (embedded store, the default: ~/.local/share/filiere/filiere.db) "
     "or bolt:// / neo4j:// URI. Env: FILIERE_STORE.",
 )
 @click.option(

@@ -305,7 +305,7 @@ def report(
     "store_uri",
     metavar="URI",
     default=None,
-    help="Store to load the demo into (default: a fresh file OUTPUT/graph.json; "
+    help="Store to load the demo into (default: a fresh file OUTPUT/graph.db; "
     "never your default store).",
 )
 @click.option("--replace", is_flag=True, help="Empty a non-empty --store first.")
@@ -331,7 +331,7 @@ def demo(
     start = time.monotonic()
     region = normalize_region(region)
     own = store_uri is None
-    uri = store_uri or str(output / "graph.json")
+    uri = store_uri or str(output / "graph.db")
     store = open_store(uri, settings=app.settings)
     try:
         if not own and not replace and store.counts():
