@@ -101,8 +101,8 @@ def compare(embedded: GraphStore, neo: GraphStore, seed: int) -> int:
     for region in ("FR-BFC", "FR-IDF"):
         s = rnd.choice(setting_choices)
         per_item = rnd.choice((1, 2, 20))  # lists cut short too, capability routes included
-        call = partial(_matches, region=region, settings=s, per_item=per_item)
-        calls.append(("matches", f"{region} {per_item}", call))
+        matched = partial(_matches, region=region, settings=s, per_item=per_item)
+        calls.append(("matches", f"{region} {per_item}", matched))
     calls.append(("critical", "", critical))
     for name, arg, call in calls:
         a = call(embedded).model_dump_json()
