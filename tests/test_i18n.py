@@ -128,7 +128,7 @@ def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         page = (folder / "report.html").read_text(encoding="utf-8")
         page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
         text = " ".join((result.output + "\n" + html.unescape(page)).split())
-        for name in _source_names(folder / "graph.json"):  # the data's own titles
+        for name in _source_names(folder / "graph.db"):  # the data's own titles
             text = text.replace(name, " ")
         out[lang] = text
     return out
