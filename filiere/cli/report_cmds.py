@@ -71,6 +71,7 @@ def next_commands(store_uri: str, f: Findings) -> list[str]:
     cmds.append(f"{base} critical --top 10")
     cmds.append(f"{base} viz deps {shlex.quote(product)} -o deps.html --hierarchical")
     cmds.append(f"{base} report -o my-report")
+    cmds.append(f"{base} ui")
     cmds.append(f"{base} serve")
     return cmds
 
@@ -199,10 +200,16 @@ def shock_sentences(f: Findings) -> list[str]:
             "{cut}; {dented}."
         ).format(
             countries=countries,
-            cut=ngettext("cuts {n} product", "cuts {n} products", len(cut)).format(n=len(cut))
-            + (": " + ", ".join(cut) if cut else ""),
-            dented=ngettext("dents {n}", "dents {n}", len(dented)).format(n=len(dented))
-            + (": " + ", ".join(dented) if dented else ""),
+            cut=(
+                ngettext("cuts {n} product: {names}", "cuts {n} products: {names}", len(cut))
+                if cut
+                else ngettext("cuts {n} product", "cuts {n} products", 0)
+            ).format(n=len(cut), names=", ".join(cut)),
+            dented=(
+                ngettext("dents {n}: {names}", "dents {n}: {names}", len(dented))
+                if dented
+                else ngettext("dents {n}", "dents {n}", 0)
+            ).format(n=len(dented), names=", ".join(dented)),
         )
     ]
     for c in f.shock.cut_items:
