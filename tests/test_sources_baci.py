@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from filiere.cli import cli
 from filiere.errors import DatasetError
+from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.sources.baci import TradeSettings, compute, import_baci
@@ -186,6 +187,11 @@ def test_deps_shows_the_trade_dependency_of_an_items_hs_code(store: GraphStore) 
     assert after["VIS"].trade is None  # no BACI flows for 731815
     # the existing fields keep their meaning
     assert after["AIM"].model_copy(update={"trade": None}) == before["AIM"]
+    if isinstance(store, EmbeddedStore):  # a cold deps reads the codes, not the whole store
+        cold = EmbeddedStore(store.path)
+        assert q.deps(cold, "MOT") == q.deps(store, "MOT") and cold.cached_graph() is None
+        assert store.graph.number_of_nodes() > 0  # warm: the whole graph's index
+        assert q.deps(store, "MOT").dependencies == list(after.values())
 
 
 def test_api_trade_deps(

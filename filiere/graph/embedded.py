@@ -205,6 +205,7 @@ class EmbeddedStore(GraphStore):
         # it notice the file is gone and reopen the path.
         fresh = fresh and db.changes(conn) == 0
         try:
+            db.add_end_index(conn)  # a store of an earlier release gets it with this write
             yield
         except BaseException:
             if fresh:
@@ -276,6 +277,61 @@ class EmbeddedStore(GraphStore):
                 self._graph = _build_graph(conn)
                 self._stamp = version
             return self._graph
+
+    def cached_graph(self) -> nx.MultiDiGraph | None:
+        """:attr:`graph` if it is built and current, else ``None`` (nothing else is read)."""
+        if getattr(self._holder, "depth", 0) > 0:
+            return None  # inside this thread's own write: never cached
+        with self._graph_lock, self._reading() as conn:
+            if conn is None or self._graph is None:
+                return None
+            return self._graph if db.changes(conn) == self._stamp else None
+
+    def closure_graph(self, root: str) -> nx.MultiDiGraph | None:
+        """The part of the graph that the dependencies of item ``root`` read, from the file.
+
+        The items of closure(root) (a recursive ``SELECT`` over ``CONTAINS``), the
+        ``CONTAINS``, ``SUPPLIES`` and ``PRODUCES`` relationships of those items and the
+        suppliers and countries at their other end: one read snapshot whose cost grows
+        with the bill of materials, not with the store. ``None`` when the store has no
+        index by end node yet (written by an earlier release and not since).
+        """
+        if getattr(self._holder, "depth", 0) > 0:
+            return None
+        with self._reading() as conn:
+            if conn is None:
+                return nx.MultiDiGraph()
+            if not db.has_end_index(conn):
+                return None
+            keys = [k for (k,) in conn.execute(_CLOSURE, (root,))]
+            nodes = _rows_by_key(conn, _NODES_BY_KEY, str(Label.ITEM), keys)
+            rels = _rows_by_key(conn, _CONTAINS_BY_START, str(Rel.CONTAINS), keys)
+            ends: dict[str, set[str]] = {}
+            for rtype in (Rel.SUPPLIES, Rel.PRODUCES):
+                found = _rows_by_key(conn, _ITEM_RELS_BY_END, str(rtype), keys)
+                rels += found
+                for row in found:
+                    ends.setdefault(row[1], set()).add(row[2])
+            for label, wanted in sorted(ends.items()):
+                nodes += _rows_by_key(conn, _NODES_BY_KEY, label, sorted(wanted))
+        present = {(label, key) for label, key, _extra, _props in nodes}
+        kept = [r for r in rels if (r[1], r[2]) in present and (r[3], r[4]) in present]
+        # In the tables' key order, as the whole graph is built: same adjacency order.
+        return _graph_of(sorted(nodes), sorted(kept, key=lambda r: r[:6]))
+
+    def classifications(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(item, HS code, the code's properties) of ``items``' ``CLASSIFIED_AS``
+        relationships, by item then code, read from the file (no graph built)."""
+        wanted = sorted(set(items))
+        out: list[tuple[str, str, dict[str, Any]]] = []
+        with self._reading() as conn:
+            if conn is None:
+                return out
+            for item, code, props in _rows_by_key(
+                conn, _CLASSIFIED, str(Rel.CLASSIFIED_AS), wanted
+            ):
+                out.append((item, code, json.loads(props)))
+        return sorted(out, key=lambda r: (r[0], r[1]))
 
     # -- GraphStore --------------------------------------------------------------------------
 
@@ -483,8 +539,51 @@ def _in_chunks(
             progress(len(chunk))
 
 
-def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:
-    """The networkx graph of the tables: one streaming ``SELECT`` per table."""
+_REL_COLUMNS = "type, start_label, start_key, end_label, end_key, ident, props"
+
+#: The keys of closure(?) over ``CONTAINS`` (``UNION`` drops repeats: a cycle ends).
+_CLOSURE = f"""
+WITH RECURSIVE closure(key) AS (
+    VALUES (?)
+    UNION
+    SELECT r.end_key FROM rels AS r JOIN closure AS c
+    ON r.type = '{Rel.CONTAINS}' AND r.start_label = '{Label.ITEM}' AND r.start_key = c.key
+    AND r.end_label = '{Label.ITEM}'
+)
+SELECT key FROM closure
+"""
+
+
+_NODES_BY_KEY = "SELECT label, key, extra, props FROM nodes WHERE label = ? AND key IN ({})"
+_CONTAINS_BY_START = (
+    f"SELECT {_REL_COLUMNS} FROM rels WHERE type = ? AND start_label = '{Label.ITEM}'"
+    f" AND start_key IN ({{}}) AND end_label = '{Label.ITEM}'"
+)
+_ITEM_RELS_BY_END = (
+    f"SELECT {_REL_COLUMNS} FROM rels WHERE type = ? AND end_label = '{Label.ITEM}'"
+    " AND end_key IN ({})"
+)
+
+
+_CLASSIFIED = (
+    "SELECT r.start_key, n.key, n.props FROM rels AS r JOIN nodes AS n"
+    " ON n.label = r.end_label AND n.key = r.end_key"
+    f" WHERE r.type = ? AND r.start_label = '{Label.ITEM}' AND r.start_key IN ({{}})"
+    f" AND r.end_label = '{Label.HSCODE}'"
+)
+
+
+def _rows_by_key(conn: sqlite3.Connection, sql: str, first: str, keys: list[str]) -> list[Any]:
+    """The rows of ``sql`` (``?`` = ``first``, ``{}``: the keys) for ``keys``, by chunks."""
+    rows: list[Any] = []
+    for i in range(0, len(keys), LOOKUP_CHUNK):
+        part = keys[i : i + LOOKUP_CHUNK]
+        rows += conn.execute(sql.format(",".join("?" * len(part))), (first, *part)).fetchall()
+    return rows
+
+
+def _graph_of(nodes: Iterable[Any], rels: Iterable[Any]) -> nx.MultiDiGraph:
+    """The networkx graph of rows of the ``nodes`` and ``rels`` tables."""
     g = nx.MultiDiGraph()
     loads = json.loads
     g.add_nodes_from(
@@ -492,7 +591,7 @@ def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:
             (label, key),
             {"labels": (label, *extra.split(":")) if extra else (label,), "props": loads(props)},
         )
-        for label, key, extra, props in conn.execute("SELECT label, key, extra, props FROM nodes")
+        for label, key, extra, props in nodes
     )
     g.add_edges_from(
         (
@@ -501,11 +600,17 @@ def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:
             (t, *loads(ident)) if ident else (t,),
             {"type": t, "props": loads(props)},
         )
-        for t, sl, s, el, e, ident, props in conn.execute(
-            "SELECT type, start_label, start_key, end_label, end_key, ident, props FROM rels"
-        )
+        for t, sl, s, el, e, ident, props in rels
     )
     return g
+
+
+def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:
+    """The networkx graph of the tables: one streaming ``SELECT`` per table."""
+    return _graph_of(
+        conn.execute("SELECT label, key, extra, props FROM nodes"),
+        conn.execute(f"SELECT {_REL_COLUMNS} FROM rels"),
+    )
 
 
 def _cannot_save(path: Path, e: BaseException) -> str:

@@ -42,6 +42,11 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 #: How long a writer waits for another one, in seconds (``exclusive()``).
 BUSY_TIMEOUT = 600.0
 
+#: Relationships by their end node (the primary key serves them by their start node): what
+#: reads the suppliers and production rows of a set of items without reading the store.
+#: Stores written before it existed get it with their next write (:func:`add_end_index`).
+END_INDEX = "CREATE INDEX IF NOT EXISTS rels_by_end ON rels (type, end_label, end_key)"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     label TEXT NOT NULL,
@@ -63,6 +68,7 @@ CREATE TABLE IF NOT EXISTS rels (
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('changes', 0);
 """
+_SCHEMA += END_INDEX + ";\n"
 
 #: Upserts: properties merge (a missing value, JSON ``null``, never erases one: patching
 #: ``{}`` drops it), labels change only
@@ -164,3 +170,16 @@ def changes(conn: sqlite3.Connection) -> int:
     """The change counter: it moves with every committed write."""
     row = conn.execute(CHANGES).fetchone()
     return int(row[0]) if row else 0
+
+
+def add_end_index(conn: sqlite3.Connection) -> None:
+    """Create :data:`END_INDEX` if the store lacks it (inside the caller's write)."""
+    conn.execute(END_INDEX)
+
+
+def has_end_index(conn: sqlite3.Connection) -> bool:
+    """Whether the store has :data:`END_INDEX` (a store written before it may not)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = 'rels_by_end'"
+    ).fetchone()
+    return row is not None

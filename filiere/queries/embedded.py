@@ -252,8 +252,23 @@ def index(store: EmbeddedStore) -> Index:
 # -- analyses ----------------------------------------------------------------------------------
 
 
+def product_index(store: EmbeddedStore, product: str) -> Index:
+    """The index that the dependencies or the BOM of ``product`` read.
+
+    The whole graph's index when the store holds it in memory (a server, a second
+    analysis); else an index of closure(product) alone, its suppliers and production
+    rows, read from the file (:meth:`EmbeddedStore.closure_graph`): a cold ``filiere deps``
+    costs what the product's bill of materials holds, not what the store holds.
+    """
+    if store.cached_graph() is None:
+        part = store.closure_graph(product)
+        if part is not None:
+            return Index.build(part)
+    return index(store)
+
+
 def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> DepsResult:
-    ix = index(store)
+    ix = product_index(store, product)
     ix.check_item(product)
     depths = ix.closure_depths(product)
     ix.check_acyclic(product)
@@ -543,7 +558,7 @@ def _topological(ix: Index) -> list[str]:
 
 
 def bom(store: EmbeddedStore, product: str) -> BomResult:
-    ix = index(store)
+    ix = product_index(store, product)
     ix.check_item(product)
     depths = ix.closure_depths(product)
     order = ix.check_acyclic(product)

@@ -397,7 +397,13 @@ def trade_codes(store: EmbeddedStore, importer: str) -> list[tuple[str, dict[str
 
 
 def item_trade(store: EmbeddedStore, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
-    g = store.graph
+    g = store.cached_graph()
+    if g is None:  # a cold command: read these items' codes, not the whole store
+        return [
+            (item, code, props)
+            for item, code, props in store.classifications(items)
+            if (props.get("trade_extra_eu_imports") or 0) > 0
+        ]
     found = []
     for item in items:
         nid = node_id(Label.ITEM, item)

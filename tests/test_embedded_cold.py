@@ -1,0 +1,78 @@
+"""A cold command on the embedded store reads one product's part of the file, not all of it.
+
+``deps`` and ``bom`` of a store whose graph is not in memory build their index from
+closure(product), its suppliers and production rows (``EmbeddedStore.closure_graph``);
+the answers must be those of the whole graph, and the whole graph must stay unread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from filiere import queries
+from filiere.graph.embedded import EmbeddedStore
+from filiere.ingest.build import build_batch
+from filiere.queries.models import AnalysisSettings
+from filiere.testing.generate import GeneratorConfig, generate
+
+SETTINGS = (
+    AnalysisSettings(),
+    AnalysisSettings(home="DE", hhi=0.3, upstream_share=0.5, max_paths=1),
+)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    path = tmp_path_factory.mktemp("cold") / "graph.db"
+    dataset = generate(GeneratorConfig(seed=11, products=6, width=25, suppliers=60))
+    store = EmbeddedStore(path)
+    store.write(build_batch(dataset))
+    store.close()
+    items = sorted(i.id for i in dataset.items)
+    return path, items
+
+
+def test_cold_deps_and_bom_equal_the_whole_graphs(stored: tuple[Path, list[str]]) -> None:
+    path, items = stored
+    warm = EmbeddedStore(path)
+    assert warm.graph.number_of_nodes() > 0  # built: every analysis reads the whole graph
+    for item in items[:: max(1, len(items) // 25)] + ["P0000", "P0003"]:
+        for settings in SETTINGS:
+            cold = EmbeddedStore(path)
+            got = queries.deps(cold, item, settings).model_dump_json()
+            assert cold.cached_graph() is None, "a cold deps read the whole store"
+            assert got == queries.deps(warm, item, settings).model_dump_json(), item
+        cold = EmbeddedStore(path)
+        assert queries.bom(cold, item) == queries.bom(warm, item), item
+        assert cold.cached_graph() is None
+
+
+def test_an_unknown_product_is_still_not_found(stored: tuple[Path, list[str]]) -> None:
+    from filiere.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        queries.deps(EmbeddedStore(stored[0]), "NOPE", AnalysisSettings())
+
+
+def test_a_store_without_the_end_index_reads_the_whole_graph_until_its_next_write(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    store = EmbeddedStore(path)
+    store.write(build_batch(generate(GeneratorConfig(seed=2))))
+    store.close()
+    with sqlite3.connect(path) as conn:  # as a store of the first SQLite release was
+        conn.execute("DROP INDEX rels_by_end")
+    old = EmbeddedStore(path)
+    expected = queries.deps(EmbeddedStore(path), "P0001", AnalysisSettings())
+    assert old.closure_graph("P0001") is None
+    assert queries.deps(old, "P0001", AnalysisSettings()) == expected
+    assert old.cached_graph() is not None  # it fell back on the whole graph
+    old.write(build_batch(generate(GeneratorConfig(seed=2))))  # any write adds the index
+    fresh = EmbeddedStore(path)
+    assert fresh.closure_graph("P0001") is not None
+    assert queries.deps(fresh, "P0001", AnalysisSettings()) == expected
+    assert fresh.cached_graph() is None
