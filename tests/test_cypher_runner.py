@@ -131,6 +131,7 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         "home": "FR",
         "eu": ["DE", "FR"],
         "maxPaths": 3,
+        "limit": 3,
         "regionLat": None,
         "regionLng": None,
     }
