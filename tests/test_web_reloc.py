@@ -57,6 +57,13 @@ def _buyer(page: str, buyer: str) -> str:
     return found.group(1)
 
 
+def _made(group: str, product: str) -> str:
+    """The part of a buyer's group about one product it makes."""
+    start = group.index(f'href="/produits/{product}"')
+    end = group.find("<h4>", start)
+    return group[start : end if end >= 0 else len(group)]
+
+
 def _names(store: GraphStore, label: Label, ids: set[str]) -> dict[str, str]:
     return {k: str(v.get("name") or k) for k, v in store.get_nodes(label, ids).items()}
 
@@ -93,23 +100,19 @@ def test_bfc_matches_are_grouped_by_buyer_product_and_item(
     assert found.matches and found.unmatched
     firms = _names(store, Label.SUPPLIER, {m.supplier for m in found.matches})
     for m in found.matches:  # every introduction is on a card of its buyer, with names
-        group = _buyer(page, m.buyer)
+        part = _made(_buyer(page, m.buyer), m.product)
         card = re.search(
-            rf'<li class="card match" data-item="{re.escape(m.item)}">(.*?)</li>\s*</ol>',
-            group[group.index(f'href="/produits/{m.product}"') :],
-            re.S,
+            rf'<li class="card match" data-item="{re.escape(m.item)}">(.*?)</ol>', part, re.S
         )
         assert card, (m.buyer, m.product, m.item)
         assert f'data-supplier="{m.supplier}"' in card.group(1)
         assert html.escape(firms[m.supplier], quote=True) in card.group(1)
-    for u in found.unmatched:  # each item without a route says so on its card
-        group = _buyer(page, u.buyer)
-        card = re.search(
-            rf'<li class="card match unmatched" data-item="{re.escape(u.item)}">(.*?)</li>',
-            group,
-            re.S,
-        )
-        assert card and "no route yet" in card.group(1), (u.buyer, u.item)
+    for u in found.unmatched:  # each product says which of its items have no route yet
+        part = _made(_buyer(page, u.buyer), u.product)
+        bare = re.search(r'<div class="no-route">(.*?)</div>', part, re.S)
+        assert bare and "No route yet for:" in bare.group(1), (u.buyer, u.product)
+        assert f'<li data-item="{u.item}">' in bare.group(1), (u.buyer, u.item)
+        assert f'class="card match" data-item="{u.item}"' not in part
     hydro = _text(_buyer(page, "MAK-HYDRO-BFC"))
     assert "Hydro-Turbines de Belfort" in hydro and "Belfort" in hydro
     text = _text(page)
