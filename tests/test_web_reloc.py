@@ -230,3 +230,26 @@ def test_firm_names_are_shown_as_text(store: GraphStore, tmp_path: Path) -> None
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;Cie&#34;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_long_lists_are_cut_on_the_page_and_whole_in_the_downloads(
+    ws: Workspace, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from filiere.web.pages import reloc
+
+    monkeypatch.setattr(reloc, "SHOWN_OPPORTUNITIES", 2)
+    monkeypatch.setattr(reloc, "SHOWN_MATCHES", 3)
+    monkeypatch.setattr(reloc, "SHOWN_BUYERS", 1)
+    found = queries.matches(store, BFC)
+    page = ws.client.get("/relocalisation", params={"region": BFC}).text
+    assert len(re.findall(r'<tr data-item="', page)) == 2
+    text = _text(page)
+    assert "Only the first 2 opportunities are shown; the downloads have them all." in text
+    hidden = len(found.matches) - 3 + len(found.unmatched) - 3
+    assert f"{hidden} more lines of the matches are in the workbook." in text
+    assert len(re.findall(r'<li data-supplier="', page)) == 3
+    assert "and 3 more" in _text(_row(page, "C-MAG-NDFEB-S"))  # 4 buyers in the region
+    csv_rows = ws.client.get("/relocalisation/opportunites.csv", params={"region": BFC}).text
+    assert len(list(csv.DictReader(io.StringIO(csv_rows)))) == len(
+        queries.opportunities(store, BFC).opportunities
+    )

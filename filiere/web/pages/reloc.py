@@ -39,8 +39,8 @@ router = page_router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Bounds of ``voies`` (routes listed per at-risk item in the matches).
 MIN_ROUTES, MAX_ROUTES = 1, 1000
-#: Opportunities, introductions and buyers per opportunity the page shows (the downloads
-#: have them all): a national map can have thousands.
+#: Opportunities, introductions (and items without a route) and buyers per opportunity
+#: the page shows (the downloads have them all): a national map can have thousands.
 SHOWN_OPPORTUNITIES = 300
 SHOWN_MATCHES = 2000
 SHOWN_BUYERS = 12
@@ -152,7 +152,8 @@ def _opportunity_row(o: Opportunity, names: OppsFindings, region: str | None) ->
 
 
 def _group_matches(names: OppsFindings) -> tuple[list[BuyerMatches], int]:
-    """The matches as buyer -> product -> item -> routes, unmatched items included."""
+    """The matches as buyer -> product -> item -> routes, unmatched items included, and how
+    many lines (introductions or items without a route) were left to the workbook."""
     found = names.matches
     assert found is not None
     totals = {m.item: m.routes for m in found.more_routes}
@@ -167,7 +168,8 @@ def _group_matches(names: OppsFindings) -> tuple[list[BuyerMatches], int]:
 
     for m in shown:
         slot(m.buyer, m.product, m.item).routes.append(_route_view(m, names))
-    for u in found.unmatched:
+    bare = found.unmatched[:SHOWN_MATCHES]
+    for u in bare:
         slot(u.buyer, u.product, u.item)
     out = []
     for buyer in sorted(groups):
@@ -178,7 +180,7 @@ def _group_matches(names: OppsFindings) -> tuple[list[BuyerMatches], int]:
             for p in sorted(made)
         ]
         out.append(BuyerMatches(buyer, name, town, products))
-    return out, len(found.matches) - len(shown)
+    return out, len(found.matches) - len(shown) + len(found.unmatched) - len(bare)
 
 
 def _page(
