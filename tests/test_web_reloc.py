@@ -125,7 +125,7 @@ def test_more_routes_are_said_with_a_link_to_the_item(ws: Workspace, store: Grap
     assert found.more_routes
     text = _text(page)
     for more in found.more_routes:
-        assert f"1 of its {more.routes} routes are listed; all of them on the item's page" in text
+        assert f"listed: 1 of its {more.routes} routes; all of them on the item's page" in text
         assert f'<a href="/articles/{more.item}?region=FR-BFC">all of them' in page
 
 
