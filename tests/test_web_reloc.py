@@ -107,6 +107,10 @@ def test_bfc_matches_are_grouped_by_buyer_product_and_item(
         assert card, (m.buyer, m.product, m.item)
         assert f'data-supplier="{m.supplier}"' in card.group(1)
         assert html.escape(firms[m.supplier], quote=True) in card.group(1)
+        route = re.search(rf'<li data-supplier="{m.supplier}">(.*?)</li>', card.group(1), re.S)
+        assert route
+        warned = "the substitute is itself at risk" in route.group(1)
+        assert warned == bool(m.substitute_at_risk), (m.item, m.supplier)
     for u in found.unmatched:  # each product says which of its items have no route yet
         part = _made(_buyer(page, u.buyer), u.product)
         bare = re.search(r'<div class="no-route">(.*?)</div>', part, re.S)
