@@ -47,6 +47,7 @@ ALLOWED = {
     "filiere/cli/store_cmds.py": ["label or type"],
     # HTTP header values of the dependency table's download.
     "filiere/web/pages/product.py": ["attachment; filename=", "charset=utf-8"],
+    "filiere/web/pages/reloc.py": ["attachment; filename=", "charset=utf-8"],
 }
 
 

@@ -73,9 +73,20 @@ def compute_opps(store: GraphStore, f: Findings) -> OppsFindings:
                 "more_routes": [x for x in m.more_routes if x.item in listed],
             }
         )
+    risky = substitutes_at_risk(store, f.shock, f.settings) if f.shock is not None else set()
+    return named_opps(store, opps, matches, risky)
+
+
+def named_opps(
+    store: GraphStore,
+    opps: OpportunitiesResult,
+    matches: MatchesResult | None,
+    risky: set[str] | None = None,
+) -> OppsFindings:
+    """``opps`` and ``matches`` with the names and towns of their firms and items' names."""
     firms: set[str] = set()
     items: set[str] = set()
-    for o in kept:
+    for o in opps.opportunities:
         firms |= set(o.buyers)
         items |= {o.item, *o.products}
         if o.best_route is not None:
@@ -92,8 +103,7 @@ def compute_opps(store: GraphStore, f: Findings) -> OppsFindings:
         for k, p in store.get_nodes(Label.SUPPLIER, firms).items()
     }
     item_names = {k: str(p.get("name") or k) for k, p in store.get_nodes(Label.ITEM, items).items()}
-    risky = substitutes_at_risk(store, f.shock, f.settings) if f.shock is not None else set()
-    return OppsFindings(opps, matches, names, item_names, risky)
+    return OppsFindings(opps, matches, names, item_names, risky or set())
 
 
 def recoveries(f: Findings, cut: CutItem) -> str:
@@ -248,11 +258,14 @@ def _match_cells(x: Match, opps: OppsFindings) -> list[str]:
 
 def write_sheets(wb: Workbook, f: Findings) -> None:
     """The "Opportunities" and "Matches" sheets, with names and towns beside the ids."""
+    if f.opps is not None:
+        write_opps_sheets(wb, f.opps)
+
+
+def write_opps_sheets(wb: Workbook, opps: OppsFindings) -> None:
+    """The "Opportunities" sheet, and "Matches" when ``opps`` has matches."""
     from filiere.report.xlsx import _sheet
 
-    opps = f.opps
-    if opps is None:
-        return
     rows: list[list[Any]] = []
     for rank, o in enumerate(opps.opportunities.opportunities, 1):
         r = o.best_route

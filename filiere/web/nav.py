@@ -20,6 +20,7 @@ class NavEntry:
 NAV = (
     NavEntry("/", N_("Home")),
     NavEntry("/recherche", N_("Search")),
+    NavEntry("/relocalisation", N_("Relocation")),
     NavEntry("/carte", N_("Map")),
     NavEntry("/choc", N_("Shock")),
     NavEntry("/requetes", N_("Cypher")),
