@@ -86,4 +86,5 @@ async def revoke_key(
     if confirm != "yes":
         return render(request, "key_revoke.html", {"key": record, "prefix": key_prefix})
     record = await run_in_threadpool(keys.revoke, key_id)
+    web_state(request).sessions.close_key(key_id)  # also refused at their next request
     return await run_in_threadpool(_listing, request, revoked=record)
