@@ -130,6 +130,21 @@ def test_the_table_is_bounded_least_recently_used_first(tmp_path: Path) -> None:
     assert two.count() == 1
 
 
+def test_reading_a_session_leaves_the_file_free_for_the_other_workers(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.sqlite3"
+    table = SessionTable(path, idle_s=60, max_s=600, max_sessions=10)
+    session = table.open(Role.ANALYST, key_id="k", name="x")
+    assert table.get(session.id) is not None
+    token = table.grant(Role.ADMIN, name="local", ttl_s=60)
+    assert table.redeem(token) is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)  # no waiting
+    try:
+        other.execute("BEGIN IMMEDIATE")  # fails ("database is locked") if a write is open
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
 def test_the_file_keeps_hashes_of_session_ids_for_its_owner_only(tmp_path: Path) -> None:
     with two_workers(tmp_path) as (a, _b):
         a.sign_in("admin")

@@ -31,36 +31,30 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from filiere.api.security import Role
 from filiere.errors import ConfigError
+from filiere.i18n import _
 
 #: One-time links waiting to be used, at most (older ones are dropped).
 MAX_TOKENS = 64
 #: How long a worker waits for another one's write before giving up (seconds).
 BUSY_TIMEOUT_S = 5.0
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS web_sessions (
-    id_hash BLOB PRIMARY KEY,  -- SHA-256 of the session id (the cookie), never the id
-    role TEXT NOT NULL,
-    key_id TEXT,               -- NULL: the local user of `filiere ui`
-    name TEXT NOT NULL,
-    csrf TEXT NOT NULL,
-    created REAL NOT NULL,
-    seen REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS web_sessions_seen ON web_sessions (seen);
-CREATE INDEX IF NOT EXISTS web_sessions_created ON web_sessions (created);
-CREATE INDEX IF NOT EXISTS web_sessions_key ON web_sessions (key_id);
-CREATE TABLE IF NOT EXISTS web_grants (
-    token_hash BLOB PRIMARY KEY,
-    role TEXT NOT NULL,
-    name TEXT NOT NULL,
-    expires REAL NOT NULL
-);
-"""
+
+def _statements() -> dict[str, str]:
+    """The statements of ``sessions.sql`` by name (each follows a ``-- name:`` line)."""
+    text = (files("filiere.web") / "sessions.sql").read_text("utf-8")
+    found: dict[str, str] = {}
+    for block in text.split("-- name: ")[1:]:
+        name, _sep, body = block.partition("\n")
+        found[name.strip()] = body.strip()
+    return found
+
+
+SQL = _statements()
 
 
 @dataclass
@@ -125,11 +119,11 @@ class SessionTable:
                 where, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             if self.path is not None:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(SCHEMA)
+                conn.executescript(SQL["shared_file"])
+            conn.executescript(SQL["schema"])
         except (OSError, sqlite3.Error) as e:
-            raise ConfigError(f"{where}: cannot open the workspace session file: {e}") from None
+            message = _("{file}: cannot open the workspace session file: {error}")
+            raise ConfigError(message.format(file=where, error=e)) from None
         return conn
 
     def close_file(self) -> None:
@@ -139,6 +133,10 @@ class SessionTable:
                 self._conn.close()
                 self._conn = None
 
+    def _since(self, now: float) -> dict[str, float]:
+        """The oldest last use and sign-in of a live session at ``now``."""
+        return {"idle_since": now - self.idle_s, "opened_since": now - self.max_s}
+
     # -- sessions -------------------------------------------------------------------------------
 
     def open(self, role: Role, *, key_id: str | None, name: str) -> Session:
@@ -147,23 +145,23 @@ class SessionTable:
         session = Session(secrets.token_urlsafe(32), Role(role), key_id, name, now, now)
         with self._lock:
             db = self._db()
-            db.execute("BEGIN IMMEDIATE")
+            db.execute(SQL["begin_write"])
             try:
+                db.execute(SQL["drop_expired"], self._since(now))
                 db.execute(
-                    "DELETE FROM web_sessions WHERE seen < ? OR created < ?",
-                    (now - self.idle_s, now - self.max_s),
+                    SQL["insert"],
+                    {
+                        "id_hash": _digest(session.id),
+                        "role": session.role.value,
+                        "key_id": key_id,
+                        "name": name,
+                        "csrf": session.csrf,
+                        "now": now,
+                    },
                 )
-                db.execute(
-                    "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_digest(session.id), session.role.value, key_id, name, session.csrf, now, now),
-                )
-                (count,) = db.execute("SELECT count(*) FROM web_sessions").fetchone()
+                (count,) = db.execute(SQL["count"]).fetchone()
                 if count > self.max_sessions:
-                    db.execute(
-                        "DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM "
-                        "web_sessions ORDER BY seen, rowid LIMIT ?)",
-                        (count - self.max_sessions,),
-                    )
+                    db.execute(SQL["drop_least_recent"], {"n": count - self.max_sessions})
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -178,13 +176,11 @@ class SessionTable:
         key = _digest(session_id)
         with self._lock:
             db = self._db()
-            row = db.execute(
-                "UPDATE web_sessions SET seen = ? WHERE id_hash = ? AND seen >= ? AND created >= ?"
-                " RETURNING role, key_id, name, csrf, created",
-                (now, key, now - self.idle_s, now - self.max_s),
-            ).fetchone()
+            # fetchall: run the statement to its end, so that its write commits now
+            rows = db.execute(SQL["touch"], {"now": now, "id_hash": key, **self._since(now)})
+            row = next(iter(rows.fetchall()), None)
             if row is None:
-                db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (key,))  # expired
+                db.execute(SQL["drop"], {"id_hash": key})  # expired
                 return None
         role, key_id, name, csrf, created = row
         return Session(session_id, Role(role), key_id, name, created, now, csrf)
@@ -192,20 +188,18 @@ class SessionTable:
     def close(self, session_id: str | None) -> None:
         """End a session (signing out); unknown ids are ignored."""
         with self._lock:
-            self._db().execute(
-                "DELETE FROM web_sessions WHERE id_hash = ?", (_digest(session_id or ""),)
-            )
+            self._db().execute(SQL["drop"], {"id_hash": _digest(session_id or "")})
 
     def close_key(self, key_id: str) -> int:
         """End every session opened with the API key ``key_id``; how many there were."""
         with self._lock:
-            cursor = self._db().execute("DELETE FROM web_sessions WHERE key_id = ?", (key_id,))
+            cursor = self._db().execute(SQL["drop_key"], {"key_id": key_id})
             return cursor.rowcount
 
     def count(self) -> int:
         """Sessions in the table (expired ones not yet removed included)."""
         with self._lock:
-            (n,) = self._db().execute("SELECT count(*) FROM web_sessions").fetchone()
+            (n,) = self._db().execute(SQL["count"]).fetchone()
             return int(n)
 
     # -- one-time links -------------------------------------------------------------------------
@@ -216,29 +210,17 @@ class SessionTable:
         now = self.clock()
         with self._lock:
             db = self._db()
-            db.execute("DELETE FROM web_grants WHERE expires < ?", (now,))
-            db.execute(
-                "INSERT INTO web_grants VALUES (?, ?, ?, ?)",
-                (_digest(token), Role(role).value, name, now + ttl_s),
-            )
-            db.execute(
-                "DELETE FROM web_grants WHERE rowid NOT IN "
-                "(SELECT rowid FROM web_grants ORDER BY rowid DESC LIMIT ?)",
-                (MAX_TOKENS,),
-            )
+            db.execute(SQL["drop_expired_grants"], {"now": now})
+            grant = {"token_hash": _digest(token), "role": Role(role).value, "name": name}
+            db.execute(SQL["insert_grant"], {**grant, "expires": now + ttl_s})
+            db.execute(SQL["keep_newest_grants"], {"n": MAX_TOKENS})
         return token
 
     def redeem(self, token: str) -> Session | None:
         """Spend a one-time token: the session it opens, or ``None`` (unknown, spent, late)."""
         with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    "DELETE FROM web_grants WHERE token_hash = ? RETURNING role, name, expires",
-                    (_digest(token),),
-                )
-                .fetchone()
-            )
+            rows = self._db().execute(SQL["spend_grant"], {"token_hash": _digest(token)})
+            row = next(iter(rows.fetchall()), None)
         if row is None or self.clock() > row[2]:
             return None
         return self.open(Role(row[0]), key_id=None, name=row[1])
