@@ -124,7 +124,7 @@ def test_carte_links_every_region_for_the_keyboard_and_the_map(ws: Workspace) ->
     for code in codes:  # every link opens a Région page, even with no firm in the store
         assert ws.client.get(f"/region/{code}").status_code == 200, code
     assert "0 firms in the store" in ws.client.get("/region/FR-PAC").text
-    assert ws.client.get("/region/FR-XYZ").status_code == 404
+    assert ws.client.get("/region/FR-971").status_code == 404  # no outline, no firm
     article = ws.client.get(f"/articles/{MAGNET}").text
     assert "data-region-links" not in article  # elsewhere a click stays on the page
 
