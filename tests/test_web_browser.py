@@ -34,13 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 IMAGES = ROOT / "docs" / "images"
 
-#: The pages of this branch, as a signed-in editor opens them (name: path).
+#: The pages of this branch, as the signed-in local user (admin) opens them (name: path).
 PAGES = {
     "accueil": "/",
     "recherche": "/recherche?q=aimant",
     "produit": "/produits/P-KAPLAN",
     "choc": "/choc?pays=CN",
     "import": "/import",
+    "cles": "/cles",
 }
 
 

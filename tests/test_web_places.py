@@ -112,6 +112,23 @@ def test_carte_for_an_item_lists_the_points_for_the_keyboard(ws: Workspace) -> N
     assert 'data-map-show="SUP-MAG-ARA"' in r.text
 
 
+def test_carte_links_every_region_for_the_keyboard_and_the_map(ws: Workspace) -> None:
+    outlines = ws.client.get("/carte/contours/regions.geojson").json()["features"]
+    codes = {f["properties"]["iso"] for f in outlines}
+    for path in ("/carte", f"/carte?article={MAGNET}&vue=france"):
+        page = ws.client.get(path).text
+        links = re.findall(r'<li><a href="/region/([^"]+)">([^<]+)</a></li>', page)
+        assert {code for code, _name in links} == codes and len(links) == 13
+        assert ("FR-BFC", "Bourgogne-Franche-Comté") in links
+        assert "data-region-links" in page  # the map script makes the outlines clickable
+    for code in codes:  # every link opens a Région page, even with no firm in the store
+        assert ws.client.get(f"/region/{code}").status_code == 200, code
+    assert "0 firms in the store" in ws.client.get("/region/FR-PAC").text
+    assert ws.client.get("/region/FR-971").status_code == 404  # no outline, no firm
+    article = ws.client.get(f"/articles/{MAGNET}").text
+    assert "data-region-links" not in article  # elsewhere a click stays on the page
+
+
 def test_region_page_lists_firms_and_processes(ws: Workspace) -> None:
     r = ws.client.get("/region/FR-BFC")
     assert r.status_code == 200

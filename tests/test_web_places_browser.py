@@ -153,6 +153,26 @@ def test_every_map_page_loads_clean(browser: Browser, server: Server) -> None:
     page.close()
 
 
+def test_a_click_on_a_region_outline_opens_its_page(browser: Browser, server: Server) -> None:
+    browser.errors.clear()
+    browser.requests.clear()
+    page = _signed_in(browser, server)
+    page.goto(server.origin + "/carte?vue=france")
+    page.wait_for_selector("#map[data-ready='true']", timeout=30_000)
+    outline = page.locator("#map path.fmap-region[data-region='FR-BFC']")
+    outline.hover()
+    assert "Bourgogne-Franche-Comté" in page.inner_text(".leaflet-tooltip")
+    outline.click()
+    page.wait_for_url(server.origin + "/region/FR-BFC")
+    assert "Bourgogne-Franche-Comté" in page.inner_text("h1")
+    page.go_back()
+    page.wait_for_selector("#map[data-ready='true']", timeout=30_000)
+    page.click("nav[aria-labelledby='region-links-title'] a[href='/region/FR-ARA']")
+    page.wait_for_url(server.origin + "/region/FR-ARA")  # the same, by the keyboard's links
+    assert browser.errors == [], browser.errors
+    page.close()
+
+
 @pytest.mark.neo4j
 def test_journey_d_saved_query_with_a_parameter(browser: Browser, server: Server) -> None:
     if server.store.endswith(".json"):

@@ -90,8 +90,12 @@ def ui(app: AppContext, port: int, no_browser: bool, log_level: str) -> None:
     import uvicorn
 
     from filiere.api.app import create_app
+    from filiere.web.settings import WebSettings
 
-    served = create_app(store_settings=app.settings)
+    # One process: its sessions stay in its memory, apart from any `filiere serve`.
+    served = create_app(
+        store_settings=app.settings, web_settings=WebSettings(private_sessions=True)
+    )
     state = served.state.web
     token = state.sessions.grant(Role.ADMIN, name=_("local user"), ttl_s=state.settings.token_ttl_s)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

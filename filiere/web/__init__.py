@@ -48,6 +48,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 IMPORT_PATH = "/import"
 
 
+def sessions_path(settings: WebSettings, keys: KeyStore) -> Path | None:
+    """Where the sessions live: ``FILIERE_WEB_SESSIONS_FILE``, else ``sessions.sqlite3``
+    beside the API key file; ``None`` (memory) with ``private_sessions``."""
+    if settings.private_sessions:
+        return None
+    return settings.sessions_file or keys.path.with_name("sessions.sqlite3")
+
+
 def install(
     app: FastAPI,
     keys: KeyStore,
@@ -63,7 +71,10 @@ def install(
     state = WebState(
         settings=web,
         sessions=SessionTable(
-            idle_s=web.session_idle_s, max_s=web.session_max_s, max_sessions=web.max_sessions
+            sessions_path(web, keys),
+            idle_s=web.session_idle_s,
+            max_s=web.session_max_s,
+            max_sessions=web.max_sessions,
         ),
         keys=keys,
         signin_budget=AuthBudget(web.signin_failures, web.signin_window_s),

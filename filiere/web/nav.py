@@ -25,6 +25,7 @@ NAV = (
     NavEntry("/choc", N_("Shock")),
     NavEntry("/requetes", N_("Cypher")),
     NavEntry("/import", N_("Import"), Role.EDITOR),
+    NavEntry("/cles", N_("API keys"), Role.ADMIN),
 )
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +28,14 @@ class WebSettings(BaseSettings):
     )
     max_sessions: int = Field(
         10_000, ge=1, description="Open sessions kept; beyond, the least recently used closes."
+    )
+    sessions_file: Path | None = Field(
+        None,
+        description="The SQLite file of the sessions, shared by the server's workers "
+        "(default: sessions.sqlite3 beside the API key file).",
+    )
+    private_sessions: bool = Field(
+        False, description="Keep sessions in this process's memory (what `filiere ui` does)."
     )
     token_ttl_s: float = Field(
         3600.0, gt=0, description="How long the one-time link of `filiere ui` stays valid."

@@ -10,6 +10,7 @@ script (``static/map.js``) only draws the GeoJSON it is given.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request, Response
@@ -20,10 +21,13 @@ from starlette.concurrency import run_in_threadpool
 
 from filiere import queries
 from filiere.api.deps import StoreDep
+from filiere.errors import NotFoundError
 from filiere.graph.processes import process_info
+from filiere.graph.reference import normalize_name
 from filiere.graph.store import GraphStore
 from filiere.i18n import _, get_language
-from filiere.queries.lookups import get_item, get_region, get_supplier
+from filiere.names import country_name, region_name
+from filiere.queries.lookups import RegionDetail, get_item, get_region, get_supplier
 from filiere.queries.models import AnalysisSettings, Dependency, RoutesResult
 from filiere.viz import geodata, itemdata
 from filiere.viz.routes import KIND_TEXT, why_at_risk
@@ -118,6 +122,19 @@ async def outline(name: Literal["regions", "departements"], _viewer: Viewer) -> 
 # -- Carte -------------------------------------------------------------------------------------
 
 
+@cache
+def region_links() -> tuple[tuple[str, str], ...]:
+    """``(ISO code, name)`` of the regions with a packaged outline, by name: the map's
+    region links for the keyboard (a click on an outline opens the same pages).
+
+    >>> ("FR-BFC", "Bourgogne-Franche-Comté") in region_links()
+    True
+    """
+    codes = {f["properties"].get("iso") for f in geodata.outline("regions")["features"]}
+    named = ((c, region_name(c) or c) for c in codes if c)
+    return tuple(sorted(named, key=lambda r: normalize_name(r[1])))
+
+
 def _carte(store: GraphStore, article: str | None, region: str | None) -> dict[str, Any]:
     if article:
         found = queries.routes(store, article, region)
@@ -147,6 +164,7 @@ async def carte(
         "article": article,
         "region": region,
         "vue": vue,
+        "region_links": region_links(),
     }
     return render(request, "carte.html", context)
 
@@ -204,9 +222,27 @@ async def fournisseur(request: Request, store: StoreDep, _viewer: Viewer, suppli
 # -- Région ------------------------------------------------------------------------------------
 
 
+def _mapped_region(code: str) -> RegionDetail | None:
+    """A region of the map's outlines that the store does not hold: no firm yet."""
+    name = dict(region_links()).get(code.strip().upper())
+    if name is None:
+        return None
+    code = code.strip().upper()
+    return RegionDetail(
+        code=code, name=name, country="FR", country_name=country_name("FR"), supplier_count=0
+    )
+
+
 def _region(store: GraphStore, code: str) -> dict[str, Any]:
-    firms = geodata.region_map(store, code)
-    detail = get_region(store, firms.region)
+    try:
+        firms = geodata.region_map(store, code)
+        detail = get_region(store, firms.region)
+    except NotFoundError:  # a click on the map may land on a region with no firm
+        empty = _mapped_region(code)
+        if empty is None:
+            raise
+        detail = empty
+        firms = geodata.RegionMap(features=[], region=detail.code, region_name=detail.name)
     return {
         "region": detail,
         "firms": firms,

@@ -1,6 +1,7 @@
 // filiere workspace: small progressive enhancements (no analysis here; the server did it).
 // - table.data[data-sortable]: header buttons sort the rows; input[data-filter-for] filters them.
 // - [data-toggle-target]: a button that shows or hides another element (the graph view).
+// - [data-copy-target]: a button that selects a field and copies it (the new API key).
 (function () {
   "use strict";
   function cellValue(row, index) {
@@ -51,10 +52,21 @@
       }
     });
   }
+  function copier(button) {
+    const field = document.getElementById(button.dataset.copyTarget);
+    if (!field) { return; }
+    button.addEventListener("click", function () {
+      field.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).catch(function () { /* selected: Ctrl+C */ });
+      }
+    });
+  }
   function init() {
     document.querySelectorAll("table.data[data-sortable]").forEach(sortable);
     document.querySelectorAll("input[data-filter-for]").forEach(filterable);
     document.querySelectorAll("[data-toggle-target]").forEach(toggle);
+    document.querySelectorAll("[data-copy-target]").forEach(copier);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

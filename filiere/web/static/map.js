@@ -67,6 +67,40 @@
     return box;
   }
 
+  /* The regions' outlines. With ``links``, each region (drawn in SVG, under the markers)
+   * opens its page (/region/<ISO code>) on a click and names itself on hover; the page
+   * lists the same links for the keyboard. */
+  function regionOutlines(data, links, renderer) {
+    var plain = { color: "#555", weight: 1.2, fill: false };
+    if (!links) {
+      return L.geoJSON(data, { renderer: renderer, interactive: false, style: plain });
+    }
+    var idle = { color: "#555", weight: 1.2, fill: true, fillColor: "#2166ac", fillOpacity: 0 };
+    var hover = { weight: 2.5, fillOpacity: 0.08 };
+    return L.geoJSON(data, {
+      style: idle,
+      filter: function (feature) { return Boolean(feature.properties.iso); },
+      onEachFeature: function (feature, path) {
+        var iso = feature.properties.iso;
+        var name = document.createElement("span");
+        name.textContent = feature.properties.nom || iso;
+        path.bindTooltip(name, { sticky: true, direction: "top" });
+        path.on("mouseover", function () { path.setStyle(hover); });
+        path.on("mouseout", function () { path.setStyle(idle); });
+        path.on("click", function () {
+          window.location.assign("/region/" + encodeURIComponent(iso));
+        });
+        path.on("add", function () {
+          var el = path.getElement();
+          if (el) {
+            el.setAttribute("data-region", iso);
+            el.classList.add("fmap-region");
+          }
+        });
+      }
+    });
+  }
+
   function start(el) {
     var features = readJson(el.getAttribute("data-features")) || { features: [] };
     var words = readJson(el.getAttribute("data-labels")) || { groups: {}, kinds: {} };
@@ -122,10 +156,7 @@
         renderer: outlines, interactive: false,
         style: { color: "#b9b9b9", weight: 0.5, fill: false }
       }).addTo(map);
-      L.geoJSON(got[1], {
-        renderer: outlines, interactive: false,
-        style: { color: "#555", weight: 1.2, fill: false }
-      }).addTo(map);
+      regionOutlines(got[1], el.hasAttribute("data-region-links"), outlines).addTo(map);
       layer.addTo(map);
       el.setAttribute("data-ready", "true");
     }).catch(function (err) {
