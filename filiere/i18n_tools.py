@@ -54,7 +54,7 @@ CLICK_INTERNAL = {
     "Choice({choices})",
 }
 #: Keyword arguments of click's decorators and classes that hold help texts.
-HELP_KEYWORDS = ("help", "short_help", "epilog")
+HELP_KEYWORDS = ("help", "short_help", "epilog", "show_default")
 
 
 def po_path(lang: str) -> Path:

@@ -40,13 +40,16 @@ def _commands() -> list[click.Command]:
 
 
 def _help_ids() -> set[str]:
-    """Every English help text of the command tree: commands' and options' help."""
+    """Every English help text of the command tree: commands' and options' help, and the
+    defaults that options tell in words."""
     ids = set()
     for command in _commands():
         ids |= {english(command)} if command.help else set()
         for param in command.params:
             if isinstance(param, LocalizedOption | LocalizedArgument) and param.help:
                 ids.add(str(english(param)))
+            if isinstance(param, LocalizedOption) and isinstance(param.show_default, str):
+                ids.add(str(english(param, "show_default")))
     return {i for i in ids if i}
 
 

@@ -51,6 +51,17 @@ class Translated:
         setattr(obj, self.slot, value)
 
 
+class TranslatedShowDefault:
+    """``show_default``: a flag, or a text (what the default is) read in the language in force."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> bool | str | None:
+        value: bool | str | None = getattr(obj, "_english_show_default", None)
+        return translate(value) if isinstance(value, str) else value
+
+    def __set__(self, obj: object, value: bool | str | None) -> None:
+        obj._english_show_default = value  # type: ignore[attr-defined]
+
+
 def english(obj: object, name: str = "help") -> str | None:
     """The English text (the message id) behind a :class:`Translated` attribute."""
     text: str | None = getattr(obj, f"_english_{name}", None)
@@ -58,9 +69,10 @@ def english(obj: object, name: str = "help") -> str | None:
 
 
 class LocalizedOption(click.Option):
-    """An option whose help is read in the language in force."""
+    """An option whose help (and default, when a text tells it) is read in the language in force."""
 
     help = Translated()
+    show_default = TranslatedShowDefault()
 
 
 class LocalizedArgument(click.Argument):
