@@ -152,6 +152,12 @@ def test_a_usage_error_is_french_by_default() -> None:
     )
     unknown = run(["--bogus"])
     assert f"Option inconnue{NBSP}: '--bogus'." in unknown.output
+    typo = run(["depz"])
+    assert f"Commande inconnue{NBSP}: 'depz'. Vouliez-vous dire 'deps'{NBSP}?" in typo.output
+    missing = run(["ingest", "/nonexistent/dataset"])
+    assert f"Valeur invalide pour 'PATH'{NBSP}: '/nonexistent/dataset' n'existe pas." in (
+        missing.output
+    )
 
 
 def test_a_usage_error_is_english_on_demand() -> None:
