@@ -7,21 +7,28 @@ in ``filiere/locale/fragments/<branch>.po``; :func:`fold` moves those translatio
 the French catalog and deletes the fragments. The compiled ``.mo`` files are committed
 beside the ``.po`` files, so loading costs one small file read; :func:`check` fails when
 a message lacks a translation or a ``.mo`` is older than its ``.po``.
+
+Click's own words ("Usage:", "Missing argument"...) have their French in a catalog of
+their own, ``fr/LC_MESSAGES/click.po``, edited by hand; :func:`check` fails when the
+installed click has a message a user can meet that it lacks.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import io
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
+import click
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -32,6 +39,22 @@ POT = LOCALE_DIR / f"{DOMAIN}.pot"
 FRAGMENTS = LOCALE_DIR / "fragments"
 KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
 _PLACEHOLDER = re.compile(r"\{[a-z_0-9]*(?::[^}]*)?\}")
+CLICK_PO = LOCALE_DIR / "fr" / "LC_MESSAGES" / "click.po"
+#: Click's messages about a program's own mistakes (never shown to a user of a correct
+#: program): left in English.
+CLICK_INTERNAL = {
+    "Name '{name}' defined twice",
+    "Boolean option {decl!r} cannot use the same flag for true/false.",
+    "Could not determine name for option with declarations {decls!r}",
+    "No options defined but a name was passed ({name}). Did you mean to declare an "
+    "argument instead? Did you mean to pass '--{name}'?",
+    "Arguments take exactly one parameter declaration, got {length}: {decls}.",
+    "Unknown color {colour!r}",
+    "Unknown standard stream '{name}'",
+    "Choice({choices})",
+}
+#: Keyword arguments of click's decorators and classes that hold help texts.
+HELP_KEYWORDS = ("help", "short_help", "epilog", "show_default")
 
 
 def po_path(lang: str) -> Path:
@@ -60,7 +83,11 @@ def extract() -> Catalog:
     _stable_header(catalog)
     found = extract_from_dir(
         PACKAGE_DIR,
-        method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2.ext:babel_extract")],
+        method_map=[
+            ("cli/**.py", "filiere.i18n_tools:extract_click_help"),
+            ("**.py", "python"),
+            ("web/templates/**.html", "jinja2.ext:babel_extract"),
+        ],
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
     )
@@ -70,9 +97,63 @@ def extract() -> Catalog:
     return catalog
 
 
-def read(path: Path, locale: str | None = None) -> Catalog:
+def extract_click_help(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel's Python extraction, plus the command line's help texts: the docstrings of
+    click commands and groups and the ``help=`` of their options, which
+    :mod:`filiere.cli.localized` translates when the help is shown."""
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    fileobj.seek(0)
+    yield from ((line, "N_", text, []) for line, text in help_texts(fileobj.read()))
+
+
+def help_texts(source: bytes | str) -> list[tuple[int, str]]:
+    """``(line, English text)`` of every help text of a command-line module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+                if kw.arg in HELP_KEYWORDS and isinstance(value, str) and value:
+                    found.append((kw.value.lineno, inspect.cleandoc(value)))
+        elif isinstance(node, ast.FunctionDef) and _is_command(node):
+            doc = ast.get_docstring(node)
+            if doc:
+                found.append((node.lineno, doc))
+    return found
+
+
+def _is_command(node: ast.FunctionDef) -> bool:
+    """Whether a function is decorated as a click command or group (and takes its help
+    from its docstring)."""
+    for deco in node.decorator_list:
+        call = deco if isinstance(deco, ast.Call) else None
+        target = call.func if call else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in ("command", "group"):
+            return call is None or not any(k.arg == "help" for k in call.keywords)
+    return False
+
+
+def click_template() -> Catalog:
+    """The messages of the installed click that a user can meet."""
+    catalog = Catalog(domain="click")
+    found = extract_from_dir(
+        Path(click.__file__).parent,
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "ngettext": (1, 2)},
+    )
+    for _filename, _lineno, message, _comments, _context in found:
+        if _key(message) not in CLICK_INTERNAL:
+            catalog.add(message)
+    catalog.add("required")  # click passes it through _() as a variable
+    return catalog
+
+
+def read(path: Path, locale: str | None = None, domain: str = DOMAIN) -> Catalog:
     with path.open("rb") as f:
-        return read_po(f, locale=locale, domain=DOMAIN)
+        return read_po(f, locale=locale, domain=domain)
 
 
 def write(catalog: Catalog, path: Path) -> None:
@@ -202,6 +283,11 @@ def check() -> list[str]:
         mo = mo_path(lang)
         if not mo.exists() or _messages(_read_mo(mo)) != _messages(catalog):
             problems.append(f"{mo}: not compiled from the current .po (run scripts/i18n compile)")
+    click_fr = read(CLICK_PO, "fr", "click")
+    problems += [f"{CLICK_PO.name}: {p}" for p in missing(click_fr, click_template())]
+    mo = CLICK_PO.with_suffix(".mo")
+    if not mo.exists() or _messages(_read_mo(mo)) != _messages(click_fr):
+        problems.append(f"{mo}: not compiled from the current .po (run scripts/i18n compile)")
     problems += [
         f"{p}: fragment not folded (run scripts/i18n)" for p in sorted(FRAGMENTS.glob("*.po"))
     ]
@@ -231,6 +317,7 @@ def _messages(catalog: Catalog) -> dict[tuple[str, str | None], object]:
 def compile_all() -> None:
     for lang in LANGUAGES:
         mo_path(lang).write_bytes(mo_bytes(read(po_path(lang), lang)))
+    CLICK_PO.with_suffix(".mo").write_bytes(mo_bytes(read(CLICK_PO, "fr", "click")))
 
 
 def run_all() -> list[str]:

@@ -2,7 +2,8 @@
 
 A string literal holding words (two words of letters, once HTML tags are removed) in a
 user-facing module must be the argument of ``_``/``ngettext``/``pgettext``/``N_``; docstrings,
-``help=``/``metavar=`` of click options (the --help stays in English, like docs/cli.md),
+``help=``/``metavar=`` of click options (the help texts, extracted and translated by
+:mod:`filiere.cli.localized`),
 logging calls and the explicit :data:`ALLOWED` texts are exempt.
 """
 

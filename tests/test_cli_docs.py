@@ -14,9 +14,20 @@ from filiere.cli.reference import render
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_cli_reference_matches_the_help_of_every_command() -> None:
+@pytest.mark.parametrize("env_lang", ["en", "fr"])
+def test_cli_reference_matches_the_help_of_every_command(
+    env_lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/cli.md is English whatever the language of the environment."""
+    monkeypatch.setenv("FILIERE_LANG", env_lang)
     page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert page == render(), "run: python -m filiere.cli.reference > docs/cli.md"
+
+
+def test_french_cli_reference_matches_the_french_help() -> None:
+    page = (ROOT / "docs" / "cli.fr.md").read_text(encoding="utf-8")
+    assert page == render("fr"), "run: python -m filiere.cli.reference fr > docs/cli.fr.md"
+    assert "Utilisation\u00a0: filiere deps [OPTIONS] PRODUCT" in page
 
 
 def test_every_command_has_a_help_line() -> None:

@@ -7,24 +7,72 @@ errors are printed as one clear message, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
 from filiere.cli.context import AppContext
+from filiere.cli.localized import (
+    VERSION_OPTION_HELP,
+    LocalizedGroup,
+    LocalizedOption,
+    click_language,
+)
+from filiere.cli.localized import option as localized_option
 from filiere.errors import ConfigError, DatasetError, FiliereError
-from filiere.i18n import LANGUAGES, _, ngettext, set_language
+from filiere.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    _,
+    get_language,
+    language,
+    ngettext,
+    set_language,
+)
 from filiere.incidents import record
 from filiere.settings import Settings
 
 
-class FiliereGroup(click.Group):
+class FiliereGroup(LocalizedGroup):
     """A group that turns filiere's errors into messages and exit status 1.
 
     Any other error is a bug: the user gets one line with an incident id, the
     traceback goes to a log file (:mod:`filiere.incidents`).
     """
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        """Run the command line in its language from the first word on: ``--lang`` is
+        read before click parses anything, so its usage errors and ``--help`` (wherever
+        ``--lang`` stands) are in that language too."""
+        argv = list(sys.argv[1:] if args is None else args)
+        lang = self.requested_language(argv)
+        if lang is None:
+            try:
+                lang = get_language()
+            except ConfigError:  # a bad FILIERE_LANG: the callback reports it
+                lang = DEFAULT_LANGUAGE
+        with language(lang), click_language(lang):
+            return super().main(argv, *rest, **extra)
+
+    def requested_language(self, args: Sequence[str]) -> str | None:
+        """The language given with ``--lang`` among this group's options, if any."""
+        takes_value = {
+            name: not (p.is_flag or p.count)
+            for p in self.params
+            if isinstance(p, click.Option)
+            for name in p.opts
+        }
+        lang_names = {n for p in self.params if p.name == "lang" for n in p.opts}
+        i = 0
+        while i < len(args) and args[i].startswith("-") and args[i] != "--":
+            name, eq, value = args[i].partition("=")
+            if name in lang_names:
+                given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+                return given if given in LANGUAGES else None
+            i += 2 if takes_value.get(args[i]) else 1
+        return None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -67,20 +115,20 @@ class FiliereGroup(click.Group):
 
 
 @click.group(cls=FiliereGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+@localized_option(
     "--store",
     metavar="URI",
     help="File path (embedded store, the default: ~/.local/share/filiere/filiere.db) "
     "or bolt:// / neo4j:// URI. Env: FILIERE_STORE.",
 )
-@click.option(
+@localized_option(
     "--lang",
     type=click.Choice(LANGUAGES),
     default=None,
     help="Language of the messages, tables, report and workbook (default: fr). "
     "Env: FILIERE_LANG. JSON output does not change with it.",
 )
-@click.version_option(package_name="filiere")
+@click.version_option(package_name="filiere", cls=LocalizedOption, help=VERSION_OPTION_HELP)
 @click.pass_context
 def cli(ctx: click.Context, store: str | None, lang: str | None) -> None:
     """filiere: the supply-chain knowledge graph of the CCI relocation accelerator.

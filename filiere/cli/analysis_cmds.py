@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from filiere import queries, wording
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, command, option
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
 from filiere.i18n import _, ngettext, pgettext
 from filiere.names import country_name
@@ -44,20 +45,20 @@ def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(*args, settings=make_settings(app, home, hhi, upstream_share, max_paths), **kw)
 
     options = [
-        click.option(
+        option(
             "--home",
             default=None,
             help="Home country (ISO alpha-2). Default: FILIERE_HOME_COUNTRY or FR.",
         ),
-        click.option("--hhi", type=float, default=0.4, show_default=True, help="HHI threshold."),
-        click.option(
+        option("--hhi", type=float, default=0.4, show_default=True, help="HHI threshold."),
+        option(
             "--upstream-share",
             type=float,
             default=0.65,
             show_default=True,
             help="World production share above which a material is upstream-concentrated.",
         ),
-        click.option(
+        option(
             "--max-paths",
             type=int,
             default=5,
@@ -66,13 +67,13 @@ def settings_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
     ]
     decorated: Callable[..., Any] = with_settings
-    for option in reversed(options):
-        decorated = option(decorated)
+    for add_option in reversed(options):
+        decorated = add_option(decorated)
     return decorated
 
 
 #: ``--country``, repeatable: the countries of a shock scenario.
-shocked_countries_option = click.option(
+shocked_countries_option = option(
     "--country",
     "countries",
     multiple=True,
@@ -181,8 +182,8 @@ def deps_csv_rows(result: DepsResult) -> list[dict[str, Any]]:
     ]
 
 
-@click.command()
-@click.argument("product")
+@command()
+@argument("product")
 @settings_options
 @format_option
 @pass_app
@@ -233,9 +234,9 @@ def deps(
 # -- routes ----------------------------------------------------------------------------------
 
 
-@click.command()
-@click.argument("item")
-@click.option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC): tier 1.")
+@command()
+@argument("item")
+@option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC): tier 1.")
 @settings_options
 @format_option
 @pass_app
@@ -313,9 +314,9 @@ def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
 # -- shock -----------------------------------------------------------------------------------
 
 
-@click.command()
+@command()
 @shocked_countries_option
-@click.option(
+@option(
     "--cut",
     "fraction",
     type=click.FloatRange(0, 1, min_open=True),
@@ -323,9 +324,7 @@ def routes_rows(result: RoutesResult) -> list[dict[str, Any]]:
     show_default=True,
     help="Fraction of these countries' supply that stops (below 1: a partial stop).",
 )
-@click.option(
-    "--upstream", is_flag=True, help="Stop their mines and refineries too (world production)."
-)
+@option("--upstream", is_flag=True, help="Stop their mines and refineries too (world production).")
 @settings_options
 @format_option
 @pass_app
@@ -477,8 +476,8 @@ def shock_csv_rows(result: ShockResult, risky: set[str] | None = None) -> list[d
 # -- critical, bom ---------------------------------------------------------------------------
 
 
-@click.command()
-@click.option("--top", type=int, default=None, help="Show only the first N items (table).")
+@command()
+@option("--top", type=int, default=None, help="Show only the first N items (table).")
 @format_option
 @pass_app
 def critical(app: AppContext, top: int | None, fmt: str) -> None:
@@ -495,8 +494,8 @@ def critical(app: AppContext, top: int | None, fmt: str) -> None:
     print_table(rows, [("item", _("item")), ("name", _("name")), ("n", _("products"))])
 
 
-@click.command()
-@click.argument("product")
+@command()
+@argument("product")
 @format_option
 @pass_app
 def bom(app: AppContext, product: str, fmt: str) -> None:
@@ -543,7 +542,7 @@ def bom(app: AppContext, product: str, fmt: str) -> None:
 # -- Cypher ----------------------------------------------------------------------------------
 
 
-@click.command(name="queries")
+@command(name="queries")
 @format_option
 def list_queries(fmt: str) -> None:
     """List the Cypher library: name, what it answers, parameters (run with `filiere cypher`)."""
@@ -602,17 +601,17 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
-@click.command()
-@click.argument("query")
-@click.option(
+@command()
+@argument("query")
+@option(
     "--param",
     "-p",
     "pairs",
     multiple=True,
     help='Query parameter: key=value (a string) or key:=json (5, true, ["CN"]...).',
 )
-@click.option("--timeout", type=float, default=30, show_default=True, help="Seconds.")
-@click.option("--limit", type=int, default=1000, show_default=True, help="Maximum rows.")
+@option("--timeout", type=float, default=30, show_default=True, help="Seconds.")
+@option("--limit", type=int, default=1000, show_default=True, help="Maximum rows.")
 @format_option
 @pass_app
 def cypher(

@@ -12,21 +12,22 @@ from filiere.api.logs import log_config
 from filiere.api.security import KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, command, group, option
 from filiere.cli.output import format_option, print_json, print_rows
 from filiere.i18n import _, pgettext
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
+@command()
+@option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
     help="Worker processes (each opens the store; the embedded one reloads its file on change).",
 )
-@click.option(
+@option(
     "--log-level",
     default="info",
     show_default=True,
@@ -62,15 +63,15 @@ def serve(app: AppContext, host: str, port: int, workers: int, log_level: str) -
     )
 
 
-@click.command()
-@click.option(
+@command()
+@option(
     "--port",
     default=0,
     type=click.IntRange(0, 65535),
     help="Port on 127.0.0.1 (default: a free one).",
 )
-@click.option("--no-browser", is_flag=True, help="Print the link only; open no browser.")
-@click.option(
+@option("--no-browser", is_flag=True, help="Print the link only; open no browser.")
+@option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -117,7 +118,7 @@ def ui(app: AppContext, port: int, no_browser: bool, log_level: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-@click.group()
+@group()
 def apikey() -> None:
     """Create, list and revoke API keys (stored hashed in FILIERE_API_KEYS_FILE)."""
 
@@ -127,13 +128,13 @@ def _keys() -> KeyStore:
 
 
 @apikey.command("create")
-@click.option(
+@option(
     "--role",
     type=click.Choice([r.value for r in Role]),
     required=True,
     help="analyst: read, analyses, read-only Cypher; editor: also upload; admin: also keys.",
 )
-@click.option("--name", default="", help="What or who the key is for.")
+@option("--name", default="", help="What or who the key is for.")
 def apikey_create(role: str, name: str) -> None:
     """Create a key and print it once (only its hash is kept)."""
     keys = _keys()
@@ -168,7 +169,7 @@ def apikey_list(fmt: str) -> None:
 
 
 @apikey.command("revoke")
-@click.argument("key_id")
+@argument("key_id")
 def apikey_revoke(key_id: str) -> None:
     """Revoke a key at once (running servers see it on their next request)."""
     record = _keys().revoke(key_id)

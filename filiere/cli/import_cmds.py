@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, command, group, option
 from filiere.cli.output import console, format_option, print_json, print_rows, summary_table
 from filiere.i18n import _, ngettext
 from filiere.sources.baci import TradeSettings, import_baci
@@ -21,9 +22,9 @@ from filiere.sources.sirene import DEFAULT_CHUNK, import_sirene
 from filiere.sources.trade import trade_deps
 from filiere.sources.usgs import import_usgs
 
-_check = click.option("--check", is_flag=True, help="Read and validate only; write nothing.")
-_no_progress = click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
-_path = click.argument("path", type=click.Path(exists=True, path_type=Path))
+_check = option("--check", is_flag=True, help="Read and validate only; write nothing.")
+_no_progress = option("--no-progress", is_flag=True, help="Do not show progress bars.")
+_path = argument("path", type=click.Path(exists=True, path_type=Path))
 
 
 def _print_report(report: ImportReport, fmt: str = "table") -> None:
@@ -51,12 +52,12 @@ def _print_report(report: ImportReport, fmt: str = "table") -> None:
     )
 
 
-@click.group(name="import")
+@group(name="import")
 def import_() -> None:
     """Import a real public source in its published format (see docs/data-sources.md)."""
 
 
-_json_summary = click.option(
+_json_summary = option(
     "--format",
     "fmt",
     type=click.Choice(("table", "json")),
@@ -68,15 +69,15 @@ _json_summary = click.option(
 
 @import_.command("eu-crm")
 @_path
-@click.option("--lists", type=click.Path(exists=True, path_type=Path), help="CRM Act lists CSV.")
-@click.option(
+@option("--lists", type=click.Path(exists=True, path_type=Path), help="CRM Act lists CSV.")
+@option(
     "--map",
     "mapping",
     multiple=True,
     metavar="NAME=ITEM_ID",
     help="Match a study material to an item id (repeatable).",
 )
-@click.option("--strict", is_flag=True, help="Unknown country names are errors, not warnings.")
+@option("--strict", is_flag=True, help="Unknown country names are errors, not warnings.")
 @_check
 @_no_progress
 @_json_summary
@@ -106,7 +107,7 @@ def eu_crm(
 
 @import_.command("usgs")
 @_path
-@click.option("--year", type=int, help="Production year (default: the latest actual one).")
+@option("--year", type=int, help="Production year (default: the latest actual one).")
 @_check
 @_no_progress
 @_json_summary
@@ -122,21 +123,21 @@ def usgs(
 def _trade_options(f: click.decorators.FC) -> click.decorators.FC:
     for opt in reversed(
         [
-            click.option(
+            option(
                 "--hhi",
                 type=click.FloatRange(0, 1),
                 default=0.4,
                 show_default=True,
                 help="Criterion 1: HHI of extra-EU suppliers above this.",
             ),
-            click.option(
+            option(
                 "--share",
                 type=click.FloatRange(0, 1),
                 default=0.5,
                 show_default=True,
                 help="Criterion 2: extra-EU share of imports above this.",
             ),
-            click.option(
+            option(
                 "--ratio",
                 type=click.FloatRange(0),
                 default=1.0,
@@ -151,14 +152,14 @@ def _trade_options(f: click.decorators.FC) -> click.decorators.FC:
 
 @import_.command("baci")
 @_path
-@click.option(
+@option(
     "--codes",
     type=click.Path(exists=True, path_type=Path),
     help="BACI country code table (default: country_codes_V*.csv beside PATH).",
 )
-@click.option("--importer", default="FR", show_default=True, help="FR, another EU member, or EU27.")
+@option("--importer", default="FR", show_default=True, help="FR, another EU member, or EU27.")
 @_trade_options
-@click.option(
+@option(
     "--exports",
     type=click.Choice(("extra-eu", "world")),
     default="extra-eu",
@@ -198,40 +199,40 @@ def baci(
 
 @import_.command("sirene")
 @_path
-@click.option(
+@option(
     "--units",
     type=click.Path(exists=True, path_type=Path),
     help="Legal-unit stock (StockUniteLegale) for denominationUniteLegale.",
 )
-@click.option(
+@option(
     "--region",
     "regions",
     multiple=True,
     metavar="FR-XXX",
     help="Keep this region (ISO 3166-2; repeatable).",
 )
-@click.option(
+@option(
     "--departement",
     "departements",
     multiple=True,
     metavar="NN",
     help="Keep this département (INSEE code; repeatable).",
 )
-@click.option(
+@option(
     "--naf",
     multiple=True,
     metavar="CODE",
     help="Keep this NAF code or prefix, e.g. 25.62B or 25.6 (repeatable).",
 )
-@click.option(
+@option(
     "--naf-table",
     type=click.Path(exists=True, path_type=Path),
     help="NAF -> process table (default: filiere/data/naf_processes.csv).",
 )
-@click.option(
+@option(
     "--all-activities", is_flag=True, help="Also keep establishments whose NAF code has no process."
 )
-@click.option(
+@option(
     "--chunk",
     type=click.IntRange(1),
     default=DEFAULT_CHUNK,
@@ -285,13 +286,11 @@ TRADE_COLUMNS = [
 ]
 
 
-@click.command("trade-deps")
-@click.option("--importer", default="FR", show_default=True, help="FR, another EU member, or EU27.")
+@command("trade-deps")
+@option("--importer", default="FR", show_default=True, help="FR, another EU member, or EU27.")
 @_trade_options
-@click.option(
-    "--all", "show_all", is_flag=True, help="List every product, not only dependent ones."
-)
-@click.option("--limit", type=click.IntRange(1), help="Show at most this many products.")
+@option("--all", "show_all", is_flag=True, help="List every product, not only dependent ones.")
+@option("--limit", type=click.IntRange(1), help="Show at most this many products.")
 @format_option
 @pass_app
 def trade_deps_cmd(

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, command, option
 from filiere.cli.output import console, summary_table
 from filiere.i18n import _, ngettext
 from filiere.ingest import LoadReport, export_dataset, export_dataset_json, load
@@ -70,16 +71,14 @@ def _print_report(report: LoadReport, verbose: bool = False) -> None:
         out.print(summary_table(report.summary, _("graph nodes and relationships written")))
 
 
-@click.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--check", is_flag=True, help="Validate only; write nothing.")
-@click.option("--replace", is_flag=True, help="Empty the store first (in the same write).")
-@click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
-@click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Also show the graph's node and relationship counts."
-)
-@click.option(
+@command()
+@argument("path", type=click.Path(exists=True, path_type=Path))
+@option("--check", is_flag=True, help="Validate only; write nothing.")
+@option("--replace", is_flag=True, help="Empty the store first (in the same write).")
+@option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
+@option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@option("-v", "--verbose", is_flag=True, help="Also show the graph's node and relationship counts.")
+@option(
     "--batched",
     is_flag=True,
     help="Neo4j: commit the validated write in batches (for datasets too large for one "
@@ -115,16 +114,16 @@ def ingest(
     _print_report(report, verbose)
 
 
-@click.command()
-@click.argument("target", metavar="PATH", type=click.Path(path_type=Path))
-@click.option(
+@command()
+@argument("target", metavar="PATH", type=click.Path(path_type=Path))
+@option(
     "--neo4j-admin",
     "neo4j_admin",
     is_flag=True,
     help="Write the CSV files of `neo4j-admin database import full` instead, with the "
     "command to run and the constraints to create (for a Neo4j server you do not launch).",
 )
-@click.option(
+@option(
     "--dataset",
     type=click.Path(exists=True, path_type=Path),
     help="With --neo4j-admin: convert this dataset (validated as by ingest) instead of the store.",

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from filiere.cli.localized import argument, group, option
 from filiere.i18n import _
 from filiere.neo4j_local import default_home
 
-home_option = click.option(
+home_option = option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
     default=default_home,
@@ -19,7 +20,7 @@ home_option = click.option(
 )
 
 
-@click.group()
+@group()
 def neo4j() -> None:
     """Run the real Neo4j Community engine locally (Java 17, jars from Maven Central).
 
@@ -32,16 +33,16 @@ def neo4j() -> None:
 
 @neo4j.command()
 @home_option
-@click.option(
+@option(
     "--port",
     type=click.IntRange(0, 65535),
     default=7687,
     show_default=True,
     help="Bolt port on 127.0.0.1 (0: any free port).",
 )
-@click.option("--heap", default="1g", show_default=True, help="JVM maximum heap.")
-@click.option("--pagecache", default="512m", show_default=True, help="Neo4j page cache size.")
-@click.option(
+@option("--heap", default="1g", show_default=True, help="JVM maximum heap.")
+@option("--pagecache", default="512m", show_default=True, help="Neo4j page cache size.")
+@option(
     "--password",
     envvar="NEO4J_PASSWORD",
     default="filiere-dev",
@@ -91,22 +92,22 @@ def status(home: Path) -> None:
 
 
 @neo4j.command("import")
-@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@argument("dataset", type=click.Path(exists=True, path_type=Path))
 @home_option
-@click.option(
+@option(
     "--overwrite",
     is_flag=True,
     help="Replace the database the server home already holds (all of it).",
 )
-@click.option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
-@click.option("--heap", default="1g", show_default=True, help="JVM maximum heap of the tool.")
-@click.option(
+@option("--source", metavar="NAME", help="Provenance name (default: folder or file name).")
+@option("--heap", default="1g", show_default=True, help="JVM maximum heap of the tool.")
+@option(
     "--memory",
     default="1g",
     show_default=True,
     help="Off-heap memory of the import tool (e.g. 2g, or 50%).",
 )
-@click.option("--no-progress", is_flag=True, help="Do not show progress.")
+@option("--no-progress", is_flag=True, help="Do not show progress.")
 def import_(
     dataset: Path,
     home: Path,

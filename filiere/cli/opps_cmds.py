@@ -13,6 +13,7 @@ import click
 from filiere import queries
 from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import command, option
 from filiere.cli.output import cell, console, format_option, print_json, print_rows
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
@@ -122,12 +123,10 @@ def opportunities_csv_rows(result: OpportunitiesResult) -> list[dict[str, Any]]:
     return rows
 
 
-@click.command()
-@click.option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC).")
-@click.option("--with-route", is_flag=True, help="Only the items with a sourcing route.")
-@click.option(
-    "--top", type=click.IntRange(min=1), default=None, help="Only the first N opportunities."
-)
+@command()
+@option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC).")
+@option("--with-route", is_flag=True, help="Only the items with a sourcing route.")
+@option("--top", type=click.IntRange(min=1), default=None, help="Only the first N opportunities.")
 @settings_options
 @format_option
 @pass_app
@@ -190,9 +189,9 @@ def matches_csv_rows(result: MatchesResult) -> list[dict[str, Any]]:
     return rows
 
 
-@click.command()
-@click.option("--region", required=True, help="Region of the buyers (ISO 3166-2, e.g. FR-BFC).")
-@click.option(
+@command()
+@option("--region", required=True, help="Region of the buyers (ISO 3166-2, e.g. FR-BFC).")
+@option(
     "--routes-per-item",
     type=click.IntRange(min=1),
     default=queries.ROUTES_PER_ITEM,

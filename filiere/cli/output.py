@@ -13,13 +13,14 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from filiere.cli.localized import option
 from filiere.graph.records import WriteSummary
 from filiere.i18n import _
 from filiere.spreadsheet import csv_text
 
 FORMATS = ("table", "json", "csv")
 
-format_option = click.option(
+format_option = option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),

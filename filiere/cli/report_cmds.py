@@ -23,6 +23,7 @@ from rich.table import Table
 from filiere import wording
 from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, command, option
 from filiere.cli.output import console
 from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
@@ -247,14 +248,14 @@ def _report(
     return paths, commands
 
 
-_region_option = click.option(
+_region_option = option(
     "--region", default=None, help="Region of the routes' first tier (ISO 3166-2, e.g. FR-BFC)."
 )
 
 
 def _output_option(default: Path) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``-o/--output``: the report folder."""
-    return click.option(
+    return option(
         "-o",
         "--output",
         type=click.Path(file_okay=False, path_type=Path),
@@ -264,7 +265,7 @@ def _output_option(default: Path) -> Callable[[Callable[..., Any]], Callable[...
     )
 
 
-_max_nodes_option = click.option(
+_max_nodes_option = option(
     "--max-nodes",
     type=click.IntRange(10, 5000),
     default=DEFAULT_MAX_NODES,
@@ -273,11 +274,11 @@ _max_nodes_option = click.option(
 )
 
 
-@click.command()
-@click.argument("products", nargs=-1)
+@command()
+@argument("products", nargs=-1)
 @_output_option(Path("filiere-report"))
 @_region_option
-@click.option(
+@option(
     "--country",
     "countries",
     multiple=True,
@@ -305,9 +306,9 @@ def report(
     print_findings(paths.findings, paths, commands)
 
 
-@click.command()
+@command()
 @_output_option(Path("filiere-demo"))
-@click.option(
+@option(
     "--store",
     "store_uri",
     metavar="URI",
@@ -315,11 +316,9 @@ def report(
     help="Store to load the demo into (default: a fresh file OUTPUT/graph.db; "
     "never your default store).",
 )
-@click.option("--replace", is_flag=True, help="Empty a non-empty --store first.")
-@click.option(
-    "--region", default=DEMO_REGION, show_default=True, help="Region of the local routes."
-)
-@click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
+@option("--replace", is_flag=True, help="Empty a non-empty --store first.")
+@option("--region", default=DEMO_REGION, show_default=True, help="Region of the local routes.")
+@option("--no-progress", is_flag=True, help="Do not show progress bars.")
 @_max_nodes_option
 @settings_options
 @pass_app

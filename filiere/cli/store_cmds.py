@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import command, option
 from filiere.cli.output import format_option, print_json, print_rows
 from filiere.i18n import _
 
 
-@click.command()
+@command()
 @format_option
 @pass_app
 def info(app: AppContext, fmt: str) -> None:
@@ -28,8 +29,8 @@ def info(app: AppContext, fmt: str) -> None:
     print_rows([dict(zip(header, r.values(), strict=True)) for r in rows], header, fmt)
 
 
-@click.command()
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@command()
+@option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def clear(app: AppContext, yes: bool) -> None:
     """Remove every node and relationship from the store."""

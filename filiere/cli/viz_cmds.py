@@ -14,6 +14,7 @@ import click
 
 from filiere.cli.analysis_cmds import settings_options, shocked_countries_option
 from filiere.cli.context import AppContext, pass_app
+from filiere.cli.localized import argument, group, option
 from filiere.cli.output import console
 from filiere.i18n import _
 from filiere.queries.models import AnalysisSettings
@@ -26,20 +27,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 def view_options(fn: F) -> F:
     """``-o/--output``, ``--hierarchical`` and ``--max-nodes``."""
     options = [
-        click.option(
+        option(
             "-o",
             "--output",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
             help="HTML file to write (default: a name from the view, in the current folder).",
         ),
-        click.option(
+        option(
             "--hierarchical",
             is_flag=True,
             help="Routes view only: top-down levels instead of physics (the supply tree and "
             "the shock are always layered, left to right).",
         ),
-        click.option(
+        option(
             "--max-nodes",
             type=click.IntRange(10, 5000),
             default=DEFAULT_MAX_NODES,
@@ -47,8 +48,8 @@ def view_options(fn: F) -> F:
             help="Node budget: bigger views keep the most relevant nodes, with a note.",
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
+    for add_option in reversed(options):
+        fn = add_option(fn)
     return fn
 
 
@@ -66,13 +67,13 @@ def _written(view: View, path: Path) -> None:
     out.print(_("open it in a browser: {url}").format(url=path.resolve().as_uri()), markup=False)
 
 
-@click.group()
+@group()
 def viz() -> None:
     """Interactive HTML views of the analyses (open offline in any browser)."""
 
 
 @viz.command(name="deps")
-@click.argument("product")
+@argument("product")
 @view_options
 @settings_options
 @pass_app
@@ -91,8 +92,8 @@ def viz_deps(
 
 
 @viz.command(name="routes")
-@click.argument("item")
-@click.option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC): tier 1.")
+@argument("item")
+@option("--region", default=None, help="Target region (ISO 3166-2, e.g. FR-BFC): tier 1.")
 @view_options
 @settings_options
 @pass_app
