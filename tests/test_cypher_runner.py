@@ -131,6 +131,7 @@ def test_every_library_query_runs(neo: GraphStore) -> None:
         "home": "FR",
         "eu": ["DE", "FR"],
         "maxPaths": 3,
+        "limit": 2,
         "regionLat": None,
         "regionLng": None,
     }
@@ -212,7 +213,7 @@ ANALYSIS_QUERIES = [
     "shock_products",
     "shock_cut_items",
     "critical",
-    "opportunity_closures",
+    "opportunity_roots",
     "opportunity_facts",
     "opportunity_products",
     "opportunity_items",
@@ -223,6 +224,7 @@ ANALYSIS_QUERIES = [
 
 #: Analysis queries that read items' neighbours only, no bill of materials.
 NO_TRAVERSAL = (
+    "opportunity_roots",
     "routes",
     "routes_summary",
     "shock_items",
