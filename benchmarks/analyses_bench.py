@@ -14,10 +14,11 @@ The embedded store is written to ``--workdir``; Neo4j is the local launcher's se
 launcher's database is loaded by the bulk path of ``filiere neo4j import`` (import tool
 CSV files, then Neo4j's import tool into the stopped database: ``--neo4j-load bulk``,
 the default there), or by transactional writes (``--neo4j-load write``, the only way
-into a server given by ``--neo4j-uri``). Prints p50/p95 latencies of ``deps`` and ``routes`` over
-random products / items, the time of ``critical``, of a shock on China (plain, then
-partial and upstream), and of ``opportunities`` and ``matches`` for FR-BFC (goal: under
-10 s on each store). ``--scale 0.1`` divides the graph's sizes by ten (a quick run).
+into a server given by ``--neo4j-uri``). Prints p50/p95 latencies of ``deps`` and
+``routes`` over random products / items, the time of ``critical``, of a shock on China
+(plain, then partial and upstream), and of ``opportunities`` and ``matches`` for FR-BFC
+(goal: under 10 s on each store), ``--repeat`` times for those. ``--scale 0.1`` divides
+the graph's sizes by ten (a quick run).
 """
 
 from __future__ import annotations
