@@ -213,7 +213,7 @@ ANALYSIS_QUERIES = [
     "shock_products",
     "shock_cut_items",
     "critical",
-    "opportunity_closures",
+    "opportunity_roots",
     "opportunity_facts",
     "opportunity_products",
     "opportunity_items",
@@ -224,6 +224,7 @@ ANALYSIS_QUERIES = [
 
 #: Analysis queries that read items' neighbours only, no bill of materials.
 NO_TRAVERSAL = (
+    "opportunity_roots",
     "routes",
     "routes_summary",
     "shock_items",

@@ -153,16 +153,18 @@ def _route_rows(
             "eu": sorted(EU27),
             **extra,
         }
-        found = [r.data() for r in tx.run(load(query).text, params)]
+        # The rows hold plain values: dict() keeps them (Record.data() converts them again).
+        found = [dict(r) for r in tx.run(load(query).text, params)]
         roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
-        facts = [r.data() for r in tx.run(load("closure_facts").text, {"roots": roots})]
+        facts = [dict(r) for r in tx.run(load("closure_facts").text, {"roots": roots})]
         return found, facts
 
     found, facts = store.read(work)
     sub_risk: dict[str, bool] = {}
     for row in facts:
         risky = common.assess(_facts(row), settings).at_risk
-        sub_risk[row["root"]] = sub_risk.get(row["root"], False) or risky
+        for root in row["roots"]:
+            sub_risk[root] = sub_risk.get(root, False) or risky
     return found, sub_risk
 
 
@@ -181,22 +183,42 @@ def _route(r: dict[str, Any], sub_risk: dict[str, bool]) -> Route:
 
 
 def closures(store: Neo4jStore) -> common.ProductClosures:
-    """Every product's closure and the facts and BOM children of their items (two queries)."""
+    """Every product's closure and the facts and BOM children of their items.
+
+    Read level by level: the facts of the products, then of their children not yet read,
+    and so on (``opportunity_facts``, one query per BOM level), so each item is read once
+    however many products share it; the closures then follow from the children. (One
+    breadth-first search per product in Cypher read every shared sub-assembly once per
+    product: 9.4 million db hits on the benchmark graph against 3.7 million.)
+    """
 
     def work(tx: ManagedTransaction) -> common.ProductClosures:
-        items: dict[str, list[str]] = {}
-        for r in tx.run(load("opportunity_closures").text):
-            items[r["product"]] = sorted({r["product"], *r["items"]})
-        wanted = sorted({x for xs in items.values() for x in xs})
+        products = [r["product"] for r in tx.run(load("opportunity_roots").text)]
         facts: dict[str, ItemFacts] = {}
         children: dict[str, list[tuple[str, float]]] = {}
-        for r in tx.run(load("opportunity_facts").text, {"items": wanted}):
-            row = r.data()
-            facts[row["item"]] = _facts(row)
-            children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+        level = products
+        while level:
+            for r in tx.run(load("opportunity_facts").text, {"items": level}):
+                row = dict(r)  # plain values: Record.data() converts them again, 10x slower
+                facts[row["item"]] = _facts(row)
+                children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+            level = sorted({c for x in level for c, _q in children.get(x, ())} - facts.keys())
+        items = {p: _closure(p, children) for p in products}
         return common.ProductClosures(items, facts, children)
 
     return store.read(work)
+
+
+def _closure(root: str, children: dict[str, list[tuple[str, float]]]) -> list[str]:
+    """The sorted ids of ``root`` and every item under it."""
+    seen = {root}
+    todo = [root]
+    while todo:
+        for child, _quantity in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return sorted(seen)
 
 
 def shock(store: Neo4jStore, spec: common.ShockSpec) -> ShockResult:

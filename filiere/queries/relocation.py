@@ -1,8 +1,8 @@
 """Relocation opportunities and buyer-supplier matches (docs/analyses.md, sections 6 and 7).
 
 Both reuse what the other analyses compute, on either store: each product's closure
-(one breadth-first search per product, ``opportunity_closures.cypher``), the facts and
-BOM children of the items in it (``opportunity_facts.cypher``, the facts of ``deps``),
+and the facts and BOM children of the items in it (``opportunity_facts.cypher``, the
+facts of ``deps``, read level by level from the products on Neo4j),
 from which the risk flags of ``deps`` and the rolled-up quantities of ``bom`` follow, and
 the at-risk items' route counts and first routes (``routes_summary.cypher``, all of them
 in one read). The store

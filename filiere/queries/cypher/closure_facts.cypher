@@ -1,13 +1,15 @@
-// Supply facts of every item under some roots: for each root and each item of its bill of
-// materials (the root included), the item's suppliers grouped by country and its
-// production rows of the latest year grouped by (stage, country).
-// Used by `filiere routes` to tell whether a substitute is itself at risk.
+// Supply facts of every item under some roots: for each item of their bills of materials
+// (the roots included), the roots it is under, the item's suppliers grouped by country and
+// its production rows of the latest year grouped by (stage, country); one row per item,
+// however many roots share it. Used by `filiere routes` to tell whether a substitute is
+// itself at risk.
 // @param roots  list of item ids, e.g. ["ALU", "ACIER"]
 UNWIND $roots AS rootId
 MATCH (root:Item {id: rootId})-[:CONTAINS*0..]->(x:Item)
 WITH DISTINCT rootId, x
+WITH x, collect(rootId) AS roots
 RETURN
-  rootId AS root,
+  roots,
   x.id AS item,
   x.kind AS kind,
   COLLECT { MATCH (s:Supplier)-[:SUPPLIES]->(x) RETURN s.id } AS suppliers,

@@ -2,7 +2,10 @@
 // routes, their number per tier and its first $limit routes in the routes' order (one row
 // each), with their distance in km to region $region. Items without any route are left out.
 // Counts without listing: the suppliers able to make an item depend only on the set of
-// processes it requires, which items share, so they are ranked and counted once per set;
+// processes it requires, which items share, so they are ranked and counted once per set
+// (a supplier is able when it masters every process of the set: counted from the
+// processes' side, whose MASTERS relationships are grouped, rather than by testing each
+// master of the first process for the others);
 // each item then takes off those that already supply or offer it. Capability routes come
 // last in their tier and rank by supplier id: only the set's first $limit untaken suppliers
 // can be among an item's first $limit routes.
@@ -18,10 +21,10 @@ MATCH (x:Item {id: itemId})
 WITH x, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN DISTINCT p ORDER BY p.id } AS processes
 WITH processes, collect(x) AS xs
 CALL (processes) {
-  UNWIND processes[0..1] AS first
-  MATCH (first)<-[:MASTERS]-(s:Supplier)
-  WHERE all(p IN processes WHERE EXISTS { (s)-[:MASTERS]->(p) })
-  WITH DISTINCT s
+  UNWIND processes AS p
+  MATCH (p)<-[:MASTERS]-(s:Supplier)
+  WITH s, count(DISTINCT p) AS mastered
+  WHERE mastered = size(processes)
   WITH s,
        CASE
          WHEN $region IS NOT NULL AND s.region = $region THEN 1
