@@ -183,6 +183,28 @@ def test_problem_details_follow_accept_language(embedded_store: GraphStore, tmp_
     assert fr_404["type"] == en_404["type"] == "urn:filiere:problem:not-found"
 
 
+def test_refusals_follow_accept_language(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """A key without the role, and Cypher on the embedded store, are refused in the reader's
+    language too (French by default)."""
+    keys = tmp_path / "keys.json"
+    token = KeyStore(keys).create(Role("analyst"))[1]
+    app = create_app(ApiSettings(keys_file=keys), store=embedded_store)
+    auth = {"Authorization": f"Bearer {token}"}
+    upload = {"file": ("lot.zip", b"")}
+    cypher = {"query": "RETURN 1"}
+    with TestClient(app) as c:
+        fr = c.post("/datasets", files=upload, headers=auth).json()
+        en = c.post("/datasets", files=upload, headers={**auth, "Accept-Language": "en"}).json()
+        fr_cypher = c.post("/cypher", json=cypher, headers=auth).json()
+        en_cypher = c.post("/cypher", json=cypher, headers={**auth, "Accept-Language": "en"}).json()
+    assert fr["status"] == en["status"] == 403
+    assert fr["detail"] == "il faut pour cela le rôle editor ou un rôle supérieur"
+    assert en["detail"] == "this needs the editor role or higher"
+    assert fr_cypher["status"] == 409
+    assert fr_cypher["detail"].startswith("Cypher demande la base Neo4j")
+    assert en_cypher["detail"].startswith("Cypher needs the Neo4j store")
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_deps_fits_80_columns_with_every_column(lang: str, tmp_path: Path) -> None:
     """``filiere deps P-KAPLAN`` at COLUMNS=80: no line wider, no column dropped, paths kept."""

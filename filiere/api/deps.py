@@ -17,6 +17,7 @@ from filiere.api.problems import ApiProblem
 from filiere.api.security import ApiKey, KeyStore, Role
 from filiere.api.settings import ApiSettings
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.settings import Settings
 
 
@@ -70,14 +71,14 @@ async def current_key(
     if gated is not None:
         return gated
     if credentials is None:
-        raise ApiProblem(401, "unauthenticated", "an API key is required", headers=_CHALLENGE)
+        raise ApiProblem(401, "unauthenticated", _("an API key is required"), headers=_CHALLENGE)
     token = credentials.credentials
     hit, key = keys.cached(token)
     if not hit:
         key = await run_in_threadpool(keys.authenticate, token)
     if key is None:
         raise ApiProblem(
-            401, "unauthenticated", "the API key is unknown or revoked", headers=_CHALLENGE
+            401, "unauthenticated", _("the API key is unknown or revoked"), headers=_CHALLENGE
         )
     return key
 
@@ -87,7 +88,11 @@ def require(role: Role) -> params.Depends:
 
     async def check(key: Annotated[ApiKey, Depends(current_key)]) -> ApiKey:
         if not key.role.allows(role):
-            raise ApiProblem(403, "forbidden", f"this needs the {role.value} role or higher")
+            raise ApiProblem(
+                403,
+                "forbidden",
+                _("this needs the {role} role or higher").format(role=role.value),
+            )
         return key
 
     dependency: params.Depends = Depends(check)

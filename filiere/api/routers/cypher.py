@@ -18,6 +18,7 @@ from filiere.api.deps import AnalystKey, ApiSettingsDep, StoreDep
 from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.errors import CypherError, StoreError
+from filiere.i18n import _
 from filiere.queries.cypher_runner import CypherResult, run_readonly
 
 router = APIRouter(tags=["cypher"])
@@ -59,10 +60,10 @@ async def run_cypher(
         raise ApiProblem(
             409,
             "cypher-unavailable",
-            "Cypher needs the Neo4j store; this server has the embedded one",
+            _("Cypher needs the Neo4j store; this server has the embedded one"),
         )
     if not body.query.strip():
-        raise ApiProblem(400, "cypher-error", "the query is empty")
+        raise ApiProblem(400, "cypher-error", _("the query is empty"))
     limit = min(body.limit or settings.cypher_row_limit, settings.cypher_row_limit)
     try:
         return await run_held(

@@ -17,6 +17,7 @@ from filiere.api.guard import run_held
 from filiere.api.problems import ApiProblem, Problem
 from filiere.api.security import Role
 from filiere.graph.store import GraphStore
+from filiere.i18n import _
 from filiere.ingest.load import LoadReport, load_tables
 from filiere.ingest.readers import read_upload
 
@@ -93,7 +94,7 @@ async def upload_dataset(
     A refused dataset answers 422 with every `{file, line, message}` in `errors`.
     """
     if replace and not check and not key.role.allows(Role.ADMIN):
-        raise ApiProblem(403, "forbidden", "replacing the whole store needs the admin role")
+        raise ApiProblem(403, "forbidden", _("replacing the whole store needs the admin role"))
     filename = PurePosixPath(file.filename or "upload").name or "upload"
     data = await file.read()
     name = source or PurePosixPath(filename).stem or "upload"
