@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from api_support import load_sample
-from web_support import Workspace, workspace
+from web_support import Workspace, filiere_ui, workspace
 
 from filiere.graph.embedded import EmbeddedStore
 
@@ -178,44 +179,14 @@ def test_static_files_are_served_from_the_package(ws: Workspace) -> None:
 
 def test_filiere_ui_prints_a_one_time_link_on_loopback(tmp_path: Path) -> None:
     """The real command: a link on 127.0.0.1 that signs in once, then the cookie carries on."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
     load_sample(EmbeddedStore(tmp_path / "graph.json"))
-    env = {**os.environ, "FILIERE_API_KEYS_FILE": str(tmp_path / "keys.json")}
-    exe = str(Path(sys.executable).with_name("filiere"))
-    proc = subprocess.Popen(
-        [exe, "--store", str(tmp_path / "graph.json"), "ui", "--no-browser"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        link = next(w for w in line.split() if w.startswith("http://127.0.0.1:"))
-        base, _sep, query = link.partition("/?token=")
-        assert query and len(query) >= 32
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/health", timeout=5)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
-        with httpx.Client(base_url=base, follow_redirects=True) as browser:
-            first = browser.get(link)
+    env = {"FILIERE_API_KEYS_FILE": str(tmp_path / "keys.json")}
+    with filiere_ui(env, str(tmp_path / "graph.json")) as ui:
+        assert len(ui.link.partition("/?token=")[2]) >= 32
+        with httpx.Client(base_url=ui.origin, follow_redirects=True) as browser:
+            first = browser.get(ui.link)
             assert first.status_code == 200 and "local user" in first.text  # signed in
-            assert str(first.url) == base + "/"
+            assert str(first.url) == ui.origin + "/"
             assert browser.get("/recherche?q=aimant").status_code == 200
-        with httpx.Client(base_url=base) as other:  # the link is spent
-            assert other.get(link, follow_redirects=False).status_code == 403
-    finally:
-        proc.terminate()
-        proc.wait(30)
+        with httpx.Client(base_url=ui.origin) as other:  # the link is spent
+            assert other.get(ui.link, follow_redirects=False).status_code == 403

@@ -11,10 +11,6 @@ Screenshots of each page go to ``docs/images/workspace-<page>.png`` (the guide's
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +21,7 @@ import pytest
 from api_support import make_keys
 from openpyxl import Workbook
 from viz_support import Browser, chromium, load_demo
+from web_support import filiere_ui
 
 from filiere.graph.store import GraphStore
 
@@ -61,7 +58,7 @@ class Server:
 
 
 def _env(store: GraphStore, request: pytest.FixtureRequest, keys_file: Path) -> dict[str, str]:
-    env = {**os.environ, "FILIERE_API_KEYS_FILE": str(keys_file), "FILIERE_LANG": "en"}
+    env = {"FILIERE_API_KEYS_FILE": str(keys_file), "FILIERE_LANG": "en"}
     if store.kind == "neo4j":
         s = request.getfixturevalue("neo4j_settings")
         env |= {
@@ -80,38 +77,8 @@ def server(store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest) ->
     load_demo(store)
     keys_file = tmp_path / "apikeys.json"
     keys = make_keys(keys_file)
-    exe = str(Path(sys.executable).with_name("filiere"))
-    proc = subprocess.Popen(
-        [exe, "ui", "--no-browser"],
-        env=_env(store, request, keys_file),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        link = next(w for w in line.split() if w.startswith("http://127.0.0.1:"))
-        base = link.split("/?")[0]
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:  # the socket listens at once; wait until the app has started
-            try:
-                if httpx.get(base + "/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("filiere ui did not start")
-            time.sleep(0.2)
-        yield Server(base, link, keys)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with filiere_ui(_env(store, request, keys_file)) as ui:
+        yield Server(ui.origin, ui.link, keys)
 
 
 @pytest.fixture(scope="module")

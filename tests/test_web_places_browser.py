@@ -8,10 +8,7 @@ origin, no serious or critical axe-core violation. Screenshots: docs/images/work
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 from viz_support import Browser, chromium, load_demo
+from web_support import filiere_ui
 
 from filiere.graph.embedded import EmbeddedStore
 from filiere.settings import Settings
@@ -40,20 +38,8 @@ class Server:
 
 
 def _serve(tmp: Path, env: dict[str, str], store: str) -> Iterator[Server]:
-    cmd = [str(Path(sys.executable).parent / "filiere"), "--store", store, "ui", "--no-browser"]
-    env = {**os.environ, **env, "FILIERE_API_KEYS_FILE": str(tmp / "keys.json")}
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=\S+", line)
-        assert found, f"filiere ui printed: {line!r}"
-        yield Server(found.group(1), found.group(0), store)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with filiere_ui({**env, "FILIERE_API_KEYS_FILE": str(tmp / "keys.json")}, store) as ui:
+        yield Server(ui.origin, ui.link, store)
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])

@@ -1,14 +1,20 @@
-"""Helpers of the workspace tests: an app over a store with one key per role, signing in."""
+"""Helpers of the workspace tests: an app over a store with one key per role, signing in,
+and a real ``filiere ui`` process."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from api_support import make_keys
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +25,7 @@ from filiere.graph.store import GraphStore
 from filiere.web.settings import WebSettings
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)")
 
 
 @dataclass
@@ -59,3 +66,49 @@ def workspace(store: GraphStore, tmp_path: Path, **web: Any) -> Iterator[Workspa
     app = create_app(ApiSettings(keys_file=keys_file), store=store, web_settings=WebSettings(**web))
     with TestClient(app, headers={"Accept-Language": "en"}) as client:
         yield Workspace(app, keys, client)
+
+
+@dataclass
+class UiProcess:
+    origin: str  # http://127.0.0.1:PORT
+    link: str  # the one-time sign-in link the command printed
+
+
+@contextmanager
+def filiere_ui(
+    env: Mapping[str, str], store: str | None = None, *, timeout_s: float = 60
+) -> Iterator[UiProcess]:
+    """``filiere [--store STORE] ui --no-browser`` with ``env`` added to this process's,
+    once its app answers ``/health``; stopped when the block ends."""
+    exe = str(Path(sys.executable).with_name("filiere"))
+    cmd = [exe, *(["--store", store] if store else []), "ui", "--no-browser"]
+    proc = subprocess.Popen(
+        cmd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = LINK.search(line)
+        assert found, f"filiere ui printed: {line!r}"
+        origin = found.group(1)
+        deadline = time.monotonic() + timeout_s
+        while True:  # the socket listens at once; wait until the app has started
+            try:
+                if httpx.get(origin + "/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "filiere ui stopped"
+            assert time.monotonic() < deadline, "filiere ui did not start"
+            time.sleep(0.2)
+        yield UiProcess(origin, found.group(0))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
