@@ -8,16 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 from api_support import load_sample
-from web_support import Workspace, filiere_ui, workspace
+from web_support import Workspace, filiere_ui, sample_workspace, workspace
 
 from filiere.graph.embedded import EmbeddedStore
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    store = EmbeddedStore(tmp_path / "graph.json")
-    load_sample(store)
-    with workspace(store, tmp_path) as w:
+    with sample_workspace(tmp_path) as w:
         yield w
 
 

@@ -10,21 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import load_sample
 from fastapi.testclient import TestClient
-from web_support import CSRF, Workspace, workspace
+from web_support import CSRF, Workspace, sample_workspace
 
 from filiere.api.security import KeyStore, parse_token
-from filiere.graph.embedded import EmbeddedStore
 
 NEW_KEY = re.compile(r'id="new-key"[^>]*value="(fil_[^"]+)"')
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    store = EmbeddedStore(tmp_path / "graph.json")
-    load_sample(store)
-    with workspace(store, tmp_path) as w:
+    with sample_workspace(tmp_path) as w:
         yield w
 
 

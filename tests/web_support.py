@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from api_support import make_keys
+from api_support import load_sample, make_keys
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from filiere.api.app import create_app
 from filiere.api.settings import ApiSettings
+from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.store import GraphStore
 from filiere.web.settings import WebSettings
 
@@ -66,6 +67,15 @@ def workspace(store: GraphStore, tmp_path: Path, **web: Any) -> Iterator[Workspa
     app = create_app(ApiSettings(keys_file=keys_file), store=store, web_settings=WebSettings(**web))
     with TestClient(app, headers={"Accept-Language": "en"}) as client:
         yield Workspace(app, keys, client)
+
+
+@contextmanager
+def sample_workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """:func:`workspace` over an embedded store holding the API tests' sample dataset."""
+    store = EmbeddedStore(tmp_path / "graph.json")
+    load_sample(store)
+    with workspace(store, tmp_path) as w:
+        yield w
 
 
 @dataclass
