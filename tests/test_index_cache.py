@@ -169,7 +169,7 @@ def test_an_unwritable_directory_means_no_cache(
         raise PermissionError(13, "Permission denied")
 
     # As a read-only directory does (chmod does not stop root, who runs CI containers).
-    monkeypatch.setattr(index_cache.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr("filiere.queries.index_cache.tempfile.mkstemp", refuse)
     expected = answers(stored)
     assert not index_cache.path_for(stored).exists()
     monkeypatch.undo()
@@ -200,7 +200,7 @@ def test_a_save_that_fails_midway_keeps_the_old_cache_and_leaves_no_temp_file(
         file.write(b"PK\x03\x04 half an archive")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index_cache.np, "savez", disk_full)
+    monkeypatch.setattr("filiere.queries.index_cache.np.savez", disk_full)
     changed = answers(stored)
     assert changed != expected
     assert cache.read_bytes() == good  # stale, hence ignored, but whole
