@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from filiere.graph.embedded import EmbeddedStore
-from filiere.graph.schema import EU27, Label
+from filiere.graph.schema import Label
 from filiere.queries import common, index_cache
 from filiere.queries import embedded_lookups as lk
 from filiere.queries.backend import Row
@@ -107,18 +107,19 @@ def product_index(store: EmbeddedStore, product: str) -> Index:
 def deps(store: EmbeddedStore, product: str, settings: AnalysisSettings) -> DepsResult:
     ix = product_index(store, product)
     root = ix.check_item(product)
-    depths = ix.closure_depths(root)
-    ix.check_acyclic(root)
+    depths, kids = ix.closure(root)
+    ix.check_acyclic(root, kids)
     keys = ix.items.keys
     closure = {
-        keys[v]: ClosureItem(ix.facts(v), d, tuple(ix.child_keys(v))) for v, d in depths.items()
+        keys[v]: ClosureItem(ix.facts(v), d, tuple([keys[c] for c in kids[v]]))
+        for v, d in depths.items()
     }
     risks = {}
     for v in depths:
         risk = ix.risk(v, settings)
         if risk.dependency:
             risks[v] = risk
-    paths = ix.best_paths(root, set(risks), settings.max_paths)
+    paths = ix.best_paths(root, set(risks), settings.max_paths, kids)
     return common.deps_result(
         product,
         settings,
@@ -137,31 +138,26 @@ def _candidates(
 ) -> list[Candidate]:
     """Every route of ``item`` without its facts: suppliers, substitutes, capabilities."""
     i = ix.check_item(item)
-    current = set(ix.supplier_keys("supplies", i))
-    found: dict[tuple[str, str, str], float] = {}
-    offering = {s for s in ix.supplier_keys("offers", i) if s not in current}
+    tier = ix.tiers(region, settings.home)
+    current = set(ix.supplier_ids("supplies", i))
+    found: dict[tuple[int, str, str], float] = {}
+    offering = {s for s in ix.supplier_ids("offers", i) if s not in current}
     for s in offering:
         found[(s, "supplier", item)] = 1.0
     for y, compat in ix.substitutes_of(i):
-        for s in {*ix.supplier_keys("offers", y), *ix.supplier_keys("supplies", y)}:
+        for s in {*ix.supplier_ids("offers", y), *ix.supplier_ids("supplies", y)}:
             found[(s, "substitute", ix.items.keys[y])] = compat
     processes = ix.requires_of(i)
     if processes:
         able = frozenset.intersection(*(ix.masters_of(p) for p in processes))
         for s in able - current - offering:
             found[(s, "capability", item)] = 1.0
-    out = []
-    for (s, kind, via), compat in found.items():
-        info = ix.info(s)
-        if region and info.region == region:
-            tier = 1
-        elif info.country == settings.home:
-            tier = 2
-        elif info.country in EU27:
-            tier = 3
-        else:
-            continue
-        out.append((s, kind, via, tier, compat))
+    keys = ix.suppliers.keys
+    out = [
+        (keys[s], kind, via, t, compat)
+        for (s, kind, via), compat in found.items()
+        if (t := tier[s])
+    ]
     out.sort(key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2]))
     return out
 
@@ -229,30 +225,17 @@ def route_summaries(
     """
     ix = index(store)
     target = _target(ix, region)
-    tiers: dict[str, int | None] = {}
-
-    def tier(s: str) -> int | None:
-        if s not in tiers:
-            info = ix.info(s)
-            if region and info.region == region:
-                tiers[s] = 1
-            elif info.country == settings.home:
-                tiers[s] = 2
-            elif info.country in EU27:
-                tiers[s] = 3
-            else:
-                tiers[s] = None
-        return tiers[s]
-
-    able_by_set: dict[frozenset[int], tuple[frozenset[str], list[int], list[tuple[int, str]]]] = {}
+    tier = ix.tiers(region, settings.home)
+    keys = ix.suppliers.keys
+    able_by_set: dict[frozenset[int], tuple[frozenset[int], list[int], list[tuple[int, int]]]] = {}
 
     def able(
         processes: frozenset[int],
-    ) -> tuple[frozenset[str], list[int], list[tuple[int, str]]]:
+    ) -> tuple[frozenset[int], list[int], list[tuple[int, int]]]:
         found = able_by_set.get(processes)
         if found is None:
             who = frozenset.intersection(*(ix.masters_of(p) for p in processes))
-            ranked = sorted((t, s) for s in who if (t := tier(s)) is not None)
+            ranked = sorted((t, s) for s in who if (t := tier[s]))  # ids: in key order
             counts = [0, 0, 0, 0]
             for t, _ in ranked:
                 counts[t] += 1
@@ -267,29 +250,29 @@ def route_summaries(
         if i is None:  # no such item: no route
             out[x] = common.RouteSummary(0, 0, 0, ())
             continue
-        current = set(ix.supplier_keys("supplies", i))
-        offering = {s for s in ix.supplier_keys("offers", i) if s not in current}
+        current = set(ix.supplier_ids("supplies", i))
+        offering = {s for s in ix.supplier_ids("offers", i) if s not in current}
         for s in offering:
-            if (t := tier(s)) is not None:
-                cands.append((s, "supplier", x, t, 1.0))
+            if t := tier[s]:
+                cands.append((keys[s], "supplier", x, t, 1.0))
         for y, compat in ix.substitutes_of(i):
-            for s in {*ix.supplier_keys("offers", y), *ix.supplier_keys("supplies", y)}:
-                if (t := tier(s)) is not None:
-                    cands.append((s, "substitute", ix.items.keys[y], t, compat))
+            for s in {*ix.supplier_ids("offers", y), *ix.supplier_ids("supplies", y)}:
+                if t := tier[s]:
+                    cands.append((keys[s], "substitute", ix.items.keys[y], t, compat))
         for c in cands:
             counts[c[3]] += 1
         processes = ix.requires_of(i)
         if processes:
             who, able_counts, ranked = able(processes)
             taken = (current | offering) & who
-            for i in (1, 2, 3):
-                counts[i] += able_counts[i]
+            for n in (1, 2, 3):
+                counts[n] += able_counts[n]
             for s in taken:
-                if (t := tier(s)) is not None:
+                if t := tier[s]:
                     counts[t] -= 1
             untaken = ((t, s) for t, s in ranked if s not in taken)
             for t, s in itertools.islice(untaken, limit):
-                cands.append((s, "capability", x, t, 1.0))
+                cands.append((keys[s], "capability", x, t, 1.0))
         first = heapq.nsmallest(
             limit, cands, key=lambda c: common.route_sort_key(c[3], c[1], c[4], c[0], c[2])
         )
@@ -390,8 +373,8 @@ def critical(store: EmbeddedStore) -> CriticalResult:
 def bom(store: EmbeddedStore, product: str) -> BomResult:
     ix = product_index(store, product)
     root = ix.check_item(product)
-    depths = ix.closure_depths(root)
-    order = ix.check_acyclic(root)
+    depths, kids = ix.closure(root)
+    order = ix.check_acyclic(root, kids)
     # Pull-style: each item sums over its parents inside the closure, parents done first.
     keys = ix.items.keys
     qty: dict[str, float] = {product: 1.0}

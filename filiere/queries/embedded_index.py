@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ import numpy.typing as npt
 from filiere import i18n
 from filiere.errors import NotFoundError
 from filiere.graph.embedded import Tables
-from filiere.graph.schema import Label, Rel
+from filiere.graph.schema import EU27, Label, Rel
 from filiere.queries import common
 from filiere.queries.common import CountryGroup, ItemFacts, ProductionGroup, Risk
 from filiere.queries.models import AnalysisSettings
@@ -130,12 +130,17 @@ class Index:
     arrays: dict[str, npt.NDArray[Any]]
     _facts: dict[int, ItemFacts] = field(default_factory=dict)
     _risks: dict[tuple[AnalysisSettings, int], Risk] = field(default_factory=dict)
-    _masters: dict[int, frozenset[str]] = field(default_factory=dict)
+    _masters: dict[int, frozenset[int]] = field(default_factory=dict)
+    _tiers: dict[tuple[str | None, str], list[int]] = field(default_factory=dict)
+    _csr: dict[str, Csr] = field(default_factory=dict)
 
     # -- arrays by name ----------------------------------------------------------------------
 
     def csr(self, name: str) -> Csr:
-        return Csr(self.arrays[name + "_ptr"], self.arrays[name])
+        found = self._csr.get(name)
+        if found is None:
+            found = self._csr[name] = Csr(self.arrays[name + "_ptr"], self.arrays[name])
+        return found
 
     @property
     def children(self) -> Csr:
@@ -244,12 +249,30 @@ class Index:
     def requires_of(self, i: int) -> frozenset[int]:
         return frozenset(self.csr("requires").row(i))
 
-    def masters_of(self, p: int) -> frozenset[str]:
-        """The suppliers mastering process ``p`` (keys; made once per process)."""
+    def masters_of(self, p: int) -> frozenset[int]:
+        """The suppliers mastering process ``p`` (made once per process)."""
         found = self._masters.get(p)
         if found is None:
-            sk = self.suppliers.keys
-            found = self._masters[p] = frozenset(sk[s] for s in self.csr("masters").row(p))
+            found = self._masters[p] = frozenset(self.csr("masters").row(p))
+        return found
+
+    def tiers(self, region: str | None, home: str) -> list[int]:
+        """Each supplier's route tier for a target ``region`` and a ``home`` country: 1 in
+        the region, 2 elsewhere at home, 3 elsewhere in the EU, 0 none (a few kept)."""
+        found = self._tiers.get((region, home))
+        if found is None:
+            a, ids = self.arrays, self.vocab.ids
+            eu = np.array([w in EU27 for w in self.vocab.words] + [False], dtype=np.bool_)
+            country = a["sup_country"]
+            r = ids.get(region, -2) if region else -2
+            tier = np.where(
+                a["sup_region"] == r,
+                1,
+                np.where(country == ids.get(home, -2), 2, np.where(eu[country], 3, 0)),
+            )
+            if len(self._tiers) >= 8:
+                self._tiers.clear()
+            found = self._tiers[(region, home)] = tier.tolist()
         return found
 
     def production_of(self, i: int) -> list[tuple[str, str, float, int | None]]:
@@ -273,14 +296,15 @@ class Index:
         found = self._facts.get(i)
         if found is not None:
             return found
-        supplies = self.supplies_of(i)
+        arr, words = self.arrays, self.vocab.words
+        ptr = arr["supplies_ptr"]
+        a, b = int(ptr[i]), int(ptr[i + 1])
+        ids = arr["supplies"][a:b]
         groups: dict[str, list[float | None]] = {}
-        country = self.arrays["sup_country"]
-        words = self.vocab.words
-        for s, share in zip(
-            self.supplier_ids("supplies", i), (x for _, x in supplies), strict=True
+        for c, x in zip(
+            arr["sup_country"][ids].tolist(), arr["supplies_share"][a:b].tolist(), strict=True
         ):
-            groups.setdefault(words[int(country[s])], []).append(share)
+            groups.setdefault(words[c], []).append(None if x != x else x)  # NaN: no share
         countries = tuple(
             CountryGroup(
                 c,
@@ -290,17 +314,20 @@ class Index:
             )
             for c, shares in groups.items()
         )
-        rows = self.production_of(i)
+        rows = (
+            self.production_of(i) if arr["production_ptr"][i + 1] > arr["production_ptr"][i] else []
+        )
         years = [y for *_, y in rows if y is not None]
         latest = max(years) if years else None
         prod: dict[tuple[str, str], float] = {}
         for stage, c, share, year in rows:
             if year is None or year == latest:
                 prod[(stage, c)] = prod.get((stage, c), 0.0) + share
+        keys = self.suppliers.keys
         found = ItemFacts(
             item=self.items.keys[i],
             kind=self.kind(i),
-            suppliers=tuple(s for s, _ in supplies),  # key order: sorted
+            suppliers=tuple([keys[s] for s in ids.tolist()]),  # key order: sorted
             countries=countries,
             production=tuple(ProductionGroup(st, c, v) for (st, c), v in prod.items()),
         )
@@ -316,9 +343,11 @@ class Index:
 
     # -- traversals (on ids: id order is key order) --------------------------------------------
 
-    def closure_depths(self, root: int) -> dict[int, int]:
-        """Breadth-first: every item reachable from ``root`` with its shortest depth."""
+    def closure(self, root: int) -> tuple[dict[int, int], dict[int, list[int]]]:
+        """Breadth-first: every item reachable from ``root`` with its shortest depth, and
+        the BOM children of each (read once here, for the traversals that follow)."""
         depth = {root: 0}
+        kids: dict[int, list[int]] = {}
         frontier = [root]
         indptr, indices = self.arrays["children_ptr"], self.arrays["children"]
         d = 0
@@ -326,12 +355,17 @@ class Index:
             d += 1
             nxt = []
             for v in frontier:
-                for c in indices[indptr[v] : indptr[v + 1]].tolist():
+                cs = kids[v] = indices[indptr[v] : indptr[v + 1]].tolist()
+                for c in cs:
                     if c not in depth:
                         depth[c] = d
                         nxt.append(c)
             frontier = nxt
-        return depth
+        return depth, kids
+
+    def closure_depths(self, root: int) -> dict[int, int]:
+        """Every item reachable from ``root`` with its shortest depth, breadth-first."""
+        return self.closure(root)[0]
 
     def reaches(self, root: int, pred: Callable[[int], bool]) -> bool:
         """Whether some item of closure(root) satisfies ``pred`` (depth-first, stops early)."""
@@ -361,15 +395,20 @@ class Index:
                     stack.append(p)
         return seen
 
-    def check_acyclic(self, root: int) -> list[str]:
-        """A topological order of closure(root); :class:`BomCycleError` on a cycle."""
-        return common.topological_order(self.items.keys[root], ChildKeys(self))
+    def check_acyclic(self, root: int, kids: dict[int, list[int]]) -> list[str]:
+        """A topological order of closure(root) (``kids``: :meth:`closure`'s);
+        :class:`BomCycleError` on a cycle."""
+        k = self.items.keys
+        children = {k[v]: [k[c] for c in cs] for v, cs in kids.items()}
+        return common.topological_order(k[root], children)
 
-    def best_paths(self, root: int, targets: set[int], k: int) -> dict[int, list[tuple[int, ...]]]:
-        """Best-first search: paths leave the heap shortest first, then by ids; k per item."""
+    def best_paths(
+        self, root: int, targets: set[int], k: int, kids: dict[int, list[int]]
+    ) -> dict[int, list[tuple[int, ...]]]:
+        """Best-first search: paths leave the heap shortest first, then by ids; k per item
+        (``kids``: the children of closure(root), from :meth:`closure`)."""
         found: dict[int, list[tuple[int, ...]]] = {}
         heap: list[tuple[int, tuple[int, ...]]] = [(1, (root,))]
-        children = self.children
         while heap:
             n, path = heapq.heappop(heap)
             v = path[-1]
@@ -377,7 +416,7 @@ class Index:
             if len(got) >= k:
                 continue
             got.append(path)
-            for c in children.row(v):
+            for c in kids[v]:
                 if len(found.get(c, ())) < k:
                     heapq.heappush(heap, (n + 1, (*path, c)))
         return {t: found.get(t, []) for t in targets}
@@ -405,23 +444,6 @@ class Index:
             indeg -= np.bincount(kids, minlength=n)
             frontier = np.unique(kids[indeg[kids] == 0]).astype(np.int32)
         return levels if done == n else None
-
-
-class ChildKeys(Mapping[str, list[str]]):
-    """The BOM children of items by key, read lazily (only a closure is read)."""
-
-    def __init__(self, ix: Index) -> None:
-        self._ix = ix
-
-    def __getitem__(self, key: str) -> list[str]:
-        i = self._ix.items.ids[key]
-        return self._ix.child_keys(i)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ix.items.keys)
-
-    def __len__(self) -> int:
-        return len(self._ix.items)
 
 
 # -- building ----------------------------------------------------------------------------------
