@@ -70,11 +70,11 @@ def test_a_store_without_the_end_index_reads_the_whole_graph_until_its_next_writ
         conn.execute("DROP INDEX rels_by_end")
     old = EmbeddedStore(path)
     expected = queries.deps(EmbeddedStore(path), "P0001", AnalysisSettings())
-    assert old.closure_graph("P0001") is None
+    assert old.closure_tables("P0001") is None
     assert queries.deps(old, "P0001", AnalysisSettings()) == expected
     assert current_index(old) is not None  # it fell back on the whole store's index
     old.write(build_batch(generate(GeneratorConfig(seed=2))))  # any write adds the index
     fresh = EmbeddedStore(path)
-    assert fresh.closure_graph("P0001") is not None
+    assert fresh.closure_tables("P0001") is not None
     assert queries.deps(fresh, "P0001", AnalysisSettings()) == expected
     assert current_index(fresh) is None

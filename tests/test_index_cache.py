@@ -248,3 +248,17 @@ def test_an_analysis_inside_a_write_reads_the_uncommitted_rows_and_caches_nothin
     assert cache.stat().st_mtime_ns == stamp
     assert queries.critical(store) != before
     store.close()
+
+
+def test_the_temp_file_of_a_killed_save_is_removed_by_a_later_save(stored: Path) -> None:
+    cache = index_cache.path_for(stored)
+    old = stored.parent / f"{cache.name}.k1ll3d.tmp"  # a save killed an hour ago
+    old.write_bytes(b"PK\x03\x04 half an archive")
+    hours_ago = old.stat().st_mtime - 2 * index_cache.LEFTOVER_AGE
+    os.utime(old, (hours_ago, hours_ago))
+    running = stored.parent / f"{cache.name}.runn1n.tmp"  # another process saving now
+    running.write_bytes(b"PK\x03\x04")
+    expected = answers(stored)  # builds and saves
+    assert not old.exists()
+    assert running.exists()
+    assert answers(stored) == expected

@@ -345,11 +345,6 @@ class EmbeddedStore(GraphStore):
         # In the tables' key order, as the whole store is read: same adjacency order.
         return RowTables(sorted(nodes), sorted(kept, key=lambda r: r[:6]))
 
-    def closure_graph(self, root: str) -> nx.MultiDiGraph | None:
-        """:meth:`closure_tables` as a networkx graph (``None`` when that is ``None``)."""
-        part = self.closure_tables(root)
-        return None if part is None else _graph_of(part.node_rows, part.rel_rows)
-
     def classifications(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(item, HS code, the code's properties) of ``items``' ``CLASSIFIED_AS``
         relationships, by item then code, read from the file (no graph built)."""

@@ -7,16 +7,19 @@ version it was built from (the store's ``uid`` and change counter). It is read w
 use: a file of another format or version, truncated, corrupt or inconsistent (an offset
 or id out of range) is ignored, and the index is built again from the store and saved
 over it. It is written to a temporary file in the same directory, then renamed: a
-killed process leaves the old file or the new one. A directory the user cannot write
+killed process leaves the old file or the new one, and a temporary file it left is
+removed by the next save, once an hour old. A directory the user cannot write
 just means no cache.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,9 @@ FORMAT = 1
 #: A cache file larger than this many bytes per byte of the store is not read (a bound on
 #: what a corrupt or planted file can make a command load).
 MAX_RATIO = 4
+
+#: Seconds after which a temporary file of a save is a leftover of a killed process.
+LEFTOVER_AGE = 3600
 
 _DTYPES = {
     "ptr": np.dtype(np.int64),
@@ -68,6 +74,7 @@ def save(ix: Index, path: Path, version: str) -> None:
     payload: dict[str, Any] = dict(ix.arrays)
     payload["strings"] = _bytes(json.dumps(strings, ensure_ascii=False))
     payload["key"] = _bytes(_key(version))
+    remove_leftovers(path)
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -83,6 +90,16 @@ def save(ix: Index, path: Path, version: str) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of saves killed before their rename, once they are
+    older than :data:`LEFTOVER_AGE` (a save in progress is seconds old)."""
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(glob.escape(path.name) + ".*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > LEFTOVER_AGE:
+                    tmp.unlink()
 
 
 def load(path: Path, version: str, limit: int) -> Index | None:
