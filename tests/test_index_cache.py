@@ -262,3 +262,15 @@ def test_the_temp_file_of_a_killed_save_is_removed_by_a_later_save(stored: Path)
     assert not old.exists()
     assert running.exists()
     assert answers(stored) == expected
+
+
+def test_the_analyses_build_no_networkx_graph_of_the_store(stored: Path) -> None:
+    store = EmbeddedStore(stored)
+    queries.critical(store)
+    queries.shock(store, ["CN"], upstream=True)
+    queries.opportunities(store, "FR-BFC")
+    queries.matches(store, "FR-BFC")
+    queries.routes(store, "C1-0001", "FR-BFC")
+    assert embedded.current_index(store) is not None
+    assert store.cached_graph() is None  # the 2 KB-per-relationship graph was never made
+    store.close()
