@@ -185,7 +185,7 @@ def closure_sizes(store: EmbeddedStore, batch: GraphBatch) -> tuple[float, int]:
 
     ix = index(store)
     products = [n.key for n in batch.nodes if n.key.startswith("P") and n.label == "Item"]
-    sizes = [len(ix.closure_depths(p)) for p in products[:200]]
+    sizes = [len(ix.closure_depths(ix.check_item(p))) for p in products[:200]]
     return statistics.mean(sizes), max(sizes)
 
 

@@ -1,8 +1,8 @@
 """A cold command on the embedded store reads one product's part of the file, not all of it.
 
-``deps`` and ``bom`` of a store whose graph is not in memory build their index from
-closure(product), its suppliers and production rows (``EmbeddedStore.closure_graph``);
-the answers must be those of the whole graph, and the whole graph must stay unread.
+``deps`` and ``bom`` of a store whose index is not in memory build an index of
+closure(product), its suppliers and production rows (``EmbeddedStore.closure_tables``);
+the answers must be those of the whole store's index, and the whole store must stay unread.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from filiere import queries
 from filiere.graph.embedded import EmbeddedStore
 from filiere.ingest.build import build_batch
+from filiere.queries.embedded import current_index, index
 from filiere.queries.models import AnalysisSettings
 from filiere.testing.generate import GeneratorConfig, generate
 
@@ -38,15 +39,16 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 def test_cold_deps_and_bom_equal_the_whole_graphs(stored: tuple[Path, list[str]]) -> None:
     path, items = stored
     warm = EmbeddedStore(path)
-    assert warm.graph.number_of_nodes() > 0  # built: every analysis reads the whole graph
+    assert len(index(warm).items) > 0  # built: every analysis reads the whole store's index
     for item in [*items[:: max(1, len(items) // 25)], "P0000", "P0003"]:
         for settings in SETTINGS:
             cold = EmbeddedStore(path)
             got = queries.deps(cold, item, settings).model_dump_json()
-            assert cold.cached_graph() is None, "a cold deps read the whole store"
+            assert current_index(cold) is None, "a cold deps read the whole store"
             assert got == queries.deps(warm, item, settings).model_dump_json(), item
         cold = EmbeddedStore(path)
         assert queries.bom(cold, item) == queries.bom(warm, item), item
+        assert current_index(cold) is None
         assert cold.cached_graph() is None
 
 
@@ -68,11 +70,11 @@ def test_a_store_without_the_end_index_reads_the_whole_graph_until_its_next_writ
         conn.execute("DROP INDEX rels_by_end")
     old = EmbeddedStore(path)
     expected = queries.deps(EmbeddedStore(path), "P0001", AnalysisSettings())
-    assert old.closure_graph("P0001") is None
+    assert old.closure_tables("P0001") is None
     assert queries.deps(old, "P0001", AnalysisSettings()) == expected
-    assert old.cached_graph() is not None  # it fell back on the whole graph
+    assert current_index(old) is not None  # it fell back on the whole store's index
     old.write(build_batch(generate(GeneratorConfig(seed=2))))  # any write adds the index
     fresh = EmbeddedStore(path)
-    assert fresh.closure_graph("P0001") is not None
+    assert fresh.closure_tables("P0001") is not None
     assert queries.deps(fresh, "P0001", AnalysisSettings()) == expected
-    assert fresh.cached_graph() is None
+    assert current_index(fresh) is None

@@ -30,8 +30,9 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import networkx as nx
 
@@ -287,20 +288,45 @@ class EmbeddedStore(GraphStore):
                 return None
             return self._graph if db.changes(conn) == self._stamp else None
 
-    def closure_graph(self, root: str) -> nx.MultiDiGraph | None:
-        """The part of the graph that the dependencies of item ``root`` read, from the file.
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """The tables as of one read snapshot, and the version they are.
+
+        ``version`` names this store's content (its ``uid`` and change counter: equal
+        versions, equal tables); ``None`` inside this thread's own write (uncommitted rows,
+        never to be cached) and for a store not created yet.
+        """
+        with self._reading() as conn:
+            if conn is None:
+                yield Snapshot(RowTables([], []), None)
+                return
+            if conn.in_transaction and getattr(self._holder, "depth", 0) > 0:
+                yield Snapshot(SqlTables(conn), None)
+                return
+            yield Snapshot(SqlTables(conn), self._version(conn))
+
+    def _version(self, conn: sqlite3.Connection) -> str:
+        uid = db.uid(conn)
+        if uid is None:  # written by an earlier release: the file's identity stands in
+            st = self.path.stat()
+            return f"file-{st.st_dev}-{st.st_ino}-{st.st_ctime_ns}-{db.changes(conn)}"
+        return f"{uid}-{db.changes(conn)}"
+
+    def closure_tables(self, root: str) -> RowTables | None:
+        """The part of the tables that the dependencies of item ``root`` read.
 
         The items of closure(root) (a recursive ``SELECT`` over ``CONTAINS``), the
         ``CONTAINS``, ``SUPPLIES`` and ``PRODUCES`` relationships of those items and the
         suppliers and countries at their other end: one read snapshot whose cost grows
-        with the bill of materials, not with the store. ``None`` when the store has no
-        index by end node yet (written by an earlier release and not since).
+        with the bill of materials, not with the store. ``None`` inside this thread's own
+        write, and when the store has no index by end node yet (written by an earlier
+        release and not since).
         """
         if getattr(self._holder, "depth", 0) > 0:
             return None
         with self._reading() as conn:
             if conn is None:
-                return nx.MultiDiGraph()
+                return RowTables([], [])
             if not db.has_end_index(conn):
                 return None
             keys = [k for (k,) in conn.execute(_CLOSURE, (root,))]
@@ -316,8 +342,8 @@ class EmbeddedStore(GraphStore):
                 nodes += _rows_by_key(conn, _NODES_BY_KEY, label, sorted(wanted))
         present = {(label, key) for label, key, _extra, _props in nodes}
         kept = [r for r in rels if (r[1], r[2]) in present and (r[3], r[4]) in present]
-        # In the tables' key order, as the whole graph is built: same adjacency order.
-        return _graph_of(sorted(nodes), sorted(kept, key=lambda r: r[:6]))
+        # In the tables' key order, as the whole store is read: same adjacency order.
+        return RowTables(sorted(nodes), sorted(kept, key=lambda r: r[:6]))
 
     def classifications(self, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(item, HS code, the code's properties) of ``items``' ``CLASSIFIED_AS``
@@ -603,6 +629,60 @@ def _graph_of(nodes: Iterable[Any], rels: Iterable[Any]) -> nx.MultiDiGraph:
         for t, sl, s, el, e, ident, props in rels
     )
     return g
+
+
+class Tables(Protocol):
+    """Rows of the store's tables, each in its primary key's order."""
+
+    def nodes(self, label: str) -> Iterable[tuple[str, str, str]]:
+        """``(key, extra labels, props JSON)`` of the nodes keyed by ``label``, by key."""
+        ...
+
+    def rels(self, rtype: str) -> Iterable[tuple[str, str, str]]:
+        """``(start key, end key, props JSON)`` of the ``rtype`` relationships, in key order
+        (start label, start key, end label, end key, identity)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """:meth:`EmbeddedStore.snapshot`: tables and the version they are (``None``: unnamed)."""
+
+    tables: Tables
+    version: str | None
+
+
+class SqlTables:
+    """:class:`Tables` read from a connection (streaming ``SELECT`` s, in one snapshot)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def nodes(self, label: str) -> Iterable[tuple[str, str, str]]:
+        return self._conn.execute(
+            "SELECT key, extra, props FROM nodes WHERE label = ? ORDER BY key", (label,)
+        )
+
+    def rels(self, rtype: str) -> Iterable[tuple[str, str, str]]:
+        return self._conn.execute(
+            "SELECT start_key, end_key, props FROM rels WHERE type = ?"
+            " ORDER BY start_label, start_key, end_label, end_key, ident",
+            (rtype,),
+        )
+
+
+class RowTables:
+    """:class:`Tables` of rows already read: ``nodes``/``rels`` rows in the tables' order."""
+
+    def __init__(self, node_rows: list[Any], rel_rows: list[Any]) -> None:
+        self.node_rows = node_rows
+        self.rel_rows = rel_rows
+
+    def nodes(self, label: str) -> Iterable[tuple[str, str, str]]:
+        return ((k, extra, props) for lbl, k, extra, props in self.node_rows if lbl == label)
+
+    def rels(self, rtype: str) -> Iterable[tuple[str, str, str]]:
+        return ((s, e, props) for t, _sl, s, _el, e, _i, props in self.rel_rows if t == rtype)
 
 
 def _build_graph(conn: sqlite3.Connection) -> nx.MultiDiGraph:

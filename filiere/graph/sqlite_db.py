@@ -6,7 +6,10 @@ Schema (documented in ``docs/schema.md``)::
     rels(type, start_label, start_key, end_label, end_key, ident, props)
                                                 PRIMARY KEY (type, start_label, start_key,
                                                              end_label, end_key, ident)
-    meta(name, value)                           'changes': bumped by every write
+    meta(name, value)                           'changes': bumped by every write;
+                                                'uid': a random id drawn when the store
+                                                is created (or at its first write by
+                                                this release): which store this is
 
 ``label`` is the keyed label (``Item`` for items), ``extra`` the other labels joined
 with ``:`` (``Product``), ``ident`` the JSON list of the identity properties of the
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -91,6 +95,7 @@ WHERE props IS NOT json_patch(props, excluded.props)
 """
 BUMP = "UPDATE meta SET value = value + 1 WHERE name = 'changes'"
 CHANGES = "SELECT value FROM meta WHERE name = 'changes'"
+UID = "SELECT value FROM meta WHERE name = 'uid'"
 
 
 def connect(path: Path, timeout: float) -> sqlite3.Connection:
@@ -160,6 +165,7 @@ def initialise(conn: sqlite3.Connection) -> None:
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        add_end_index(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -173,8 +179,20 @@ def changes(conn: sqlite3.Connection) -> int:
 
 
 def add_end_index(conn: sqlite3.Connection) -> None:
-    """Create :data:`END_INDEX` if the store lacks it (inside the caller's write)."""
+    """Create :data:`END_INDEX` and the store's ``uid`` if the store lacks them (inside the
+    caller's write)."""
     conn.execute(END_INDEX)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('uid', ?)", (secrets.randbits(62),))
+
+
+def uid(conn: sqlite3.Connection) -> int | None:
+    """The store's random id (``None``: a store not written since an earlier release).
+
+    With the change counter it names one version of one store: a store removed and
+    created again at the same path counts its changes from zero again, with another id.
+    """
+    row = conn.execute(UID).fetchone()
+    return int(row[0]) if row else None
 
 
 def has_end_index(conn: sqlite3.Connection) -> bool:
