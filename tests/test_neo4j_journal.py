@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from filiere.errors import StoreError
+from filiere.graph import neo4j_journal as journal
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import JOURNAL_PROPS, LOAD_LABEL, UNDO_LABEL, Label, Rel
@@ -158,3 +159,56 @@ def test_journalled_load_equals_one_transaction(
         assert results[1][-2] == {"Item": 8, "Component": 7, "Material": 1, "CONTAINS": 7}
     finally:
         one.close()
+
+
+def test_a_committed_load_whose_clean_up_stopped_is_finished_by_recover(
+    journalled: Neo4jStore, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(EXAMPLE, journalled, progress=False)
+    changes = _changes(journalled.export(), bad=False)
+    kept = GraphBatch([changes.nodes[0], *changes.nodes[-7:]], changes.rels[-7:])
+    expected = _open(neo4j_settings, one_transaction_max=0)  # the same write, then compared
+    real = journal.roll_forward
+
+    def lost(session: Any, load: str) -> None:
+        raise StoreError("connection lost")
+
+    monkeypatch.setattr(journal, "roll_forward", lost)
+    journalled.write(kept, replace=True)  # committed: no error, only the clean-up waits
+    assert _leftovers(journalled)
+    # Until the clean-up, readers see the doomed old graph beside the new one.
+    assert journalled.counts()["Item"] > 8
+    monkeypatch.setattr(journal, "roll_forward", real)
+    settled = expected.recover()
+    assert [kept_ for _, kept_ in settled] == [True]
+    assert _leftovers(journalled) == []
+    assert journalled.counts() == {"Item": 8, "Component": 7, "Material": 1, "CONTAINS": 7}
+    expected.close()
+
+
+def test_a_load_left_writing_is_undone_by_the_next_write(
+    journalled: Neo4jStore, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(EXAMPLE, journalled, progress=False)
+    before = journalled.export()
+    changes = _changes(before, bad=True)
+
+    def unreachable(session: Any, load: str) -> bool:
+        raise StoreError("Neo4j is not reachable")
+
+    monkeypatch.setattr(journal, "settle", unreachable)  # as if the server had gone
+    with pytest.raises(StoreError) as err:
+        journalled.write(changes)
+    assert "could not be undone now" in str(err.value)
+    assert journalled.get_node(Label.ITEM, "NEW3") is not None  # part of it shows
+    monkeypatch.undo()
+    # The next write, from another store object (another process), undoes it first.
+    other = _open(neo4j_settings)
+    try:
+        other.write(GraphBatch([NodeRecord.make(Label.ITEM, "LAST", {"kind": "material"})]))
+        after = other.export()
+    finally:
+        other.close()
+    assert [n for n in after.nodes if n.key != "LAST"] == before.nodes
+    assert after.rels == before.rels
+    assert _leftovers(journalled) == []
