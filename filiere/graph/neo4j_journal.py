@@ -25,12 +25,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import neo4j
 
 from filiere.errors import StoreError
 from filiere.graph import neo4j_queries as q
 from filiere.graph.schema import LOAD_COMMITTED, LOAD_WRITING
+
+#: Longest one clean-up statement may run, in seconds. Its batches commit on their own,
+#: but the statement itself may outlast ``db.transaction.timeout`` (60 s with the
+#: launcher) on a large graph.
+CLEANUP_TIMEOUT_S = 6 * 3600
+
+
+def _run(session: neo4j.Session, statement: str, **params: Any) -> None:
+    query = neo4j.Query(statement, timeout=CLEANUP_TIMEOUT_S)
+    session.run(query, params).consume()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +62,7 @@ def begin(session: neo4j.Session, load: str, *, replace: bool) -> None:
     session.run(q.START_LOAD, load=load, replace=replace).consume()
     if replace:
         for stmt in q.MARK_REPLACED:
-            session.run(stmt, load=load).consume()
+            _run(session, stmt, load=load)
 
 
 def commit(session: neo4j.Session, load: str) -> None:
@@ -64,14 +75,14 @@ def commit(session: neo4j.Session, load: str) -> None:
 def roll_forward(session: neo4j.Session, load: str) -> None:
     """Finish a committed load: delete what it replaced, remove its tags and undo records."""
     for stmt in q.ROLL_FORWARD:
-        session.run(stmt, load=load).consume()
+        _run(session, stmt, load=load)
     session.run(q.END_LOAD, load=load).consume()
 
 
 def roll_back(session: neo4j.Session, load: str) -> None:
     """Undo a load that did not reach its commit point: the graph is as before it."""
     for stmt in q.ROLL_BACK:
-        session.run(stmt, load=load).consume()
+        _run(session, stmt, load=load)
     session.run(q.END_LOAD, load=load).consume()
 
 
