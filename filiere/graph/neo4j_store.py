@@ -36,8 +36,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 #: Largest write (nodes + relationships) made in one transaction; a larger one is
-#: committed in journalled batches (all-or-nothing too). One transaction of 10^5
-#: records fits the transaction memory of the launcher's default 1 GB heap.
+#: committed in journalled batches (all-or-nothing too). With the launcher's default
+#: 1 GB heap (256 MB per transaction), one transaction held the 79,264 records of the
+#: ingest benchmark's 60,000-row dataset, and failed on its 132,281 records of 10^5
+#: rows (docs/benchmarks.md): this leaves room for larger properties.
 ONE_TRANSACTION_MAX = 50_000
 
 #: Longest an ingest may hold (or wait for) the ingest lock on Neo4j, in seconds.
