@@ -200,6 +200,9 @@ def single_vs_batched(store: GraphStore, sample_rows: int) -> None:
 
 def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)  # schema notifications on empty stores
+    # A journalled Neo4j load logs its batches' and its clean-up's times.
+    logging.basicConfig(format="  %(message)s")
+    logging.getLogger("filiere.graph.neo4j_store").setLevel(logging.INFO)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--no-neo4j", action="store_true")

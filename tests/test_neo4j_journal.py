@@ -212,3 +212,24 @@ def test_a_load_left_writing_is_undone_by_the_next_write(
     assert [n for n in after.nodes if n.key != "LAST"] == before.nodes
     assert after.rels == before.rels
     assert _leftovers(journalled) == []
+
+
+def test_a_small_replace_of_a_big_graph_is_journalled(
+    neo4j_store: GraphStore, neo4j_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """replace deletes the whole graph: one transaction only if that fits too."""
+    store = _open(neo4j_settings, one_transaction_max=60)
+    try:
+        load(EXAMPLE, store, progress=False)
+        assert sum(store.counts().values()) > 60
+        small = GraphBatch([NodeRecord.make(Label.ITEM, "SEUL", {"kind": "material"})])
+        with caplog.at_level("INFO", logger="filiere.graph.neo4j_store"):
+            store.write(small, replace=True)
+        assert "batches committed" in caplog.text
+        assert store.counts() == {"Item": 1}
+        caplog.clear()
+        with caplog.at_level("INFO", logger="filiere.graph.neo4j_store"):
+            store.write(small, replace=True)  # 1 + 1 records: one transaction
+        assert "batches committed" not in caplog.text
+    finally:
+        store.close()

@@ -44,6 +44,12 @@ def _run(session: neo4j.Session, statement: str, **params: Any) -> None:
     session.run(query, params).consume()
 
 
+def run_each(session: neo4j.Session, statements: list[str], **params: Any) -> None:
+    """Run batched (``IN TRANSACTIONS``) statements one after the other."""
+    for statement in statements:
+        _run(session, statement, **params)
+
+
 @dataclass(frozen=True, slots=True)
 class Settled:
     """A load that :func:`recover` found pending, and what became of it."""
@@ -61,8 +67,7 @@ def begin(session: neo4j.Session, load: str, *, replace: bool) -> None:
     """Commit the journal of a new load; with ``replace``, doom the current graph."""
     session.run(q.START_LOAD, load=load, replace=replace).consume()
     if replace:
-        for stmt in q.MARK_REPLACED:
-            _run(session, stmt, load=load)
+        run_each(session, q.MARK_REPLACED, load=load)
 
 
 def commit(session: neo4j.Session, load: str) -> None:
@@ -74,15 +79,13 @@ def commit(session: neo4j.Session, load: str) -> None:
 
 def roll_forward(session: neo4j.Session, load: str) -> None:
     """Finish a committed load: delete what it replaced, remove its tags and undo records."""
-    for stmt in q.ROLL_FORWARD:
-        _run(session, stmt, load=load)
+    run_each(session, q.ROLL_FORWARD, load=load)
     session.run(q.END_LOAD, load=load).consume()
 
 
 def roll_back(session: neo4j.Session, load: str) -> None:
     """Undo a load that did not reach its commit point: the graph is as before it."""
-    for stmt in q.ROLL_BACK:
-        _run(session, stmt, load=load)
+    run_each(session, q.ROLL_BACK, load=load)
     session.run(q.END_LOAD, load=load).consume()
 
 

@@ -221,7 +221,12 @@ ROLL_BACK = [
 ]
 
 DELETE_ALL = "MATCH (n) DETACH DELETE n"
-DELETE_ALL_BATCHED = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+#: Empty the database in batches: relationships first, so that no batch deletes a node
+#: with its 50,000 relationships at once (a country's: too much for a 1 GB heap).
+DELETE_ALL_BATCHED = [
+    _in_batches("MATCH ()-[r]->()", "r", "DELETE r"),
+    _in_batches("MATCH (n)", "n", "DETACH DELETE n"),
+]
 EXPORT_NODES = f"MATCH (n) WHERE {IS_GRAPH_NODE} RETURN labels(n) AS labels, properties(n) AS props"
 EXPORT_RELS = (
     "MATCH (a)-[r]->(b) RETURN type(r) AS type, labels(a) AS a_labels, properties(a) AS a, "
@@ -232,6 +237,7 @@ COUNT_LABELS = (
 )
 COUNT_RELS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"
 PING = "RETURN 1 AS ok"
+GRAPH_SIZE = "RETURN COUNT { MATCH (n) } + COUNT { MATCH ()-[r]->() } AS n"
 
 
 def get_node(label: Label) -> str:

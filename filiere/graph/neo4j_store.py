@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -247,12 +248,18 @@ class Neo4jStore(GraphStore):
                 progress(rows)
 
         with self.exclusive():
-            if atomic and len(batch) <= self.one_transaction_max:
+            # replace deletes the current graph in the same transaction: it counts too.
+            size = len(batch) + (self._graph_size() if replace and atomic else 0)
+            if atomic and size <= self.one_transaction_max:
                 steps = self._steps(batch, self._node_step, self._rel_step)
                 self._call(lambda session: self._one_transaction(session, steps, replace, done))
             else:
                 self._journalled(batch, replace, done)
         return summary
+
+    def _graph_size(self) -> int:
+        """Nodes + relationships in the database (Neo4j's count store: no scan)."""
+        return int(self.run_read(q.GRAPH_SIZE)[0]["n"])
 
     def _steps(
         self,
@@ -313,21 +320,31 @@ class Neo4jStore(GraphStore):
                 rtype, start, end, chunk, load, replace
             ),
         )
-        self._call(lambda session: journal.begin(session, load, replace=replace))
+
+        def write_all(session: neo4j.Session) -> None:
+            journal.begin(session, load, replace=replace)  # the journal commits first
+            for name, rows, step in steps:
+                done(name, rows, session.execute_write(step))
+            journal.commit(session, load)
+
+        started = time.perf_counter()
         try:
-
-            def write_all(session: neo4j.Session) -> None:
-                for name, rows, step in steps:
-                    done(name, rows, session.execute_write(step))
-                journal.commit(session, load)
-
             self._call(write_all)
         except BaseException as e:
             if self._settle(load, e):
                 return  # the commit point was passed before the connection was lost
             raise
+        committed = time.perf_counter()
         try:
             self._call(lambda session: journal.roll_forward(session, load))
+            log.info(
+                "%s: load %s: %d batches committed in %.1f s, clean-up %.1f s",
+                self.uri,
+                load,
+                len(steps),
+                committed - started,
+                time.perf_counter() - committed,
+            )
         except StoreError as e:  # the load stays: only its clean-up waits for the next write
             log.warning(
                 "%s: load %s committed; its clean-up will finish later: %s", self.uri, load, e
@@ -456,7 +473,7 @@ class Neo4jStore(GraphStore):
         return "node"
 
     def clear(self) -> None:
-        self._call(lambda s: s.run(q.DELETE_ALL_BATCHED).consume())
+        self._call(lambda s: journal.run_each(s, q.DELETE_ALL_BATCHED))
 
     def counts(self) -> dict[str, int]:
         def work(tx: ManagedTransaction) -> dict[str, int]:
