@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
         [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
+        [--one-transaction-max RECORDS]
         [--batched-only] [--bulk [--bulk-home /tmp/neo4j-bulk-bench] [--bulk-memory 1g]]
 
 For each size it generates a CSV dataset (items, bill of materials, suppliers,
@@ -199,6 +200,9 @@ def single_vs_batched(store: GraphStore, sample_rows: int) -> None:
 
 def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)  # schema notifications on empty stores
+    # A journalled Neo4j load logs its batches' and its clean-up's times.
+    logging.basicConfig(format="  %(message)s")
+    logging.getLogger("filiere.graph.neo4j_store").setLevel(logging.INFO)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--no-neo4j", action="store_true")
@@ -206,6 +210,14 @@ def main() -> None:
     parser.add_argument("--neo4j-home", default="/tmp/neo4j-bench")
     parser.add_argument("--neo4j-heap", default="2g", help="Java heap of the Neo4j server.")
     parser.add_argument("--single-sample", type=int, default=2000)
+    parser.add_argument(
+        "--one-transaction-max",
+        type=int,
+        default=None,
+        help="Neo4j: largest write (records) made in one transaction; above it the write "
+        "is journalled batches (default: the store's, "
+        "filiere.graph.neo4j_store.ONE_TRANSACTION_MAX).",
+    )
     parser.add_argument(
         "--batched",
         action="store_true",
@@ -235,7 +247,12 @@ def main() -> None:
 
         # A running server in that home is reused whatever its heap: stop it to change.
         server = start(args.neo4j_home, heap=args.neo4j_heap, tx_timeout="3600s")
-        neo4j = Neo4jStore(server.uri, user=server.user, password=server.password)
+        extra = (
+            {}
+            if args.one_transaction_max is None
+            else {"one_transaction_max": args.one_transaction_max}
+        )
+        neo4j = Neo4jStore(server.uri, user=server.user, password=server.password, **extra)
         print(f"Neo4j: {server.uri} (heap {args.neo4j_heap}, home {args.neo4j_home})", flush=True)
     try:
         for rows in args.rows:

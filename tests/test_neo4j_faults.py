@@ -1,30 +1,38 @@
-"""Neo4j killed mid-load: a batched load says what it committed and completes when re-run;
-an atomic load leaves the store as it was.
+"""Neo4j killed mid-load (SIGKILL): whatever the load, the store stays as it was.
 
-The test starts its own Neo4j (never the session's shared one: it kills it with
-SIGKILL twice), with filiere's launcher, in a temporary home.
+A journalled load (batches committed one by one) run by ``filiere ingest`` in another
+process, the server killed after some batches: once restarted, ``filiere neo4j
+recover`` undoes the load. A one-transaction load killed midway leaves nothing either.
+
+The test starts its own Neo4j (never the session's shared one: it kills it), with
+filiere's launcher, in a temporary home.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from filiere.cli import cli
 from filiere.errors import StoreError
 from filiere.graph.neo4j_store import Neo4jStore
 from filiere.graph.records import GraphBatch, ProgressCallback, WriteSummary
+from filiere.graph.schema import LOAD_LABEL, LOAD_TAG, LOAD_WRITING, UNDO_LABEL
 from filiere.ingest import load
 
 pytestmark = pytest.mark.neo4j
 
-ITEMS = 3_000
-BATCH = 200
+ITEMS = 8_000
+BATCH = 250
 
 
 def _dataset(folder: Path, prefix: str, n: int) -> Path:
@@ -96,44 +104,83 @@ def _store(server: Any) -> Neo4jStore:
     return Neo4jStore(server.uri, user=server.user, password=server.password, batch_size=BATCH)
 
 
-def test_killed_server_mid_load(server_factory: Callable[[], Any], tmp_path: Path) -> None:
-    big = _dataset(tmp_path / "big", "", ITEMS)
-    server = server_factory()
+def _in_flight(store: Neo4jStore) -> tuple[int, int]:
+    """(journals writing, nodes the load has created so far)."""
+    journals = store.run_read(
+        f"MATCH (l:{LOAD_LABEL}) WHERE l.state = $writing RETURN count(l) AS n",
+        writing=LOAD_WRITING,
+    )[0]["n"]
+    tagged = store.run_read(f"MATCH (n) WHERE n.{LOAD_TAG} IS NOT NULL RETURN count(n) AS n")
+    return journals, tagged[0]["n"]
 
-    # 1. A batched load, the server killed after 5 committed batches.
-    killing = KilledMidWrite(server, after=5)
-    with pytest.raises(StoreError) as err:
-        load(big, killing, atomic=False, progress=False)
-    killing.close()
-    message = str(err.value)
-    assert "Neo4j is not reachable" in message
-    assert "5 of " in message and "batches were committed before the failure" in message
-    assert "Run the same command again to complete the load" in message
 
-    # 2. Restarted: part of the data is there; the same command completes it.
+def _ingest_process(server: Any, dataset: Path) -> subprocess.Popen[str]:
+    """``filiere ingest --batched`` into ``server`` in another process, small batches."""
+    env = {
+        **os.environ,
+        "FILIERE_STORE": server.uri,
+        "NEO4J_PASSWORD": server.password,
+        "FILIERE_NEO4J_BATCH": str(BATCH),
+        "FILIERE_LANG": "en",
+    }
+    main = "from filiere.cli import main; main()"
+    cmd = [sys.executable, "-c", main, "ingest", str(dataset), "--batched", "--no-progress"]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_server_killed_mid_load_leaves_the_store_as_it_was(
+    server_factory: Callable[[], Any], tmp_path: Path
+) -> None:
     server = server_factory()
     store = _store(server)
-    items = store.counts().get("Item", 0)
-    assert 0 < items < ITEMS + 1
-    load(big, store, atomic=False, progress=False)
-    resumed = store.export().canonical()
+    load(_dataset(tmp_path / "base", "B", 300), store, progress=False)  # the store holds data
+    before = store.export()
+    assert before.nodes
 
-    # 3. The same as a clean load.
-    store.clear()
-    load(big, store, progress=False)
-    clean = store.export().canonical()
-    assert resumed == clean
-    before = store.export().canonical()
+    # 1. Another process loads a big dataset in journalled batches; once its journal
+    #    exists and several batches are committed, the server is killed.
+    writer = _ingest_process(server, _dataset(tmp_path / "big", "", ITEMS))
+    try:
+        end = time.monotonic() + 120
+        while True:
+            assert writer.poll() is None, writer.communicate()
+            journals, created = _in_flight(store)
+            if journals == 1 and created >= 5 * BATCH:
+                break
+            assert time.monotonic() < end, "the load never got going"
+            time.sleep(0.02)
+        _kill(server.pid, server.home)
+        _, err = writer.communicate(timeout=120)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    store.close()
+    assert writer.returncode != 0
+    assert "could not be undone now" in err and "filiere neo4j recover" in err, err
 
-    # 4. An atomic load killed mid-write leaves the store as it was.
-    other = _dataset(tmp_path / "other", "Z", ITEMS // 2)
+    # 2. Restarted, the half-written load is still there, journal included...
+    server = server_factory()
+    store = _store(server)
+    journals, created = _in_flight(store)
+    assert journals == 1 and created >= 5 * BATCH
+    # ... until `filiere neo4j recover` undoes it.
+    env = {"FILIERE_STORE": server.uri, "NEO4J_PASSWORD": server.password}
+    result = CliRunner().invoke(cli, ["neo4j", "recover"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 interrupted load undone: nothing of it remains" in result.output
+    assert store.export() == before
+    assert store.run_read(f"MATCH (n) WHERE n:{LOAD_LABEL} OR n:{UNDO_LABEL} RETURN n") == []
+    again = CliRunner().invoke(cli, ["neo4j", "recover"], env=env)
+    assert "no interrupted load" in again.output
+
+    # 3. A one-transaction load killed mid-write leaves the store as it was too.
     store.close()
     killing = KilledMidWrite(server, after=3)
-    with pytest.raises(StoreError) as err:
-        load(other, killing, progress=False)
+    with pytest.raises(StoreError) as err_one:
+        load(_dataset(tmp_path / "other", "Z", 1500), killing, progress=False)
     killing.close()
-    assert "nothing was written" in str(err.value)
+    assert "nothing was written" in str(err_one.value)
     server = server_factory()
     store = _store(server)
-    assert store.export().canonical() == before
+    assert store.export() == before
     store.close()

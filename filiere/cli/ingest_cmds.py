@@ -81,9 +81,9 @@ def _print_report(report: LoadReport, verbose: bool = False) -> None:
 @option(
     "--batched",
     is_flag=True,
-    help="Neo4j: commit the validated write in batches (for datasets too large for one "
-    "transaction on the server). A failure mid-write leaves the batches already "
-    "committed; ingesting again completes it.",
+    help="Neo4j: commit the write in journalled batches even when it would fit in one "
+    "transaction (larger writes always are). Still all or nothing: a failure undoes "
+    "the batches already committed.",
 )
 @pass_app
 def ingest(

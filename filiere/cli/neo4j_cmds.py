@@ -1,4 +1,5 @@
-"""``filiere neo4j start|stop|status|import``: a local Neo4j without Docker."""
+"""``filiere neo4j start|stop|status|import|recover``: a local Neo4j without Docker, and
+the settling of loads a crash interrupted."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from filiere.cli.context import AppContext, pass_app
 from filiere.cli.localized import argument, group, option
-from filiere.i18n import _
+from filiere.i18n import _, ngettext
 from filiere.neo4j_local import default_home
 
 home_option = option(
@@ -155,6 +157,39 @@ def import_(
             command=f"filiere neo4j start --home {report.home}"
         )
     )
+
+
+@neo4j.command()
+@pass_app
+def recover(app: AppContext) -> None:
+    """Settle the loads that a killed process or server left half-done in the store.
+
+    A large load commits in batches under a load journal: one interrupted before its
+    end is undone (nothing of it remains), one interrupted after its commit point is
+    finished. The next write does the same by itself; this command does it now.
+    """
+    settled = app.store.recover()
+    if not settled:
+        click.echo(_("no interrupted load in {store}").format(store=app.store.uri))
+        return
+    kept = sum(1 for _load, stays in settled if stays)
+    undone = len(settled) - kept
+    if undone:
+        click.echo(
+            ngettext(
+                "{n} interrupted load undone: nothing of it remains",
+                "{n} interrupted loads undone: nothing of them remains",
+                undone,
+            ).format(n=undone)
+        )
+    if kept:
+        click.echo(
+            ngettext(
+                "{n} committed load finished",
+                "{n} committed loads finished",
+                kept,
+            ).format(n=kept)
+        )
 
 
 COMMANDS = [neo4j]

@@ -142,6 +142,41 @@ INGEST_LOCK_LABEL = "FiliereIngestLock"
 INGEST_LOCK_KEY = "name"
 
 
+#: Neo4j: a journalled (batched, all-or-nothing) load. Its journal node, created first,
+#: holds ``{id, state, started, replace}``; ``state`` is ``writing`` until the commit point,
+#: then ``committed`` until the clean-up is done (see :mod:`filiere.graph.neo4j_journal`).
+LOAD_LABEL = "FiliereLoad"
+LOAD_KEY = "id"
+LOAD_WRITING = "writing"
+LOAD_COMMITTED = "committed"
+#: An undo record: the properties (and labels) an entity had before the load changed it.
+UNDO_LABEL = "FiliereUndo"
+#: Properties a journalled load puts on the graph while it runs (removed at the end):
+#: on what it created, on what it updated (its undo record exists), on what ``replace``
+#: will delete. Each holds the load's id.
+LOAD_TAG = "filiere_load"
+SAVED_TAG = "filiere_saved"
+REPLACED_TAG = "filiere_replaced"
+#: Properties of an undo record besides the saved ones: the load, the node's keyed label,
+#: key and labels, or the relationship's element id.
+UNDO_LOAD = "filiere_undo_load"
+UNDO_NODE_LABEL = "filiere_undo_label"
+UNDO_NODE_KEY = "filiere_undo_key"
+UNDO_NODE_LABELS = "filiere_undo_labels"
+UNDO_REL = "filiere_undo_rel"
+#: Every property name the journal uses: never a dataset property, never exported.
+JOURNAL_PROPS = (
+    LOAD_TAG,
+    SAVED_TAG,
+    REPLACED_TAG,
+    UNDO_LOAD,
+    UNDO_NODE_LABEL,
+    UNDO_NODE_KEY,
+    UNDO_NODE_LABELS,
+    UNDO_REL,
+)
+
+
 def constraint_name(label: Label) -> str:
     """The name of the unique constraint on ``label``'s key, e.g. ``item_id``."""
     return f"{label.value.lower()}_{KEY[label]}"

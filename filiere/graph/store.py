@@ -62,11 +62,10 @@ class GraphStore(ABC):
         Relationships must join nodes that exist after the write, else nothing is
         written and :class:`~filiere.errors.StoreError` is raised.
 
-        ``atomic=False`` lets a store that holds a transaction in memory (Neo4j) commit
-        the write in batches, for batches too large for one transaction: the checks
-        above still run before anything is written, but a failure during the write
-        (the server going down) leaves the batches already committed. Writes are
-        idempotent, so writing the same batch again completes it.
+        Every write is all-or-nothing, whatever its size: Neo4j commits a large one in
+        batches under a load journal that undoes it on failure (``docs/stores.md``).
+        ``atomic=False`` asks for those journalled batches even for a small write (all
+        or nothing too); a store whose writes are always one transaction ignores it.
         """
 
     @contextlib.contextmanager
@@ -79,6 +78,15 @@ class GraphStore(ABC):
         store object and thread.
         """
         yield
+
+    def recover(self) -> list[tuple[str, bool]]:
+        """Settle the writes a killed process or server left half-done.
+
+        Returns ``(load id, kept)`` for each: kept when it had reached its commit point
+        (its clean-up is finished), else undone. A store whose writes are one
+        transaction has nothing to settle.
+        """
+        return []
 
     @abstractmethod
     def clear(self) -> None:
