@@ -198,10 +198,20 @@ def closures(store: Neo4jStore) -> common.ProductClosures:
         children: dict[str, list[tuple[str, float]]] = {}
         level = products
         while level:
-            for r in tx.run(load("opportunity_facts").text, {"items": level}):
-                row = dict(r)  # plain values: Record.data() converts them again, 10x slower
-                facts[row["item"]] = _facts(row)
-                children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+            found = tx.run(load("opportunity_facts").text, {"items": level}).single(strict=True)
+            for item, kind, below, countries, production in found["items"]:
+                ids = sorted(s for _c, group, _w, _s in countries for s in group)
+                facts[item] = ItemFacts(
+                    item=item,
+                    kind=kind or "",
+                    suppliers=tuple(ids),
+                    countries=tuple(
+                        CountryGroup(c, len(group), int(w), float(sh))
+                        for c, group, w, sh in countries
+                    ),
+                    production=tuple(ProductionGroup(st, c, float(sh)) for st, c, sh in production),
+                )
+                children[item] = sorted((c, float(q)) for c, q in below)
             level = sorted({c for x in level for c, _q in children.get(x, ())} - facts.keys())
         items = {p: _closure(p, children) for p in products}
         return common.ProductClosures(items, facts, children)
