@@ -18,6 +18,7 @@ import contextlib
 import gc
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from filiere.queries.backend import StoreReader
@@ -117,9 +118,13 @@ def _opportunities(
     for pm in products:
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
-    worth = reader.item_values(sorted(needed))
-    summary = reader.route_summaries(sorted(needed), region, settings, 1)
-    terms = _value_terms(work, products, worth)
+    # The store counts the routes (on Neo4j, the server's work) while this thread sums
+    # the values: the two no longer wait for each other.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        routes = pool.submit(reader.route_summaries, sorted(needed), region, settings, 1)
+        worth = reader.item_values(sorted(needed))
+        terms = _value_terms(work, products, worth)
+        summary = routes.result()
     rows = []
     for item in sorted(needed):
         pms = needed[item]
