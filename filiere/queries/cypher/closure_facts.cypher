@@ -5,7 +5,10 @@
 // `filiere routes` to tell whether a substitute is itself at risk. As in
 // opportunity_facts.cypher, each relationship type is expanded once per item and the end
 // nodes' labels are the only ones the schema allows.
+// Expressions compiled to bytecode from the first run, not once the query is "hot" (Neo4j's
+// default): on a freshly started server, at full scale, the first call took twice as long.
 // @param roots  list of item ids, e.g. ["ALU", "ACIER"]
+CYPHER expressionEngine=compiled
 UNWIND $roots AS rootId
 MATCH (root:Item {id: rootId})-[:CONTAINS*0..]->(x:Item)
 WITH DISTINCT rootId, x
