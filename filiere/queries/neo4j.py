@@ -53,6 +53,22 @@ def _facts(row: dict[str, Any]) -> ItemFacts:
     )
 
 
+def _grouped_facts(
+    item: str, kind: str | None, countries: list[Any], production: list[Any]
+) -> ItemFacts:
+    """An item's facts from ``[country, supplier ids, with share, share sum]`` groups and
+    ``[stage, country, share]`` rows (opportunity_facts.cypher, closure_facts.cypher)."""
+    return ItemFacts(
+        item=item,
+        kind=kind or "",
+        suppliers=tuple(sorted(s for _c, ids, _w, _s in countries for s in ids)),
+        countries=tuple(
+            CountryGroup(c, len(ids), int(w), float(sh)) for c, ids, w, sh in countries
+        ),
+        production=tuple(ProductionGroup(st, c, float(sh)) for st, c, sh in production),
+    )
+
+
 def _exists(store: Neo4jStore, item: str) -> None:
     rows = store.run_read("MATCH (x:Item {id: $id}) RETURN x.id AS id", id=item)
     if not rows:
@@ -143,7 +159,7 @@ def _route_rows(
         if info is not None:
             lat, lng = info.lat, info.lng
 
-    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], list[Any]]:
         params = {
             "items": sorted(set(items)),
             "region": region,
@@ -156,14 +172,14 @@ def _route_rows(
         # The rows hold plain values: dict() keeps them (Record.data() converts them again).
         found = [dict(r) for r in tx.run(load(query).text, params)]
         roots = sorted({r["via"] for r in found if r["kind"] == "substitute"})
-        facts = [dict(r) for r in tx.run(load("closure_facts").text, {"roots": roots})]
-        return found, facts
+        below = tx.run(load("closure_facts").text, {"roots": roots}).single(strict=True)
+        return found, below["items"]
 
     found, facts = store.read(work)
     sub_risk: dict[str, bool] = {}
-    for row in facts:
-        risky = common.assess(_facts(row), settings).at_risk
-        for root in row["roots"]:
+    for under, item, kind, countries, production in facts:
+        risky = common.assess(_grouped_facts(item, kind, countries, production), settings).at_risk
+        for root in under:
             sub_risk[root] = sub_risk.get(root, False) or risky
     return found, sub_risk
 
@@ -198,10 +214,10 @@ def closures(store: Neo4jStore) -> common.ProductClosures:
         children: dict[str, list[tuple[str, float]]] = {}
         level = products
         while level:
-            for r in tx.run(load("opportunity_facts").text, {"items": level}):
-                row = dict(r)  # plain values: Record.data() converts them again, 10x slower
-                facts[row["item"]] = _facts(row)
-                children[row["item"]] = sorted((c, float(q)) for c, q in row["children"])
+            found = tx.run(load("opportunity_facts").text, {"items": level}).single(strict=True)
+            for item, kind, below, countries, production in found["items"]:
+                facts[item] = _grouped_facts(item, kind, countries, production)
+                children[item] = sorted((c, float(q)) for c, q in below)
             level = sorted({c for x in level for c, _q in children.get(x, ())} - facts.keys())
         items = {p: _closure(p, children) for p in products}
         return common.ProductClosures(items, facts, children)

@@ -14,7 +14,11 @@ number of BOM paths.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from filiere.queries.backend import StoreReader
@@ -45,24 +49,42 @@ class _Work:
     settings: AnalysisSettings
     closures: ProductClosures
     risks: dict[str, Risk] = field(default_factory=dict)
-    quantities: dict[str, dict[str, float]] = field(default_factory=dict)
+    _at_risk: dict[str, list[str]] = field(default_factory=dict)
 
-    def risk(self, item: str) -> Risk:
-        found = self.risks.get(item)
-        if found is None:
-            found = self.risks[item] = assess(self.closures.facts[item], self.settings)
-        return found
+    def __post_init__(self) -> None:
+        # Each item's flags once, however many closures hold it; only the at-risk ones kept.
+        for item, facts in self.closures.facts.items():
+            risk = assess(facts, self.settings)
+            if risk.at_risk:
+                self.risks[item] = risk
 
     def at_risk(self, product: str) -> list[str]:
         """The at-risk items of closure(product), in id order."""
-        return [x for x in self.closures.items.get(product, ()) if self.risk(x).at_risk]
-
-    def quantity(self, product: str, item: str) -> float:
-        """The rolled-up BOM quantity of ``item`` in ``product``, rounded as ``bom`` rounds it."""
-        found = self.quantities.get(product)
+        found = self._at_risk.get(product)
         if found is None:
-            found = self.quantities[product] = self.closures.quantities(product)
-        return rounded(found[item])
+            risks = self.risks
+            found = [x for x in self.closures.items.get(product, ()) if x in risks]
+            self._at_risk[product] = found
+        return found
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while one call builds its rows.
+
+    A call at full scale allocates millions of small acyclic objects (facts, closures,
+    rows), which reference counting frees; the collector's passes over them, triggered by
+    the allocations alone, cost about 2 s of CPU of the opportunities call. It is enabled
+    again afterwards (if it was), and then collects whatever cycles were left.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def opportunities(
@@ -78,26 +100,39 @@ def opportunities(
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
+    with _collector_paused():
+        return _opportunities(reader, region, settings, with_route=with_route, top=top)
+
+
+def _opportunities(
+    reader: StoreReader,
+    region: str | None,
+    settings: AnalysisSettings,
+    *,
+    with_route: bool,
+    top: int | None,
+) -> OpportunitiesResult:
     work = _Work(settings, reader.closures())
     products = reader.product_makers()
     needed: dict[str, list[ProductMakers]] = {}
     for pm in products:
         for item in work.at_risk(pm.product):
             needed.setdefault(item, []).append(pm)
-    worth = reader.item_values(sorted(needed))
-    summary = reader.route_summaries(sorted(needed), region, settings, 1)
+    # The store counts the routes (on Neo4j, the server's work) while this thread sums
+    # the values: the two no longer wait for each other.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        routes = pool.submit(reader.route_summaries, sorted(needed), region, settings, 1)
+        worth = reader.item_values(sorted(needed))
+        terms = _value_terms(work, products, worth)
+        summary = routes.result()
     rows = []
     for item in sorted(needed):
         pms = needed[item]
-        dep = work.risk(item)
+        dep = work.risks[item]
         value = worth.get(item, ItemValue(None, None))
         buyers = sorted({s for pm in pms for s, _ in pm.makers})
         local = sorted({s for pm in pms for s, w in pm.makers if region and w == region})
-        terms = [
-            pm.annual_volume * work.quantity(pm.product, item) * value.unit_value_eur
-            for pm in pms
-            if pm.annual_volume is not None and value.unit_value_eur is not None
-        ]
+        item_terms = terms.get(item)
         found = summary[item]
         rows.append(
             Opportunity(
@@ -111,7 +146,7 @@ def opportunities(
                 products=sorted(pm.product for pm in pms),
                 buyers=buyers,
                 buyers_in_region=local,
-                annual_value_eur=math.fsum(terms) if terms else None,
+                annual_value_eur=math.fsum(item_terms) if item_terms else None,
                 routes=RouteCounts(tier1=found.tier1, tier2=found.tier2, tier3=found.tier3),
                 best_route=found.best,
             )
@@ -122,6 +157,32 @@ def opportunities(
     if top is not None:
         rows = rows[:top]
     return OpportunitiesResult(region=region, home_country=settings.home, opportunities=rows)
+
+
+def _value_terms(
+    work: _Work, products: list[ProductMakers], worth: dict[str, ItemValue]
+) -> dict[str, list[float]]:
+    """The terms ``annual_volume(P) x quantity(P, X) x unit_value_eur(X)`` of each item X.
+
+    Each product's rolled-up quantities are computed once, and only for the products with
+    an annual volume and an at-risk item of known unit value; they are dropped as soon as
+    read (kept for every product, they made the heap, and each garbage collection, grow).
+    """
+    terms: dict[str, list[float]] = {}
+    for pm in products:
+        if pm.annual_volume is None:
+            continue
+        valued = []
+        for x in work.at_risk(pm.product):
+            unit = worth.get(x, ItemValue(None, None)).unit_value_eur
+            if unit is not None:
+                valued.append((x, unit))
+        if not valued:
+            continue
+        quantity = work.closures.quantities(pm.product)
+        for x, unit in valued:
+            terms.setdefault(x, []).append(pm.annual_volume * rounded(quantity[x]) * unit)
+    return terms
 
 
 def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
@@ -154,6 +215,13 @@ def matches(
     """
     if routes_per_item < 1:
         raise ValueError("routes_per_item must be at least 1")
+    with _collector_paused():
+        return _matches(reader, region, settings, routes_per_item)
+
+
+def _matches(
+    reader: StoreReader, region: str, settings: AnalysisSettings, routes_per_item: int
+) -> MatchesResult:
     made: dict[str, list[str]] = {}
     for pm in reader.product_makers():
         for s, where in pm.makers:

@@ -9,6 +9,8 @@
 // each item then takes off those that already supply or offer it. Capability routes come
 // last in their tier and rank by supplier id: only the set's first $limit untaken suppliers
 // can be among an item's first $limit routes.
+// Expressions compiled to bytecode from the first run, not once the query is "hot" (Neo4j's
+// default): on a freshly started server, at full scale, the first call took twice as long.
 // @param items      ids of the items to source, e.g. ["C-MAG-NDFEB-S"]
 // @param region     ISO 3166-2 code of the target region, or null
 // @param regionLat  latitude of the target region when it has no Region node (or null)
@@ -16,6 +18,7 @@
 // @param home       home country code, e.g. "FR"
 // @param eu         the EU member states' codes
 // @param limit      how many of each item's first routes to return, e.g. 1
+CYPHER expressionEngine=compiled
 UNWIND $items AS itemId
 MATCH (x:Item {id: itemId})
 WITH x, COLLECT { MATCH (x)-[:REQUIRES]->(p:Process) RETURN DISTINCT p ORDER BY p.id } AS processes
