@@ -35,7 +35,8 @@ from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch
 from filiere.graph.store import GraphStore
 from filiere.ingest import read_tables, validate
-from filiere.ingest.build import build_batch
+from filiere.ingest.build import RecordStream, build_batch, now
+from filiere.ingest.validate import check
 
 T = TypeVar("T")
 
@@ -136,6 +137,42 @@ def bench_store(
     return {"total": total, "write": t_write, "records": len(batch)}
 
 
+def bench_ingest(store: EmbeddedStore, folder: Path, rows: int) -> dict[str, float]:
+    """The embedded store as ``filiere ingest`` loads it (:func:`filiere.ingest.load.load`).
+
+    The same steps as ``load``, timed one by one: read, check (the tables' text released
+    as each is checked), then records made as the store writes them in one transaction.
+    """
+    store.clear()
+    CPU.clear()
+    rss = [peak_rss_mb()]
+    tables, t_read = timed(lambda: read_tables(folder), "read")
+    rss.append(peak_rss_mb())
+    checked, t_val = timed(lambda: check(tables, store, name="bench", release=True), "validate")
+    rss.append(peak_rss_mb())
+    stream = RecordStream(checked, "bench", now())
+    summary, t_write = timed(
+        lambda: store.write_records(stream.nodes(), stream.rels()), "build+write"
+    )
+    rss.append(peak_rss_mb())
+    records = sum(n for _name, n, _updated in summary.rows())
+    cpu = " ".join(f"{k} {v:.1f}s" for k, v in CPU.items())
+    print(f"  {'':9} CPU time (this process): {cpu}, total {sum(CPU.values()):.1f}s", flush=True)
+    total = t_read + t_val + t_write
+    print(
+        f"  {'':9} peak RSS (MB) before {rss[0]:,.0f}, after read {rss[1]:,.0f}, "
+        f"validate {rss[2]:,.0f}, build+write {rss[3]:,.0f}",
+        flush=True,
+    )
+    print(
+        f"  {'ingest':9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build+write {t_write:7.1f}s"
+        f"  total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
+        f"(CPU: {rows / sum(CPU.values()):9,.0f} rows/s; {records:,} records)",
+        flush=True,
+    )
+    return {"total": total, "write": t_write, "records": records}
+
+
 def peak_rss_mb() -> float:
     """The peak resident memory of this process so far, in MB (Linux: ru_maxrss in KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -203,6 +240,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--no-neo4j", action="store_true")
     parser.add_argument("--no-embedded", action="store_true")
+    parser.add_argument(
+        "--old-path",
+        action="store_true",
+        help="Embedded store: time validate() -> Dataset -> build_batch -> write (all held "
+        "in memory), the ingest path before the streaming one, instead of filiere ingest's.",
+    )
     parser.add_argument("--neo4j-home", default="/tmp/neo4j-bench")
     parser.add_argument("--neo4j-heap", default="2g", help="Java heap of the Neo4j server.")
     parser.add_argument("--single-sample", type=int, default=2000)
@@ -246,7 +289,11 @@ def main() -> None:
                 real = sum(counts.values())
                 print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
                 if not args.no_embedded:
-                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.db"), folder, real)
+                    store = EmbeddedStore(Path(tmp) / "graph.db")
+                    if args.old_path:
+                        bench_store("embedded", store, folder, real)
+                    else:
+                        bench_ingest(store, folder, real)
                     print(f"  {'':9} peak RSS so far {peak_rss_mb():,.0f} MB", flush=True)
                 write_rates: dict[str, float] = {}
                 if args.bulk:

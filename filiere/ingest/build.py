@@ -6,15 +6,20 @@ reference data. Every node and relationship carries ``source`` and ``loaded_at``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from filiere.graph import reference as ref
 from filiere.graph.model import Dataset
 from filiere.graph.processes import canonical_process, process_info
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
-from filiere.graph.schema import Label, Rel
+from filiere.graph.schema import Kind, Label, Rel
+
+if TYPE_CHECKING:
+    from filiere.ingest.validate import CheckedDataset
 
 
 @lru_cache(maxsize=4096)
@@ -99,6 +104,11 @@ class _Builder:
         return (Label.HSCODE, chain[0].code) if chain else None
 
 
+def now() -> str:
+    """The ``loaded_at`` of records made now: UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def build_batch(
     dataset: Dataset, *, source: str | None = None, loaded_at: str | None = None
 ) -> GraphBatch:
@@ -109,7 +119,7 @@ def build_batch(
     >>> [(n.label.value, n.key, [x.value for x in n.extra_labels]) for n in b.nodes]
     [('Item', 'M', ['Material'])]
     """
-    when = loaded_at or datetime.now(UTC).isoformat(timespec="seconds")
+    when = loaded_at or now()
     b = _Builder(source or dataset.name, when)
     for it in dataset.items:
         props = {
@@ -192,3 +202,220 @@ def build_batch(
             props["source"] = p.source
         b.rel(Rel.PRODUCES, b.country(p.country), (Label.ITEM, p.material), props)
     return GraphBatch(list(b.nodes.values()), list(b.rels.values()))
+
+
+@dataclass
+class RecordStream:
+    """The records of a checked dataset, made as they are read (never all in memory).
+
+    ``nodes()`` then ``rels()``: each pass reads the checked rows again, so a store can
+    write a large dataset chunk by chunk inside one transaction. The records are those
+    of :func:`build_batch` on the same dataset (reference nodes first, then the rows').
+    """
+
+    dataset: CheckedDataset
+    source: str
+    loaded_at: str
+
+    @cached_property
+    def _refs(self) -> _References:
+        return _References(self._hs_codes(), self._countries(), self._regions())
+
+    @cached_property
+    def _process_ids(self) -> list[str]:
+        return sorted(self._processes())
+
+    def count(self) -> int:
+        """How many records :meth:`nodes` and :meth:`rels` make (for a progress bar)."""
+        ds, refs = self.dataset, self._refs
+        classified = sum(1 for t, r in ds.rows("items") if _hs_chain(t.field(r, "hs_code") or ""))
+        located = sum(1 + bool(t.field(r, "region")) for t, r in ds.rows("suppliers"))
+        rows = sum(ds.count(name) for name in ds.tables)  # one record per row
+        return (
+            rows
+            + located
+            + classified
+            + len(self._process_ids)
+            + sum(1 for _ in refs.nodes({}))
+            + sum(1 for _ in refs.rels())
+        )
+
+    def nodes(self) -> Iterator[NodeRecord]:
+        ds, prov = self.dataset, {"source": self.source, "loaded_at": self.loaded_at}
+        yield from self._refs.nodes(prov)
+        for t, row in ds.rows("items"):
+            props = {f: t.field(row, f) for f in _ITEM_PROPS}
+            kind = Kind(props["kind"])
+            props["kind"] = kind.value
+            yield NodeRecord.make(
+                Label.ITEM, t.field(row, "id"), {**props, **t.extras(row), **prov}, (kind.label,)
+            )
+        for t, row in ds.rows("suppliers"):
+            props = {f: t.field(row, f) for f in _SUPPLIER_PROPS}
+            yield NodeRecord.make(
+                Label.SUPPLIER, t.field(row, "id"), {**props, **t.extras(row), **prov}
+            )
+        for pid in self._process_ids:
+            yield NodeRecord.make(Label.PROCESS, pid, {**process_props(pid), **prov})
+
+    def rels(self) -> Iterator[RelRecord]:
+        ds, prov = self.dataset, {"source": self.source, "loaded_at": self.loaded_at}
+        refs = self._refs
+
+        def rel(
+            rtype: Rel, a: tuple[Label, str], b: tuple[Label, str], props: dict[str, Any]
+        ) -> RelRecord:
+            full = {**prov, **{k: v for k, v in props.items() if v is not None}}
+            return RelRecord(rtype, a[0], a[1], b[0], b[1], full)
+
+        for rtype, a, b in refs.rels():
+            yield rel(rtype, a, b, {})
+        for t, row in ds.rows("items"):
+            code = t.field(row, "hs_code")
+            chain = _hs_chain(code) if code else ()
+            if chain:
+                yield rel(
+                    Rel.CLASSIFIED_AS,
+                    (Label.ITEM, t.field(row, "id")),
+                    (Label.HSCODE, chain[0].code),
+                    {},
+                )
+        for t, row in ds.rows("suppliers"):
+            sid = (Label.SUPPLIER, t.field(row, "id"))
+            yield rel(Rel.LOCATED_IN, sid, (Label.COUNTRY, t.field(row, "country")), {})
+            region = t.field(row, "region")
+            if region:
+                yield rel(Rel.LOCATED_IN, sid, (Label.REGION, region), {})
+        for t, row in ds.rows("bom"):
+            yield rel(
+                Rel.CONTAINS,
+                (Label.ITEM, t.field(row, "parent")),
+                (Label.ITEM, t.field(row, "child")),
+                {"quantity": t.field(row, "quantity"), **t.extras(row)},
+            )
+        for t, row in ds.rows("supplies"):
+            yield rel(
+                Rel.SUPPLIES,
+                (Label.SUPPLIER, t.field(row, "supplier")),
+                (Label.ITEM, t.field(row, "item")),
+                {"share": t.field(row, "share"), **t.extras(row)},
+            )
+        for rtype, table in ((Rel.OFFERS, "offers"), (Rel.MAKES, "makes")):
+            for t, row in ds.rows(table):
+                yield rel(
+                    rtype,
+                    (Label.SUPPLIER, t.field(row, "supplier")),
+                    (Label.ITEM, t.field(row, "item")),
+                    t.extras(row),
+                )
+        for t, row in ds.rows("substitutes"):
+            yield rel(
+                Rel.SUBSTITUTES,
+                (Label.ITEM, t.field(row, "substitute")),
+                (Label.ITEM, t.field(row, "item")),
+                {"compatibility": t.field(row, "compatibility"), **t.extras(row)},
+            )
+        for t, row in ds.rows("processes"):
+            yield rel(
+                Rel.REQUIRES,
+                (Label.ITEM, t.field(row, "item")),
+                (Label.PROCESS, process_id(t.field(row, "process"))),
+                t.extras(row),
+            )
+        for t, row in ds.rows("capabilities"):
+            yield rel(
+                Rel.MASTERS,
+                (Label.SUPPLIER, t.field(row, "supplier")),
+                (Label.PROCESS, process_id(t.field(row, "process"))),
+                t.extras(row),
+            )
+        for t, row in ds.rows("production"):
+            props = {f: t.field(row, f) for f in ("share", "stage", "year")}
+            props.update(t.extras(row))
+            if t.field(row, "source"):
+                props["source"] = t.field(row, "source")
+            yield rel(
+                Rel.PRODUCES,
+                (Label.COUNTRY, t.field(row, "country")),
+                (Label.ITEM, t.field(row, "material")),
+                props,
+            )
+
+    def batch(self) -> GraphBatch:
+        """All the records in memory at once (a store that writes a batch: Neo4j)."""
+        return GraphBatch(list(self.nodes()), list(self.rels()))
+
+    def _hs_codes(self) -> set[str]:
+        return {c for t, r in self.dataset.rows("items") if (c := t.field(r, "hs_code"))}
+
+    def _countries(self) -> set[str]:
+        found = {t.field(r, "country") for t, r in self.dataset.rows("suppliers")}
+        return found | {t.field(r, "country") for t, r in self.dataset.rows("production")}
+
+    def _regions(self) -> set[str]:
+        return {c for t, r in self.dataset.rows("suppliers") if (c := t.field(r, "region"))}
+
+    def _processes(self) -> set[str]:
+        return {
+            process_id(t.field(r, "process"))
+            for name in ("processes", "capabilities")
+            for t, r in self.dataset.rows(name)
+        }
+
+
+_ITEM_PROPS = (
+    "name",
+    "kind",
+    "hs_code",
+    "unit",
+    "unit_value_eur",
+    "description",
+    "annual_volume",
+    "crma",
+)
+_SUPPLIER_PROPS = ("name", "country", "region", "city", "lat", "lon", "siren", "naf")
+
+
+@dataclass
+class _References:
+    """The reference nodes (countries, regions, HS codes) that rows point to, and their links."""
+
+    hs_codes: set[str]
+    countries: set[str]
+    regions: set[str]
+
+    def nodes(self, prov: dict[str, str]) -> Iterator[NodeRecord]:
+        countries = set(self.countries)
+        for code in sorted(self.regions):
+            info = ref.region_info(code)
+            if info is None:
+                raise KeyError(code)
+            countries.add(info.country)
+            props = {**info.props(), **prov, "source": ref.REGION_SOURCE}
+            yield NodeRecord.make(Label.REGION, code, props)
+        for code in sorted(countries):
+            props = {**ref.country_info(code).props(), **prov, "source": ref.COUNTRY_SOURCE}
+            yield NodeRecord.make(Label.COUNTRY, code, props)
+        seen: set[str] = set()
+        for code in sorted(self.hs_codes):
+            for hs in _hs_chain(code):
+                if hs.code not in seen:
+                    seen.add(hs.code)
+                    props = {"description": hs.description, "level": hs.level}
+                    yield NodeRecord.make(
+                        Label.HSCODE, hs.code, {**props, **prov, "source": ref.HS_SOURCE}
+                    )
+
+    def rels(self) -> Iterator[tuple[Rel, tuple[Label, str], tuple[Label, str]]]:
+        for code in sorted(self.regions):
+            info = ref.region_info(code)
+            assert info is not None
+            yield Rel.PART_OF, (Label.REGION, code), (Label.COUNTRY, info.country)
+        links = {
+            (info.code, info.parent)
+            for code in self.hs_codes
+            for info in _hs_chain(code)
+            if info.parent
+        }
+        for child, parent in sorted(links):
+            yield Rel.SUBHEADING_OF, (Label.HSCODE, child), (Label.HSCODE, parent)
