@@ -228,8 +228,10 @@ class RecordStream:
     def count(self) -> int:
         """How many records :meth:`nodes` and :meth:`rels` make (for a progress bar)."""
         ds, refs = self.dataset, self._refs
-        classified = sum(1 for t, r in ds.rows("items") if _hs_chain(t.field(r, "hs_code") or ""))
-        located = sum(1 + bool(t.field(r, "region")) for t, r in ds.rows("suppliers"))
+        classified = sum(
+            1 for (code,), _x in ds.read("items", ("hs_code",)) if _hs_chain(code or "")
+        )
+        located = sum(1 + bool(region) for (region,), _x in ds.read("suppliers", ("region",)))
         rows = sum(ds.count(name) for name in ds.tables)  # one record per row
         return (
             rows
@@ -243,123 +245,81 @@ class RecordStream:
     def nodes(self) -> Iterator[NodeRecord]:
         ds, prov = self.dataset, {"source": self.source, "loaded_at": self.loaded_at}
         yield from self._refs.nodes(prov)
-        for t, row in ds.rows("items"):
-            props = {f: t.field(row, f) for f in _ITEM_PROPS}
+        for values, extras in ds.read("items", ("id", *_ITEM_PROPS)):
+            props = dict(zip(_ITEM_PROPS, values[1:], strict=True))
             kind = Kind(props["kind"])
             props["kind"] = kind.value
-            yield NodeRecord.make(
-                Label.ITEM, t.field(row, "id"), {**props, **t.extras(row), **prov}, (kind.label,)
-            )
-        for t, row in ds.rows("suppliers"):
-            props = {f: t.field(row, f) for f in _SUPPLIER_PROPS}
-            yield NodeRecord.make(
-                Label.SUPPLIER, t.field(row, "id"), {**props, **t.extras(row), **prov}
-            )
+            yield NodeRecord.make(Label.ITEM, values[0], {**props, **extras, **prov}, (kind.label,))
+        for values, extras in ds.read("suppliers", ("id", *_SUPPLIER_PROPS)):
+            props = dict(zip(_SUPPLIER_PROPS, values[1:], strict=True))
+            yield NodeRecord.make(Label.SUPPLIER, values[0], {**props, **extras, **prov})
         for pid in self._process_ids:
             yield NodeRecord.make(Label.PROCESS, pid, {**process_props(pid), **prov})
 
     def rels(self) -> Iterator[RelRecord]:
         ds, prov = self.dataset, {"source": self.source, "loaded_at": self.loaded_at}
-        refs = self._refs
+        item, supplier, process = Label.ITEM, Label.SUPPLIER, Label.PROCESS
 
         def rel(
-            rtype: Rel, a: tuple[Label, str], b: tuple[Label, str], props: dict[str, Any]
+            rtype: Rel, a: Label, ak: str, b: Label, bk: str, props: dict[str, Any]
         ) -> RelRecord:
             full = {**prov, **{k: v for k, v in props.items() if v is not None}}
-            return RelRecord(rtype, a[0], a[1], b[0], b[1], full)
+            return RelRecord(rtype, a, ak, b, bk, full)
 
-        for rtype, a, b in refs.rels():
-            yield rel(rtype, a, b, {})
-        for t, row in ds.rows("items"):
-            code = t.field(row, "hs_code")
+        for rtype, (a, ak), (b, bk) in self._refs.rels():
+            yield rel(rtype, a, ak, b, bk, {})
+        for (key, code), _x in ds.read("items", ("id", "hs_code")):
             chain = _hs_chain(code) if code else ()
             if chain:
-                yield rel(
-                    Rel.CLASSIFIED_AS,
-                    (Label.ITEM, t.field(row, "id")),
-                    (Label.HSCODE, chain[0].code),
-                    {},
-                )
-        for t, row in ds.rows("suppliers"):
-            sid = (Label.SUPPLIER, t.field(row, "id"))
-            yield rel(Rel.LOCATED_IN, sid, (Label.COUNTRY, t.field(row, "country")), {})
-            region = t.field(row, "region")
+                yield rel(Rel.CLASSIFIED_AS, item, key, Label.HSCODE, chain[0].code, {})
+        for (key, country, region), _x in ds.read("suppliers", ("id", "country", "region")):
+            yield rel(Rel.LOCATED_IN, supplier, key, Label.COUNTRY, country, {})
             if region:
-                yield rel(Rel.LOCATED_IN, sid, (Label.REGION, region), {})
-        for t, row in ds.rows("bom"):
-            yield rel(
-                Rel.CONTAINS,
-                (Label.ITEM, t.field(row, "parent")),
-                (Label.ITEM, t.field(row, "child")),
-                {"quantity": t.field(row, "quantity"), **t.extras(row)},
-            )
-        for t, row in ds.rows("supplies"):
-            yield rel(
-                Rel.SUPPLIES,
-                (Label.SUPPLIER, t.field(row, "supplier")),
-                (Label.ITEM, t.field(row, "item")),
-                {"share": t.field(row, "share"), **t.extras(row)},
-            )
+                yield rel(Rel.LOCATED_IN, supplier, key, Label.REGION, region, {})
+        for (parent, child, quantity), extras in ds.read("bom", ("parent", "child", "quantity")):
+            yield rel(Rel.CONTAINS, item, parent, item, child, {"quantity": quantity, **extras})
+        for (sup, it, share), extras in ds.read("supplies", ("supplier", "item", "share")):
+            yield rel(Rel.SUPPLIES, supplier, sup, item, it, {"share": share, **extras})
         for rtype, table in ((Rel.OFFERS, "offers"), (Rel.MAKES, "makes")):
-            for t, row in ds.rows(table):
-                yield rel(
-                    rtype,
-                    (Label.SUPPLIER, t.field(row, "supplier")),
-                    (Label.ITEM, t.field(row, "item")),
-                    t.extras(row),
-                )
-        for t, row in ds.rows("substitutes"):
-            yield rel(
-                Rel.SUBSTITUTES,
-                (Label.ITEM, t.field(row, "substitute")),
-                (Label.ITEM, t.field(row, "item")),
-                {"compatibility": t.field(row, "compatibility"), **t.extras(row)},
-            )
-        for t, row in ds.rows("processes"):
-            yield rel(
-                Rel.REQUIRES,
-                (Label.ITEM, t.field(row, "item")),
-                (Label.PROCESS, process_id(t.field(row, "process"))),
-                t.extras(row),
-            )
-        for t, row in ds.rows("capabilities"):
-            yield rel(
-                Rel.MASTERS,
-                (Label.SUPPLIER, t.field(row, "supplier")),
-                (Label.PROCESS, process_id(t.field(row, "process"))),
-                t.extras(row),
-            )
-        for t, row in ds.rows("production"):
-            props = {f: t.field(row, f) for f in ("share", "stage", "year")}
-            props.update(t.extras(row))
-            if t.field(row, "source"):
-                props["source"] = t.field(row, "source")
-            yield rel(
-                Rel.PRODUCES,
-                (Label.COUNTRY, t.field(row, "country")),
-                (Label.ITEM, t.field(row, "material")),
-                props,
-            )
+            for (sup, it), extras in ds.read(table, ("supplier", "item")):
+                yield rel(rtype, supplier, sup, item, it, extras)
+        fields = ("item", "substitute", "compatibility")
+        for (it, sub, compatibility), extras in ds.read("substitutes", fields):
+            props = {"compatibility": compatibility, **extras}
+            yield rel(Rel.SUBSTITUTES, item, sub, item, it, props)
+        for (it, name), extras in ds.read("processes", ("item", "process")):
+            yield rel(Rel.REQUIRES, item, it, process, process_id(name), extras)
+        for (sup, name), extras in ds.read("capabilities", ("supplier", "process")):
+            yield rel(Rel.MASTERS, supplier, sup, process, process_id(name), extras)
+        produced = ("material", "country", "share", "stage", "year", "source")
+        for (material, country, share, stage, year, source), extras in ds.read(
+            "production", produced
+        ):
+            props = {"share": share, "stage": stage, "year": year, **extras}
+            if source:
+                props["source"] = source
+            yield rel(Rel.PRODUCES, Label.COUNTRY, country, item, material, props)
 
     def batch(self) -> GraphBatch:
         """All the records in memory at once (a store that writes a batch: Neo4j)."""
         return GraphBatch(list(self.nodes()), list(self.rels()))
 
     def _hs_codes(self) -> set[str]:
-        return {c for t, r in self.dataset.rows("items") if (c := t.field(r, "hs_code"))}
+        return {code for (code,), _x in self.dataset.read("items", ("hs_code",)) if code}
 
     def _countries(self) -> set[str]:
-        found = {t.field(r, "country") for t, r in self.dataset.rows("suppliers")}
-        return found | {t.field(r, "country") for t, r in self.dataset.rows("production")}
+        ds = self.dataset
+        found = {c for (c,), _x in ds.read("suppliers", ("country",))}
+        return found | {c for (c,), _x in ds.read("production", ("country",))}
 
     def _regions(self) -> set[str]:
-        return {c for t, r in self.dataset.rows("suppliers") if (c := t.field(r, "region"))}
+        return {r for (r,), _x in self.dataset.read("suppliers", ("region",)) if r}
 
     def _processes(self) -> set[str]:
         return {
-            process_id(t.field(r, "process"))
-            for name in ("processes", "capabilities")
-            for t, r in self.dataset.rows(name)
+            process_id(name)
+            for table in ("processes", "capabilities")
+            for (name,), _x in self.dataset.read(table, ("process",))
         }
 
 

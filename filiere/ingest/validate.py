@@ -19,7 +19,7 @@ items.csv:3: duplicate item id 'A' (first at line 2)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,7 +181,8 @@ class _Checked:
     """One row: where it is, its converted values and its model's values (``None``: invalid).
 
     Both are tuples aligned on the columns of its :class:`CheckedTable` (``None`` for an
-    empty value); ``model`` is ``values`` itself when the model would not change them.
+    empty value; once the table is checked, every tuple has all its columns); ``model``
+    is ``values`` itself when the model would not change them.
     """
 
     line: int
@@ -223,24 +224,29 @@ class CheckedTable:
     def value(self, row: _Checked, col: str) -> Any:
         """The converted value of ``col`` in ``row`` (``None`` when empty)."""
         i = self.index.get(col)
-        return row.values[i] if i is not None and i < len(row.values) else None
+        return row.values[i] if i is not None else None
 
     def field(self, row: _Checked, col: str) -> Any:
         """What the row's model holds for ``col``: its value, or the field's default."""
         assert row.model is not None
         i = self.index.get(col)
-        v = row.model[i] if i is not None and i < len(row.model) else None
+        v = row.model[i] if i is not None else None
         return self._defaults.get(col) if v is None else v
 
-    def extras(self, row: _Checked) -> dict[str, Any]:
-        """The row's columns that are not model fields, empty values left out."""
-        assert row.model is not None
-        fields = _FIELDS[self.name]
-        return {
-            c: v
-            for c, v in zip(self.columns, row.model, strict=False)
-            if c not in fields and v not in (None, "")
-        }
+    def read(self, fields: Sequence[str]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """Each valid row's model values of ``fields`` (defaults for empty ones) and extras.
+
+        What the graph builder reads: ``field`` and ``extras`` of every row, in one pass.
+        """
+        spec = [(self.index.get(f), self._defaults.get(f)) for f in fields]
+        model_fields = _FIELDS[self.name]
+        extra = [(i, c) for i, c in enumerate(self.columns) if c not in model_fields]
+        for row in self.rows:
+            m = row.model
+            if m is None:
+                continue
+            values = [d if i is None or m[i] is None else m[i] for i, d in spec]
+            yield values, {c: m[i] for i, c in extra if m[i] not in (None, "")}
 
     def valid(self) -> Iterator[_Checked]:
         """The rows that have a model (all of them once validation passed)."""
@@ -249,7 +255,7 @@ class CheckedTable:
     def model_dict(self, row: _Checked) -> dict[str, Any]:
         """The row's model values by column (empty values left out)."""
         assert row.model is not None
-        return {c: v for c, v in zip(self.columns, row.model, strict=False) if v is not None}
+        return {c: v for c, v in zip(self.columns, row.model, strict=True) if v is not None}
 
 
 @dataclass
@@ -259,10 +265,10 @@ class CheckedDataset:
     name: str
     tables: dict[str, CheckedTable]
 
-    def rows(self, table: str) -> Iterator[tuple[CheckedTable, _Checked]]:
-        """The valid rows of ``table`` with their table (none when it is absent)."""
+    def read(self, table: str, fields: Sequence[str]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """:meth:`CheckedTable.read` of ``table`` (nothing when it is absent)."""
         t = self.tables.get(table)
-        return ((t, r) for r in t.valid()) if t is not None else iter(())
+        return t.read(fields) if t is not None else iter(())
 
     def count(self, table: str) -> int:
         t = self.tables.get(table)
@@ -377,6 +383,14 @@ def _check_rows(table: RawTable, state: _State) -> None:
                 held = {**m.__dict__, **(m.model_extra or {})}
                 kept = tuple(map(held.get, checked.columns))
         checked.rows.append(_Checked(line, row, kept))
+    width = len(checked.columns)
+    if width > len(table.columns):  # columns found on the way: every tuple gets them
+        for r in checked.rows:
+            if missing := width - len(r.values):
+                pad = (None,) * missing
+                same = r.model is r.values
+                r.values += pad
+                r.model = r.values if same else None if r.model is None else r.model + pad
     state.rows[table.name] = checked
 
 
