@@ -313,21 +313,13 @@ def _plain_column(col: str) -> bool:
     return col.isidentifier() and not col.startswith("_") and not hasattr(BaseModel, col)
 
 
-def _unchanged(values: dict[str, Any]) -> bool:
-    """Whether the model would hold ``values`` as they are (no pydantic call needed).
-
-    Converted values already meet the model's constraints; a text value is kept as is
-    when it has no surrounding white space to strip (Python strips a superset of what
-    pydantic strips). Anything else goes through the model itself, for its messages.
-    """
-    return all(type(v) is not str or v.strip() == v for v in values.values())
-
-
 def _check_rows(table: RawTable, state: _State) -> None:
     """Convert each row's typed columns and check it against its model; report bad values.
 
-    A row whose values the model would keep unchanged skips pydantic (most rows: the
-    converters already checked every typed column); any other goes through
+    A row whose values the model would keep unchanged skips pydantic (most rows): the
+    converters already checked every typed column, and a text value is kept as is when
+    it has no surrounding white space to strip (Python strips a superset of what pydantic
+    strips), under a column name the model keeps as given. Any other row goes through
     ``model_validate``, so its messages are pydantic's.
     """
     model = TABLES[table.name]
@@ -338,7 +330,7 @@ def _check_rows(table: RawTable, state: _State) -> None:
     column = checked.column
     for line, raw in table.rows:
         values: dict[str, Any] = {}
-        ok = True
+        ok = same = True
         for col in required:
             if not raw.get(col):
                 state.add(table, line, _("empty {col}").format(col=col))
@@ -349,6 +341,7 @@ def _check_rows(table: RawTable, state: _State) -> None:
             convert = converters.get(col)
             if convert is None:
                 values[col] = text
+                same = same and text.strip() == text
                 continue
             value, problem = convert(text)
             if problem:
@@ -363,14 +356,15 @@ def _check_rows(table: RawTable, state: _State) -> None:
                 ok = False
             values["region"] = region
         if table.name in ("processes", "capabilities") and values.get("process"):
-            values["process"] = process_id(values["process"])
+            values["process"] = name = process_id(values["process"])
+            same = same and name.strip() == name
         for col in values:
             if col not in checked.index:
                 column(col)
                 plain = plain and _plain_column(col)
         row = tuple(map(values.get, checked.columns))
         kept: tuple[Any, ...] | None = None
-        if ok and plain and _unchanged(values):
+        if ok and same and plain:
             kept = row
         elif ok:
             try:
