@@ -388,23 +388,27 @@ class EmbeddedStore(GraphStore):
 
         def node_rows() -> Iterator[tuple[Any, ...]]:
             for n in nodes:
-                node_count.add(str(n.label))
+                label = str(n.label)
+                node_count.add(label)
                 ends.present(n)
-                yield (str(n.label), n.key, ":".join(n.extra_labels), _props_json(n.props))
+                yield (label, n.key, ":".join(n.extra_labels), _props_json(n.props))
 
         def rel_rows() -> Iterator[tuple[Any, ...]]:
+            present = ends.keys
+            # Records are immutable: consecutive ones sharing one props object (the
+            # provenance alone, as most relationships have) share its JSON text too.
+            last: Mapping[str, Any] | None = None
+            text = ""
             for r in rels:
-                rel_count.add(str(r.type))
-                ends.want(r)
-                yield (
-                    str(r.type),
-                    str(r.start_label),
-                    r.start,
-                    str(r.end_label),
-                    r.end,
-                    _ident(r),
-                    _props_json(r.props),
-                )
+                rtype = str(r.type)
+                rel_count.add(rtype)
+                if r.start not in present.get(r.start_label, ()) or r.end not in present.get(
+                    r.end_label, ()
+                ):
+                    ends.want(r)
+                if r.props is not last:
+                    last, text = r.props, _props_json(r.props)
+                yield (rtype, str(r.start_label), r.start, str(r.end_label), r.end, _ident(r), text)
 
         _in_chunks(conn, db.UPSERT_NODE, node_rows(), progress)
         _in_chunks(conn, db.UPSERT_REL, rel_rows(), progress)
@@ -515,11 +519,12 @@ class _Counts:
         self.written: dict[str, int] = {}
 
     def add(self, name: str) -> None:
-        n = self.written.get(name)
-        if n is None:
+        written = self.written
+        if name in written:
+            written[name] += 1
+        else:
             self.before[name] = self.conn.execute(self.sql, (name,)).fetchone()[0]
-            n = 0
-        self.written[name] = n + 1
+            written[name] = 1
 
     def summarise(self, summary: WriteSummary) -> None:
         for name, n in self.written.items():

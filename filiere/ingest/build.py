@@ -263,6 +263,8 @@ class RecordStream:
         def rel(
             rtype: Rel, a: Label, ak: str, b: Label, bk: str, props: dict[str, Any]
         ) -> RelRecord:
+            if not props:  # the provenance alone: one shared (never modified) dict
+                return RelRecord(rtype, a, ak, b, bk, prov)
             full = {**prov, **{k: v for k, v in props.items() if v is not None}}
             return RelRecord(rtype, a, ak, b, bk, full)
 
