@@ -233,19 +233,24 @@ class CheckedTable:
         v = row.model[i] if i is not None else None
         return self._defaults.get(col) if v is None else v
 
+    def select(self, fields: Sequence[str]) -> Iterator[tuple[_Checked, list[Any]]]:
+        """Each valid row with its ``field`` values of ``fields``, columns looked up once."""
+        spec = [(self.index.get(f), self._defaults.get(f)) for f in fields]
+        for row in self.rows:
+            m = row.model
+            if m is not None:
+                yield row, [d if i is None or m[i] is None else m[i] for i, d in spec]
+
     def read(self, fields: Sequence[str]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
         """Each valid row's model values of ``fields`` (defaults for empty ones) and extras.
 
-        What the graph builder reads: ``field`` and ``extras`` of every row, in one pass.
+        What the graph builder reads: the fields and the extra columns, in one pass.
         """
-        spec = [(self.index.get(f), self._defaults.get(f)) for f in fields]
         model_fields = _FIELDS[self.name]
         extra = [(i, c) for i, c in enumerate(self.columns) if c not in model_fields]
-        for row in self.rows:
+        for row, values in self.select(fields):
             m = row.model
-            if m is None:
-                continue
-            values = [d if i is None or m[i] is None else m[i] for i, d in spec]
+            assert m is not None
             yield values, {c: m[i] for i, c in extra if m[i] not in (None, "")}
 
     def valid(self) -> Iterator[_Checked]:
@@ -327,7 +332,9 @@ def _check_rows(table: RawTable, state: _State) -> None:
     checked = CheckedTable(table.name, table.file, list(table.columns))
     required = REQUIRED[table.name]
     plain = all(_plain_column(c) for c in table.columns)
-    column = checked.column
+    known = checked.index.keys()
+    regions = table.name == "suppliers"
+    processes = table.name in ("processes", "capabilities")
     for line, raw in table.rows:
         values: dict[str, Any] = {}
         ok = same = True
@@ -349,19 +356,20 @@ def _check_rows(table: RawTable, state: _State) -> None:
                 ok = False
             else:
                 values[col] = value
-        if table.name == "suppliers" and values.get("region"):
+        if regions and values.get("region"):
             region, problem = _region(values["region"], values.get("country"))
             if problem:
                 state.add(table, line, problem)
                 ok = False
             values["region"] = region
-        if table.name in ("processes", "capabilities") and values.get("process"):
+        if processes and values.get("process"):
             values["process"] = name = process_id(values["process"])
             same = same and name.strip() == name
-        for col in values:
-            if col not in checked.index:
-                column(col)
-                plain = plain and _plain_column(col)
+        if not values.keys() <= known:  # a column no earlier row had (tables built by code)
+            for col in values:
+                if col not in known:
+                    checked.column(col)
+                    plain = plain and _plain_column(col)
         row = tuple(map(values.get, checked.columns))
         kept: tuple[Any, ...] | None = None
         if ok and same and plain:
@@ -596,8 +604,8 @@ def _check_duplicates(state: _State, tables: Mapping[str, RawTable]) -> None:
         if checked is None:
             continue
         first: dict[tuple[Any, ...], int] = {}
-        for row in checked.valid():
-            key = tuple([checked.field(row, c) for c in cols])
+        for row, fields in checked.select(cols):
+            key = tuple(fields)
             if key in first:
                 same = ", ".join(cols)
                 state.add(
@@ -652,8 +660,7 @@ def _check_share_sums(
     """Supply shares per item; production shares as the analyses add them up."""
     supplies: dict[str, list[tuple[int, float]]] = defaultdict(list)
     checked = state.table("supplies")
-    for row in checked.valid():
-        share = checked.field(row, "share")
+    for row, (share,) in checked.select(("share",)):
         if share is not None:
             supplies[checked.value(row, "item")].append((row.line, share))
     for item, rows in supplies.items():
@@ -691,11 +698,10 @@ def _check_production_sums(state: _State, table: RawTable, store: GraphStore | N
     """
     groups: dict[tuple[str, str], list[_Share]] = defaultdict(list)
     ids: set[tuple[str, str, str, int | None]] = set()
-    checked = state.table("production")
-    for row in checked.valid():
-        material, stage, year = (checked.field(row, c) for c in ("material", "stage", "year"))
-        groups[(material, stage)].append(_Share(year, checked.field(row, "share"), row.line))
-        ids.add((checked.field(row, "country"), material, stage, year))
+    fields = ("material", "stage", "year", "share", "country")
+    for row, (material, stage, year, share, country) in state.table("production").select(fields):
+        groups[(material, stage)].append(_Share(year, share, row.line))
+        ids.add((country, material, stage, year))
     if store is not None and groups:
         for r in store.relationships(Rel.PRODUCES):
             stage, year, share = r.props.get("stage"), r.props.get("year"), r.props.get("share")
