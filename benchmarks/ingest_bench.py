@@ -2,13 +2,16 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
+    .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j] [--old-path]
         [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
         [--batched-only] [--bulk [--bulk-home /tmp/neo4j-bulk-bench] [--bulk-memory 1g]]
 
 For each size it generates a CSV dataset (items, bill of materials, suppliers,
-supplies, offers, processes, production) and times each phase -- read, validate,
-build, write -- for each store. "rows" are dataset rows (CSV lines); the write rate is
+supplies, offers, processes, production), in a child process, and times each phase --
+read, validate, build, write -- for each store. The embedded store is timed on the
+path ``filiere ingest`` takes (checked rows, records streamed into the write: build
+and write are one phase); ``--old-path`` times validate -> Dataset -> build_batch ->
+write instead, as ingest ran before. "rows" are dataset rows (CSV lines); the write rate is
 also given in graph records (nodes + relationships, which include reference countries,
 regions, HS codes, LOCATED_IN...). The Neo4j one-row-per-transaction mode is measured
 on a sample (``--single-sample`` rows): writing a million rows that way would take
