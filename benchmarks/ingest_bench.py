@@ -39,7 +39,7 @@ from filiere.errors import StoreError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch
 from filiere.graph.store import GraphStore
-from filiere.ingest import read_tables, validate
+from filiere.ingest import gcpause, read_tables, validate
 from filiere.ingest.build import RecordStream, build_batch, now
 from filiere.ingest.validate import check
 
@@ -151,15 +151,16 @@ def bench_ingest(store: EmbeddedStore, folder: Path, rows: int) -> dict[str, flo
     store.clear()
     CPU.clear()
     rss = [peak_rss_mb()]
-    tables, t_read = timed(lambda: read_tables(folder), "read")
-    rss.append(peak_rss_mb())
-    checked, t_val = timed(lambda: check(tables, store, name="bench", release=True), "validate")
-    rss.append(peak_rss_mb())
-    stream = RecordStream(checked, "bench", now())
-    summary, t_write = timed(
-        lambda: store.write_records(stream.nodes(), stream.rels()), "build+write"
-    )
-    rss.append(peak_rss_mb())
+    with gcpause.paused():  # as load() runs
+        tables, t_read = timed(lambda: read_tables(folder), "read")
+        rss.append(peak_rss_mb())
+        checked, t_val = timed(lambda: check(tables, store, name="bench", release=True), "validate")
+        rss.append(peak_rss_mb())
+        stream = RecordStream(checked, "bench", now())
+        summary, t_write = timed(
+            lambda: store.write_records(stream.nodes(), stream.rels()), "build+write"
+        )
+        rss.append(peak_rss_mb())
     records = sum(n for _name, n, _updated in summary.rows())
     cpu = " ".join(f"{k} {v:.1f}s" for k, v in CPU.items())
     print(f"  {'':9} CPU time (this process): {cpu}, total {sum(CPU.values()):.1f}s", flush=True)

@@ -21,6 +21,7 @@ from filiere.graph.model import TABLES
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
+from filiere.ingest import gcpause
 from filiere.ingest.build import RecordStream, now
 from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables
@@ -119,7 +120,7 @@ def load(
     transaction on the server (see :meth:`filiere.graph.store.GraphStore.write`).
     ``limits`` (default: the settings') bound what the files may expand to.
     """
-    with _steps(progress) as steps:
+    with gcpause.paused(), _steps(progress) as steps:
         with steps.step(_("reading {name}").format(name=Path(path).name)):
             tables = read_tables(path, limits)
         name = source or dataset_name(path)
@@ -138,7 +139,7 @@ def load_tables(
     atomic: bool = True,
 ) -> LoadReport:
     """Validate and load tables already read (uploads, real-source adapters)."""
-    with _steps(progress) as steps:
+    with gcpause.paused(), _steps(progress) as steps:
         return _load(tables, store, steps, source, replace, check_only, atomic)
 
 
