@@ -2,14 +2,17 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j]
+    .venv/bin/python benchmarks/ingest_bench.py --rows 100000 1000000 [--no-neo4j] [--old-path]
         [--neo4j-home /tmp/neo4j-bench] [--single-sample 2000] [--batched]
         [--one-transaction-max RECORDS]
         [--batched-only] [--bulk [--bulk-home /tmp/neo4j-bulk-bench] [--bulk-memory 1g]]
 
 For each size it generates a CSV dataset (items, bill of materials, suppliers,
-supplies, offers, processes, production) and times each phase -- read, validate,
-build, write -- for each store. "rows" are dataset rows (CSV lines); the write rate is
+supplies, offers, processes, production), in a child process, and times each phase --
+read, validate, build, write -- for each store. The embedded store is timed on the
+path ``filiere ingest`` takes (checked rows, records streamed into the write: build
+and write are one phase); ``--old-path`` times validate -> Dataset -> build_batch ->
+write instead, as ingest ran before. "rows" are dataset rows (CSV lines); the write rate is
 also given in graph records (nodes + relationships, which include reference countries,
 regions, HS codes, LOCATED_IN...). The Neo4j one-row-per-transaction mode is measured
 on a sample (``--single-sample`` rows): writing a million rows that way would take
@@ -28,6 +31,8 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,8 +40,9 @@ from filiere.errors import StoreError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch
 from filiere.graph.store import GraphStore
-from filiere.ingest import read_tables, validate
-from filiere.ingest.build import build_batch
+from filiere.ingest import gcpause, read_tables, validate
+from filiere.ingest.build import RecordStream, build_batch, now
+from filiere.ingest.validate import check
 
 T = TypeVar("T")
 
@@ -137,6 +143,43 @@ def bench_store(
     return {"total": total, "write": t_write, "records": len(batch)}
 
 
+def bench_ingest(store: EmbeddedStore, folder: Path, rows: int) -> dict[str, float]:
+    """The embedded store as ``filiere ingest`` loads it (:func:`filiere.ingest.load.load`).
+
+    The same steps as ``load``, timed one by one: read, check (the tables' text released
+    as each is checked), then records made as the store writes them in one transaction.
+    """
+    store.clear()
+    CPU.clear()
+    rss = [peak_rss_mb()]
+    with gcpause.paused():  # as load() runs
+        tables, t_read = timed(lambda: read_tables(folder), "read")
+        rss.append(peak_rss_mb())
+        checked, t_val = timed(lambda: check(tables, store, name="bench", release=True), "validate")
+        rss.append(peak_rss_mb())
+        stream = RecordStream(checked, "bench", now())
+        summary, t_write = timed(
+            lambda: store.write_records(stream.nodes(), stream.rels()), "build+write"
+        )
+        rss.append(peak_rss_mb())
+    records = sum(n for _name, n, _updated in summary.rows())
+    cpu = " ".join(f"{k} {v:.1f}s" for k, v in CPU.items())
+    print(f"  {'':9} CPU time (this process): {cpu}, total {sum(CPU.values()):.1f}s", flush=True)
+    total = t_read + t_val + t_write
+    print(
+        f"  {'':9} peak RSS (MB) before {rss[0]:,.0f}, after read {rss[1]:,.0f}, "
+        f"validate {rss[2]:,.0f}, build+write {rss[3]:,.0f}",
+        flush=True,
+    )
+    print(
+        f"  {'ingest':9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build+write {t_write:7.1f}s"
+        f"  total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
+        f"(CPU: {rows / sum(CPU.values()):9,.0f} rows/s; {records:,} records)",
+        flush=True,
+    )
+    return {"total": total, "write": t_write, "records": records}
+
+
 def peak_rss_mb() -> float:
     """The peak resident memory of this process so far, in MB (Linux: ru_maxrss in KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -207,6 +250,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--no-neo4j", action="store_true")
     parser.add_argument("--no-embedded", action="store_true")
+    parser.add_argument(
+        "--old-path",
+        action="store_true",
+        help="Embedded store: time validate() -> Dataset -> build_batch -> write (all held "
+        "in memory), the ingest path before the streaming one, instead of filiere ingest's.",
+    )
     parser.add_argument("--neo4j-home", default="/tmp/neo4j-bench")
     parser.add_argument("--neo4j-heap", default="2g", help="Java heap of the Neo4j server.")
     parser.add_argument("--single-sample", type=int, default=2000)
@@ -259,11 +308,17 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(args.keep_dataset) / str(rows) if args.keep_dataset else None
                 folder = folder or Path(tmp) / "dataset"
-                counts, t_gen = timed(lambda: generate(folder, rows))  # noqa: B023
+                # In a child process: the generator's lists never count in this one's peak RSS.
+                with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+                    counts, t_gen = timed(lambda: pool.submit(generate, folder, rows).result())  # noqa: B023
                 real = sum(counts.values())
                 print(f"\n{real:,} rows ({t_gen:.1f}s to generate): {counts}", flush=True)
                 if not args.no_embedded:
-                    bench_store("embedded", EmbeddedStore(Path(tmp) / "graph.db"), folder, real)
+                    store = EmbeddedStore(Path(tmp) / "graph.db")
+                    if args.old_path:
+                        bench_store("embedded", store, folder, real)
+                    else:
+                        bench_ingest(store, folder, real)
                     print(f"  {'':9} peak RSS so far {peak_rss_mb():,.0f} MB", flush=True)
                 write_rates: dict[str, float] = {}
                 if args.bulk:

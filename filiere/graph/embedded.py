@@ -370,11 +370,23 @@ class EmbeddedStore(GraphStore):
         atomic: bool = True,
     ) -> WriteSummary:
         # Always atomic: one transaction (``atomic`` matters to Neo4j only).
+        return self.write_records(batch.nodes, batch.rels, replace=replace, progress=progress)
+
+    def write_records(
+        self,
+        nodes: Iterable[NodeRecord],
+        rels: Iterable[RelRecord],
+        *,
+        replace: bool = False,
+        progress: ProgressCallback | None = None,
+        atomic: bool = True,
+    ) -> WriteSummary:
+        """Write the records chunk by chunk as they come, all in one SQLite transaction."""
         with self.exclusive():
             conn = self._local.conn
             conn.execute("SAVEPOINT filiere_write")
             try:
-                summary = self._write(conn, batch, replace, progress)
+                summary = self._write(conn, nodes, rels, replace, progress)
             except BaseException as e:
                 with contextlib.suppress(sqlite3.Error):  # gone if SQLite rolled back itself
                     conn.execute("ROLLBACK TO filiere_write")
@@ -388,63 +400,50 @@ class EmbeddedStore(GraphStore):
     def _write(
         self,
         conn: sqlite3.Connection,
-        batch: GraphBatch,
+        nodes: Iterable[NodeRecord],
+        rels: Iterable[RelRecord],
         replace: bool,
         progress: ProgressCallback | None,
     ) -> WriteSummary:
-        self._check_ends(conn, batch, replace)
         if replace:
             conn.execute("DELETE FROM rels")
             conn.execute("DELETE FROM nodes")
+        ends = _Ends()
+        node_count = _Counts(conn, "nodes", "label")
+        rel_count = _Counts(conn, "rels", "type")
+
+        def node_rows() -> Iterator[tuple[Any, ...]]:
+            for n in nodes:
+                label = str(n.label)
+                node_count.add(label)
+                ends.present(n)
+                yield (label, n.key, ":".join(n.extra_labels), _props_json(n.props))
+
+        def rel_rows() -> Iterator[tuple[Any, ...]]:
+            present = ends.keys
+            # Records are immutable: consecutive ones sharing one props object (the
+            # provenance alone, as most relationships have) share its JSON text too.
+            last: Mapping[str, Any] | None = None
+            text = ""
+            for r in rels:
+                rtype = str(r.type)
+                rel_count.add(rtype)
+                if r.start not in present.get(r.start_label, ()) or r.end not in present.get(
+                    r.end_label, ()
+                ):
+                    ends.want(r)
+                if r.props is not last:
+                    last, text = r.props, _props_json(r.props)
+                yield (rtype, str(r.start_label), r.start, str(r.end_label), r.end, _ident(r), text)
+
+        _in_chunks(conn, db.UPSERT_NODE, node_rows(), progress)
+        _in_chunks(conn, db.UPSERT_REL, rel_rows(), progress)
+        ends.check(conn, replace)
         summary = WriteSummary()
-        node_rows = (
-            (str(n.label), n.key, ":".join(n.extra_labels), _props_json(n.props))
-            for n in batch.nodes
-        )
-        rel_rows = (
-            (
-                str(r.type),
-                str(r.start_label),
-                r.start,
-                str(r.end_label),
-                r.end,
-                _ident(r),
-                _props_json(r.props),
-            )
-            for r in batch.rels
-        )
-        for table, column, records, statement, rows in (
-            ("nodes", "label", batch.nodes, db.UPSERT_NODE, node_rows),
-            ("rels", "type", batch.rels, db.UPSERT_REL, rel_rows),
-        ):
-            names: dict[str, int] = {}
-            for rec in records:
-                name = str(rec.label if isinstance(rec, NodeRecord) else rec.type)
-                names[name] = names.get(name, 0) + 1
-            count = f"SELECT count(*) FROM {table} WHERE {column} = ?"
-            before = {n: conn.execute(count, (n,)).fetchone()[0] for n in names}
-            _in_chunks(conn, statement, rows, progress)
-            for name, n in names.items():
-                created = conn.execute(count, (name,)).fetchone()[0] - before[name]
-                summary.created[name] += created
-                summary.updated[name] += n - created
+        node_count.summarise(summary)
+        rel_count.summarise(summary)
         conn.execute(db.BUMP)
         return summary
-
-    def _check_ends(self, conn: sqlite3.Connection, batch: GraphBatch, replace: bool) -> None:
-        """Refuse a batch whose relationships join nodes that would not exist after it."""
-        present = {(n.label, n.key) for n in batch.nodes}
-        wanted = {(r.start_label, r.start) for r in batch.rels}
-        wanted.update((r.end_label, r.end) for r in batch.rels)
-        wanted -= present
-        if not wanted:
-            return
-        found = set() if replace else _existing(conn, wanted)
-        if wanted - found:
-            for r in batch.rels:
-                for end in ((r.start_label, r.start), (r.end_label, r.end)):
-                    if end not in present and end not in found:
-                        raise StoreError(f"{r.type} refers to a missing {end[0]} {end[1]!r}")
 
     def clear(self) -> None:
         with self.exclusive():
@@ -529,6 +528,63 @@ class EmbeddedStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
+
+
+class _Counts:
+    """Records written by name (label or type), and how many rows of each the table held.
+
+    A name's rows are counted when its first record comes, before the chunk holding it
+    is written (chunks are gathered before they are executed): created = rows after -
+    rows before, updated = the rest of that name's records.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, table: str, column: str) -> None:
+        self.conn = conn
+        self.sql = f"SELECT count(*) FROM {table} WHERE {column} = ?"
+        self.before: dict[str, int] = {}
+        self.written: dict[str, int] = {}
+
+    def add(self, name: str) -> None:
+        written = self.written
+        if name in written:
+            written[name] += 1
+        else:
+            self.before[name] = self.conn.execute(self.sql, (name,)).fetchone()[0]
+            written[name] = 1
+
+    def summarise(self, summary: WriteSummary) -> None:
+        for name, n in self.written.items():
+            created = self.conn.execute(self.sql, (name,)).fetchone()[0] - self.before[name]
+            summary.created[name] += created
+            summary.updated[name] += n - created
+
+
+class _Ends:
+    """The nodes a write brings and the relationship ends it does not: checked at the end.
+
+    Nodes come before relationships, so an end that is not among the written nodes must
+    already be in the store, else the write is refused (and rolled back).
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[Label, set[str]] = {}
+        self.wanted: dict[tuple[Label, str], Rel] = {}
+
+    def present(self, n: NodeRecord) -> None:
+        self.keys.setdefault(n.label, set()).add(n.key)
+
+    def want(self, r: RelRecord) -> None:
+        for end in ((r.start_label, r.start), (r.end_label, r.end)):
+            if end[1] not in self.keys.get(end[0], ()) and end not in self.wanted:
+                self.wanted[end] = r.type
+
+    def check(self, conn: sqlite3.Connection, replace: bool) -> None:
+        if not self.wanted:
+            return
+        found = set() if replace else _existing(conn, set(self.wanted))
+        for end, rtype in self.wanted.items():
+            if end not in found:
+                raise StoreError(f"{rtype} refers to a missing {end[0]} {end[1]!r}")
 
 
 def _labels(extra: str) -> tuple[Label, ...]:

@@ -10,7 +10,13 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from filiere.graph.records import GraphBatch, ProgressCallback, RelRecord, WriteSummary
+from filiere.graph.records import (
+    GraphBatch,
+    NodeRecord,
+    ProgressCallback,
+    RelRecord,
+    WriteSummary,
+)
 from filiere.graph.schema import Label, Rel
 
 if TYPE_CHECKING:
@@ -67,6 +73,24 @@ class GraphStore(ABC):
         ``atomic=False`` asks for those journalled batches even for a small write (all
         or nothing too); a store whose writes are always one transaction ignores it.
         """
+
+    def write_records(
+        self,
+        nodes: Iterable[NodeRecord],
+        rels: Iterable[RelRecord],
+        *,
+        replace: bool = False,
+        progress: ProgressCallback | None = None,
+        atomic: bool = True,
+    ) -> WriteSummary:
+        """:meth:`write` of records that may come from generators (a large ingest).
+
+        Same guarantees as :meth:`write`. By default the records are gathered into one
+        batch; a store that can write them as they come, in one transaction, does (the
+        embedded store: a million-row ingest never holds all its records).
+        """
+        batch = GraphBatch(list(nodes), list(rels))
+        return self.write(batch, replace=replace, progress=progress, atomic=atomic)
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -1,8 +1,12 @@
 """Ingestion: spreadsheets in, a validated graph out (see ``docs/dataset-format.md``).
 
-The pipeline is ``read_tables`` (files -> :class:`RawTable`) -> ``validate`` (every
-problem at once, as ``FILE:LINE: message``) -> ``build_batch`` -> ``store.write`` (one
-atomic write). A refused dataset writes nothing.
+The pipeline is ``read_tables`` (files -> :class:`RawTable`) -> ``check`` (every
+problem at once, as ``FILE:LINE: message``; compact rows, not a pydantic model per
+row) -> ``RecordStream`` -> ``store.write_records`` (one atomic write; the embedded
+store writes the records as they are made). A refused dataset writes nothing.
+``validate`` (-> :class:`~filiere.graph.model.Dataset`) and ``build_batch`` (->
+:class:`~filiere.graph.records.GraphBatch`) give the same checks and records in
+memory, for callers that want them whole.
 
 - :func:`load` -- a dataset on disk: a folder of CSV files, an ``.xlsx`` workbook, a
   JSON file, a ``.zip`` of CSV files, or a single CSV file.

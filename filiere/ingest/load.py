@@ -17,15 +17,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from filiere.graph.model import TABLES, Dataset
+from filiere.graph.model import TABLES
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
-from filiere.ingest.build import build_batch
+from filiere.ingest import gcpause
+from filiere.ingest.build import RecordStream, now
 from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables
 from filiere.ingest.tables import RawTable
-from filiere.ingest.validate import validate
+from filiere.ingest.validate import CheckedDataset, check
 
 
 @dataclass
@@ -119,11 +120,12 @@ def load(
     transaction on the server (see :meth:`filiere.graph.store.GraphStore.write`).
     ``limits`` (default: the settings') bound what the files may expand to.
     """
-    with _steps(progress) as steps:
+    with gcpause.paused(), _steps(progress) as steps:
         with steps.step(_("reading {name}").format(name=Path(path).name)):
             tables = read_tables(path, limits)
         name = source or dataset_name(path)
-        return _load(tables, store, steps, name, replace, check_only, atomic)
+        # The tables are this call's own: their text goes once checked (memory).
+        return _load(tables, store, steps, name, replace, check_only, atomic, release=True)
 
 
 def load_tables(
@@ -137,7 +139,7 @@ def load_tables(
     atomic: bool = True,
 ) -> LoadReport:
     """Validate and load tables already read (uploads, real-source adapters)."""
-    with _steps(progress) as steps:
+    with gcpause.paused(), _steps(progress) as steps:
         return _load(tables, store, steps, source, replace, check_only, atomic)
 
 
@@ -149,35 +151,40 @@ def _load(
     replace: bool,
     check_only: bool,
     atomic: bool,
+    *,
+    release: bool = False,
 ) -> LoadReport:
     if check_only:
         with steps.step(_("validating")):
-            dataset = validate(tables, None if replace else store, name=source)
-        return _report(tables, dataset, store, source, replace=False)
+            checked = check(tables, None if replace else store, name=source, release=release)
+        return _report(tables, checked, store, source, replace=False)
     # Validation and write under the store's writer lock: concurrent ingests behave as
     # if run one after the other (the second sees the first's rows, cycles included).
     with store.exclusive():
         with steps.step(_("validating")):
             # With --replace the store is emptied first: its content does not count.
-            dataset = validate(tables, None if replace else store, name=source)
-        report = _report(tables, dataset, store, source, replace=replace)
-        with steps.step(_("building the graph")):
-            batch = build_batch(dataset, source=source)
+            checked = check(tables, None if replace else store, name=source, release=release)
+        report = _report(tables, checked, store, source, replace=replace)
+        # Records are made as the store writes them: never all in memory at once (the
+        # embedded store); a store that writes a whole batch gathers them itself.
+        records = RecordStream(checked, source, now())
         with steps.step(
-            _("writing to {kind} store").format(kind=store.kind), total=len(batch)
+            _("writing to {kind} store").format(kind=store.kind), total=records.count()
         ) as advance:
-            report.summary = store.write(batch, replace=replace, progress=advance, atomic=atomic)
+            report.summary = store.write_records(
+                records.nodes(), records.rels(), replace=replace, progress=advance, atomic=atomic
+            )
     return report
 
 
 def _report(
     tables: Mapping[str, RawTable],
-    dataset: Dataset,
+    checked: CheckedDataset,
     store: GraphStore,
     source: str,
     *,
     replace: bool,
 ) -> LoadReport:
     present = {t.name for t in tables.values()}
-    rows = {name: len(getattr(dataset, name)) for name in TABLES if name in present}
+    rows = {name: checked.count(name) for name in TABLES if name in present}
     return LoadReport(source, store.uri, store.kind, rows, replaced=replace)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from filiere.errors import DatasetIssue
 from filiere.i18n import _
-from filiere.spreadsheet import read_text
+from filiere.spreadsheet import TEXT_MARKER, read_text
 
 
 @dataclass
@@ -78,8 +78,9 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
             table.issue(table.header_line, _("duplicate column {col!r}").format(col=col))
         seen.add(col)
     table.columns = [c for c in dict.fromkeys(header) if c]
+    named = all(header)
     for line, cells in it:
-        values = [read_text(c.strip()) for c in cells]
+        values = [read_text(v) if v[:1] == TEXT_MARKER else v for v in map(str.strip, cells)]
         if not any(values):
             continue
         if len(values) > width and any(values[width:]):
@@ -90,6 +91,9 @@ def table_from_cells(name: str, file: str, lines: Iterable[tuple[int, Sequence[s
                 ),
             )
             continue
-        row = {col: values[i] for i, col in enumerate(header) if col and i < len(values)}
+        if named:  # zip stops at the shorter: a short row has no key for missing values
+            row = dict(zip(header, values, strict=False))
+        else:
+            row = {col: values[i] for i, col in enumerate(header) if col and i < len(values)}
         table.rows.append((line, row))
     return table

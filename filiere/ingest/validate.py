@@ -19,15 +19,16 @@ items.csv:3: duplicate item id 'A' (first at line 2)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from filiere.errors import DatasetError, DatasetIssue
 from filiere.graph import reference as ref
-from filiere.graph.model import TABLES, Dataset, Production, Row
+from filiere.graph.model import TABLES, Dataset
 from filiere.graph.schema import Kind, Label, Rel
 from filiere.graph.store import GraphStore
 from filiere.i18n import N_, _, ngettext
@@ -172,23 +173,133 @@ CONVERTERS: dict[str, dict[str, Converter]] = {
 }
 
 
-@dataclass
+_FIELDS: dict[str, frozenset[str]] = {t: frozenset(m.model_fields) for t, m in TABLES.items()}
+
+
+@dataclass(slots=True)
 class _Checked:
-    """One valid (or partly valid) row: where it is, its converted values, its model."""
+    """One row: where it is, its converted values and its model's values (``None``: invalid).
+
+    Both are tuples aligned on the columns of its :class:`CheckedTable` (``None`` for an
+    empty value; once the table is checked, every tuple has all its columns); ``model``
+    is ``values`` itself when the model would not change them.
+    """
 
     line: int
-    values: dict[str, Any]
-    model: Row | None
+    values: tuple[Any, ...]
+    model: tuple[Any, ...] | None
+
+
+@dataclass
+class CheckedTable:
+    """One table's rows once checked: compact tuples instead of a dict and a model per row.
+
+    ``value(row, col)`` reads a converted value, ``field(row, col)`` what the model holds
+    (its default for an empty value): what the cross-table checks and the graph
+    builder read, without a pydantic model per row.
+    """
+
+    name: str
+    file: str
+    columns: list[str]
+    rows: list[_Checked] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {c: i for i, c in enumerate(self.columns)}
+        self._defaults = {
+            name: f.default
+            for name, f in TABLES[self.name].model_fields.items()
+            if f.default is not PydanticUndefined
+        }
+
+    def column(self, col: str) -> int:
+        """The position of ``col`` in the rows' tuples (a new column is added at the end)."""
+        i = self.index.get(col)
+        if i is None:
+            i = self.index[col] = len(self.columns)
+            self.columns.append(col)
+        return i
+
+    def value(self, row: _Checked, col: str) -> Any:
+        """The converted value of ``col`` in ``row`` (``None`` when empty)."""
+        i = self.index.get(col)
+        return row.values[i] if i is not None else None
+
+    def field(self, row: _Checked, col: str) -> Any:
+        """What the row's model holds for ``col``: its value, or the field's default."""
+        assert row.model is not None
+        i = self.index.get(col)
+        v = row.model[i] if i is not None else None
+        return self._defaults.get(col) if v is None else v
+
+    def select(self, fields: Sequence[str]) -> Iterator[tuple[_Checked, list[Any]]]:
+        """Each valid row with its ``field`` values of ``fields``, columns looked up once."""
+        spec = [(self.index.get(f), self._defaults.get(f)) for f in fields]
+        for row in self.rows:
+            m = row.model
+            if m is not None:
+                yield row, [d if i is None or m[i] is None else m[i] for i, d in spec]
+
+    def read(self, fields: Sequence[str]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """Each valid row's model values of ``fields`` (defaults for empty ones) and extras.
+
+        What the graph builder reads: the fields and the extra columns, in one pass.
+        """
+        model_fields = _FIELDS[self.name]
+        extra = [(i, c) for i, c in enumerate(self.columns) if c not in model_fields]
+        for row, values in self.select(fields):
+            m = row.model
+            assert m is not None
+            yield values, {c: m[i] for i, c in extra if m[i] not in (None, "")}
+
+    def valid(self) -> Iterator[_Checked]:
+        """The rows that have a model (all of them once validation passed)."""
+        return (r for r in self.rows if r.model is not None)
+
+    def model_dict(self, row: _Checked) -> dict[str, Any]:
+        """The row's model values by column (empty values left out)."""
+        assert row.model is not None
+        return {c: v for c, v in zip(self.columns, row.model, strict=True) if v is not None}
+
+
+@dataclass
+class CheckedDataset:
+    """A dataset that passed validation, as :class:`CheckedTable` objects by table name."""
+
+    name: str
+    tables: dict[str, CheckedTable]
+
+    def read(self, table: str, fields: Sequence[str]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """:meth:`CheckedTable.read` of ``table`` (nothing when it is absent)."""
+        t = self.tables.get(table)
+        return t.read(fields) if t is not None else iter(())
+
+    def count(self, table: str) -> int:
+        t = self.tables.get(table)
+        return 0 if t is None else sum(1 for r in t.rows if r.model is not None)
+
+    def to_dataset(self) -> Dataset:
+        """The pydantic :class:`~filiere.graph.model.Dataset` (for API and other callers)."""
+        models = {
+            name: [TABLES[name].model_validate(t.model_dict(r)) for r in t.valid()]
+            for name, t in self.tables.items()
+        }
+        return Dataset.model_validate({"name": self.name, "items": [], **models})
 
 
 @dataclass
 class _State:
     issues: list[DatasetIssue] = field(default_factory=list)
-    rows: dict[str, list[_Checked]] = field(default_factory=dict)
+    rows: dict[str, CheckedTable] = field(default_factory=dict)
     complete: dict[str, bool] = field(default_factory=dict)
 
     def add(self, table: RawTable, line: int | None, message: str) -> None:
         self.issues.append(DatasetIssue(table.file, line, message))
+
+    def table(self, name: str) -> CheckedTable:
+        """The checked rows of table ``name`` (none when it is absent or unreadable)."""
+        return self.rows.get(name) or CheckedTable(name, "", [])
 
 
 def _dataset_file(tables: Mapping[str, RawTable]) -> str:
@@ -202,15 +313,31 @@ def _dataset_file(tables: Mapping[str, RawTable]) -> str:
     return "dataset"
 
 
+def _plain_column(col: str) -> bool:
+    """A column the model keeps as given: one of its fields, or an ordinary extra name."""
+    return col.isidentifier() and not col.startswith("_") and not hasattr(BaseModel, col)
+
+
 def _check_rows(table: RawTable, state: _State) -> None:
-    """Convert each row's typed columns and build its model; report bad values."""
+    """Convert each row's typed columns and check it against its model; report bad values.
+
+    A row whose values the model would keep unchanged skips pydantic (most rows): the
+    converters already checked every typed column, and a text value is kept as is when
+    it has no surrounding white space to strip (Python strips a superset of what pydantic
+    strips), under a column name the model keeps as given. Any other row goes through
+    ``model_validate``, so its messages are pydantic's.
+    """
     model = TABLES[table.name]
     converters = CONVERTERS.get(table.name, {})
-    checked: list[_Checked] = []
+    checked = CheckedTable(table.name, table.file, list(table.columns))
     required = REQUIRED[table.name]
+    plain = all(_plain_column(c) for c in table.columns)
+    known = checked.index.keys()
+    regions = table.name == "suppliers"
+    processes = table.name in ("processes", "capabilities")
     for line, raw in table.rows:
         values: dict[str, Any] = {}
-        ok = True
+        ok = same = True
         for col in required:
             if not raw.get(col):
                 state.add(table, line, _("empty {col}").format(col=col))
@@ -221,6 +348,7 @@ def _check_rows(table: RawTable, state: _State) -> None:
             convert = converters.get(col)
             if convert is None:
                 values[col] = text
+                same = same and text.strip() == text
                 continue
             value, problem = convert(text)
             if problem:
@@ -228,23 +356,43 @@ def _check_rows(table: RawTable, state: _State) -> None:
                 ok = False
             else:
                 values[col] = value
-        if table.name == "suppliers" and values.get("region"):
+        if regions and values.get("region"):
             region, problem = _region(values["region"], values.get("country"))
             if problem:
                 state.add(table, line, problem)
                 ok = False
             values["region"] = region
-        if table.name in ("processes", "capabilities") and values.get("process"):
-            values["process"] = process_id(values["process"])
-        row: Row | None = None
-        if ok:
+        if processes and values.get("process"):
+            values["process"] = name = process_id(values["process"])
+            same = same and name.strip() == name
+        if not values.keys() <= known:  # a column no earlier row had (tables built by code)
+            for col in values:
+                if col not in known:
+                    checked.column(col)
+                    plain = plain and _plain_column(col)
+        row = tuple(map(values.get, checked.columns))
+        kept: tuple[Any, ...] | None = None
+        if ok and same and plain:
+            kept = row
+        elif ok:
             try:
-                row = model.model_validate(values)
+                m = model.model_validate(values)
             except ValidationError as e:
                 for err in e.errors():
                     where = ".".join(str(x) for x in err["loc"])
                     state.add(table, line, f"{where}: {err['msg']}")
-        checked.append(_Checked(line, values, row))
+            else:
+                held = {**m.__dict__, **(m.model_extra or {})}
+                kept = tuple(map(held.get, checked.columns))
+        checked.rows.append(_Checked(line, row, kept))
+    width = len(checked.columns)
+    if width > len(table.columns):  # columns found on the way: every tuple gets them
+        for r in checked.rows:
+            if missing := width - len(r.values):
+                pad = (None,) * missing
+                same = r.model is r.values
+                r.values += pad
+                r.model = r.values if same else None if r.model is None else r.model + pad
     state.rows[table.name] = checked
 
 
@@ -284,11 +432,29 @@ def validate(
 ) -> Dataset:
     """Check every table and their references; return the dataset or raise every problem.
 
+    The pydantic form of :func:`check` (same checks, same messages), for callers that
+    want models; ingestion builds the graph from :func:`check`'s compact rows instead.
+    """
+    return check(tables, store, name=name).to_dataset()
+
+
+def check(
+    tables: Mapping[str, RawTable],
+    store: GraphStore | None = None,
+    *,
+    name: str = "dataset",
+    release: bool = False,
+) -> CheckedDataset:
+    """Check every table and their references; return the checked rows or raise every problem.
+
     With ``store``, references to items and suppliers already in the store are valid,
     a production row may name a material already in the store, and BOM cycles are
     looked for through the store's ``CONTAINS`` relationships. Supply share sums only
     add up the dataset's own rows; production share sums count the store's
     ``PRODUCES`` rows too (see :func:`_check_production_sums`).
+
+    ``release`` empties each table's ``rows`` once checked (a caller that owns the
+    tables and no longer needs them: the raw text is not kept beside the checked rows).
     """
     state = _State()
     for table in tables.values():
@@ -309,6 +475,8 @@ def validate(
         state.complete[table.name] = table.complete and readable
         if readable:
             _check_rows(table, state)
+        if release:
+            table.rows = []
     if "items" not in tables:
         state.issues.append(
             DatasetIssue(_dataset_file(tables), None, _("missing table 'items' (required)"))
@@ -322,17 +490,17 @@ def validate(
     _check_share_sums(state, by_name, store)
     if state.issues:
         raise DatasetError(sorted(state.issues, key=lambda i: (i.file, i.line or 0)))
-    models = {t: [c.model for c in rows if c.model is not None] for t, rows in state.rows.items()}
-    return Dataset.model_validate({"name": name, "items": [], **models})
+    return CheckedDataset(name, state.rows)
 
 
 def _check_keys(state: _State, table: RawTable | None, what: str) -> dict[str, _Checked]:
     """Report duplicate ids; return every row by id (rows with bad values included)."""
     seen: dict[str, _Checked] = {}
-    if table is None:
+    if table is None or table.name not in state.rows:
         return seen
-    for row in state.rows.get(table.name, []):
-        key = row.values.get("id")
+    checked = state.rows[table.name]
+    for row in checked.rows:
+        key = checked.value(row, "id")
         if not key:
             continue
         if key in seen:
@@ -364,9 +532,10 @@ def _check_references(
             table = tables.get(tname)
             if table is None:
                 continue
-            for row in state.rows.get(tname, []):
+            checked = state.table(tname)
+            for row in checked.rows:
                 for col in cols:
-                    key = row.values.get(col)
+                    key = checked.value(row, col)
                     if key and key not in known:
                         wanted.append((table, row.line, col, key))
         in_store = _store_nodes(store, label, {w[3] for w in wanted})
@@ -394,10 +563,11 @@ def _check_references(
         table = tables.get(tname)
         if table is None:
             continue
-        for row in state.rows.get(tname, []):
-            key = row.values.get(col)
+        checked = state.table(tname)
+        for row in checked.rows:
+            key = checked.value(row, col)
             found = items.get(key) if key else None
-            kind = found.values.get("kind") if found else None
+            kind = state.table("items").value(found, "kind") if found else None
             problem = _wrong_kind(tname, col, str(key), kind) if found and kind else None
             if problem:
                 state.add(table, row.line, problem)
@@ -430,11 +600,12 @@ def _check_duplicates(state: _State, tables: Mapping[str, RawTable]) -> None:
         table = tables.get(tname)
         if table is None:
             continue
+        checked = state.rows.get(tname)
+        if checked is None:
+            continue
         first: dict[tuple[Any, ...], int] = {}
-        for row in state.rows.get(tname, []):
-            if row.model is None:
-                continue
-            key = tuple(getattr(row.model, c) for c in cols)
+        for row, fields in checked.select(cols):
+            key = tuple(fields)
             if key in first:
                 same = ", ".join(cols)
                 state.add(
@@ -447,12 +618,11 @@ def _check_duplicates(state: _State, tables: Mapping[str, RawTable]) -> None:
             else:
                 first[key] = row.line
         if tname == "substitutes":
-            for row in state.rows.get(tname, []):
-                if row.model is not None and row.values["item"] == row.values["substitute"]:
+            for row in checked.valid():
+                item = checked.value(row, "item")
+                if item == checked.value(row, "substitute"):
                     state.add(
-                        table,
-                        row.line,
-                        _("item {key!r} cannot substitute itself").format(key=row.values["item"]),
+                        table, row.line, _("item {key!r} cannot substitute itself").format(key=item)
                     )
 
 
@@ -461,8 +631,9 @@ def _check_bom(state: _State, table: RawTable | None, store: GraphStore | None) 
     if table is None:
         return
     edges: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
-    for row in state.rows.get("bom", []):
-        parent, child = row.values.get("parent"), row.values.get("child")
+    bom = state.table("bom")
+    for row in bom.rows:
+        parent, child = bom.value(row, "parent"), bom.value(row, "child")
         if not parent or not child:
             continue
         if parent == child:
@@ -488,10 +659,10 @@ def _check_share_sums(
 ) -> None:
     """Supply shares per item; production shares as the analyses add them up."""
     supplies: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for row in state.rows.get("supplies", []):
-        share = getattr(row.model, "share", None) if row.model is not None else None
+    checked = state.table("supplies")
+    for row, (share,) in checked.select(("share",)):
         if share is not None:
-            supplies[row.values["item"]].append((row.line, share))
+            supplies[checked.value(row, "item")].append((row.line, share))
     for item, rows in supplies.items():
         total = sum(share for _line, share in rows)
         if total > 1 + SHARE_TOLERANCE:
@@ -527,11 +698,10 @@ def _check_production_sums(state: _State, table: RawTable, store: GraphStore | N
     """
     groups: dict[tuple[str, str], list[_Share]] = defaultdict(list)
     ids: set[tuple[str, str, str, int | None]] = set()
-    for row in state.rows.get("production", []):
-        p = row.model
-        if isinstance(p, Production):
-            groups[(p.material, p.stage)].append(_Share(p.year, p.share, row.line))
-            ids.add((p.country, p.material, p.stage, p.year))
+    fields = ("material", "stage", "year", "share", "country")
+    for row, (material, stage, year, share, country) in state.table("production").select(fields):
+        groups[(material, stage)].append(_Share(year, share, row.line))
+        ids.add((country, material, stage, year))
     if store is not None and groups:
         for r in store.relationships(Rel.PRODUCES):
             stage, year, share = r.props.get("stage"), r.props.get("year"), r.props.get("share")
