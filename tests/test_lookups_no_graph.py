@@ -11,9 +11,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pydantic import BaseModel
 from web_support import workspace
 
+from filiere.cli import cli
 from filiere.graph import embedded
 from filiere.graph.embedded import EmbeddedStore
 from filiere.ingest import load
@@ -121,3 +123,16 @@ def test_a_store_without_the_end_index_answers_the_same(demo: EmbeddedStore) -> 
     assert _answers(old) == expected
     assert not {"[]", "{}", "None", "([], [], [])"} & set(expected)  # real rows compared
     old.close()
+
+
+def test_the_viz_commands_build_no_graph(demo: EmbeddedStore, tmp_path: Path) -> None:
+    base = ["--store", str(demo.path), "viz"]
+    for args in (
+        ["deps", PRODUCT, "--hierarchical"],
+        ["routes", MAGNET, "--region", "FR-BFC"],
+        ["shock", "--country", "Chine"],
+    ):
+        out = tmp_path / "view.html"
+        result = CliRunner().invoke(cli, [*base, *args, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
