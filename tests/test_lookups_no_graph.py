@@ -136,3 +136,9 @@ def test_the_viz_commands_build_no_graph(demo: EmbeddedStore, tmp_path: Path) ->
         result = CliRunner().invoke(cli, [*base, *args, "-o", str(out)])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
+
+
+def test_folding_leaves_ascii_to_lower_case() -> None:
+    assert all(not accented.isascii() for accented, _plain in lookups.FOLDS)
+    assert lookups.fold("Œuvre Électrique") == "oeuvre electrique"
+    assert lookups.fold("ACIER Inox") == "acier inox"
