@@ -75,8 +75,7 @@ class _Broken(EmbeddedStore):
     def ping(self) -> None:
         raise self.error
 
-    @property
-    def graph(self) -> NoReturn:
+    def reading(self) -> NoReturn:  # what the look-ups read through
         raise self.error
 
 

@@ -136,7 +136,7 @@ def create_app(
         app.state.store = store if store is not None else open_store(settings=base)
         freezer = None
         if app.state.store.in_process and api_settings.gc_freeze:
-            app.state.store.ping()  # loads the graph
+            app.state.store.ping()  # the store answers before the first request
             freezer = asyncio.create_task(heap.Freezer().run())
         try:
             yield

@@ -75,6 +75,6 @@ class ApiSettings(BaseSettings):
     )
     gc_freeze: bool = Field(
         True,
-        description="Embedded store: freeze long-lived objects (the graph) so that garbage "
-        "collections stay short.",
+        description="Embedded store: freeze long-lived objects (the analysis index) so that "
+        "garbage collections stay short.",
     )

@@ -1,14 +1,14 @@
-"""The embedded store: one SQLite file, read into a networkx graph for the analyses.
+"""The embedded store: one SQLite file, read by ``SELECT`` s and a compact index.
 
 The file (tables in :mod:`filiere.graph.sqlite_db`, documented in ``docs/schema.md``)
 is the store of record. A write is one SQLite transaction: atomic and isolated by
 SQLite itself, so a killed writer leaves the store as it was and readers see the old
 graph or the new one, never half. Readers never block the writer (WAL mode).
 
-The analyses read :attr:`EmbeddedStore.graph`, a ``networkx.MultiDiGraph`` built from
-the tables (one streaming ``SELECT`` per table) the first time it is asked for, and
-rebuilt only when the store's change counter has moved since (another process or
-object wrote). Ingesting never builds it.
+The analyses read a compact index built from the tables (:mod:`filiere.queries.embedded`),
+the look-ups indexed ``SELECT`` s (:meth:`EmbeddedStore.reading`). :attr:`EmbeddedStore.graph`,
+a ``networkx.MultiDiGraph`` of the whole store, is built only when asked for (tests, tools):
+no command, request or page builds it, and ingesting never does.
 
 A file holding the JSON store of an earlier release is migrated on first open (see
 :mod:`filiere.graph.json_store`).
@@ -81,7 +81,8 @@ class EmbeddedStore(GraphStore):
 
     ``graph`` is a ``networkx.MultiDiGraph`` whose nodes are ``(label, key)`` with
     attributes ``labels`` (tuple) and ``props`` (dict), and whose edges carry ``type``
-    and ``props``; the analyses read it directly. ``timeout``: how many seconds a
+    and ``props``, built on demand (tests and tools; see the module docstring).
+    ``timeout``: how many seconds a
     write waits for another process's write before giving up with a clear error.
     """
 
@@ -191,6 +192,13 @@ class EmbeddedStore(GraphStore):
         finally:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection | None]:
+        """A connection inside one read snapshot, for the look-ups' ``SELECT`` s (``None``:
+        no store yet); inside this thread's own write, that write's connection."""
+        with self._reading() as conn:
+            yield conn
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._reading() as conn:
@@ -518,8 +526,10 @@ class EmbeddedStore(GraphStore):
         ]
 
     def ping(self) -> None:
-        """Check the file answers, and load the analysis graph (servers do it at startup)."""
-        _ = self.graph
+        """Check the file answers (one read of the change counter; no graph is built)."""
+        with self._reading() as conn:
+            if conn is not None:
+                db.changes(conn)
 
     def close(self) -> None:
         with self._conns_lock:

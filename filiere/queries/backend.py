@@ -4,7 +4,7 @@ A :class:`~filiere.graph.store.GraphStore` gives its :class:`StoreReader` as
 ``store.reader``. The public functions (:mod:`filiere.queries`,
 :mod:`filiere.queries.lookups`, :func:`filiere.viz.data.supply_tree`, the trade facts of
 :mod:`filiere.sources`) call it and never ask which store they have. One implementation
-per store: :class:`filiere.queries.embedded.EmbeddedReader` (networkx) and
+per store: :class:`filiere.queries.embedded.EmbeddedReader` (SQLite and a compact index) and
 :class:`filiere.queries.neo4j.Neo4jReader` (the ``.cypher`` files). Adding a store means
 one module implementing this protocol; ``tests/test_parity.py`` and the other ``store``
 fixture tests then say whether it answers like the others (see ``docs/stores.md``).

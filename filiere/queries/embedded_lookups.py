@@ -1,19 +1,24 @@
-"""The look-ups, supply trees and trade facts of the embedded store, read from its graph.
+"""The look-ups, supply trees and trade facts of the embedded store: ``SELECT`` s on its file.
 
 The embedded half of :class:`filiere.queries.backend.StoreReader` beside the analyses
 of :mod:`filiere.queries.embedded`; each function answers like its Cypher twin
 (``cypher/lookup_*.cypher``, ``viz_supply_tree.cypher``, :mod:`filiere.sources.cypher`).
+Each reads what it answers through the tables' indexes (nodes by label and key,
+relationships by start node and, ``rels_by_end``, by end node) in one read snapshot: no
+networkx graph of the store is built, so a server on a big store answers at once.
+Scans are left to what reads every node of a label anyway (search, store summaries).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from filiere import i18n
 from filiere.errors import NotFoundError
-from filiere.graph.embedded import EmbeddedStore, node_id
+from filiere.graph.embedded import LOOKUP_CHUNK, EmbeddedStore
 from filiere.graph.schema import Label, Rel
 from filiere.queries.backend import Row
 from filiere.queries.lookups import (
@@ -28,63 +33,104 @@ from filiere.queries.lookups import (
 )
 from filiere.queries.tree import Supply, SupplyTree, production, quantity
 
+_loads = json.loads
+
+#: A relationship seen from one end: (type, other label, other key, its props, other's props).
+Link = tuple[str, str, str, dict[str, Any], dict[str, Any]]
+
+# The relationships of one node by type, joined to the node at their other end, in the
+# tables' key order (by end node: ``rels_by_end``; by start node: the primary key).
+_IN = (
+    "SELECT r.type, r.start_label, r.start_key, r.props, n.props FROM rels AS r"
+    " JOIN nodes AS n ON n.label = r.start_label AND n.key = r.start_key"
+    " WHERE r.type IN ({}) AND r.end_label = ? AND r.end_key = ?"
+    " ORDER BY r.type, r.start_label, r.start_key, r.ident"
+)
+_OUT = (
+    "SELECT r.type, r.end_label, r.end_key, r.props, n.props FROM rels AS r"
+    " JOIN nodes AS n ON n.label = r.end_label AND n.key = r.end_key"
+    " WHERE r.type IN ({}) AND r.start_label = ? AND r.start_key = ?"
+    " ORDER BY r.type, r.end_label, r.end_key, r.ident"
+)
+_STARTS = (
+    "SELECT start_key FROM rels WHERE type = ? AND end_label = ? AND end_key = ?"
+    " AND start_label = ? ORDER BY start_key"
+)
+
+
+def _props(conn: sqlite3.Connection, label: str, key: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT props FROM nodes WHERE label = ? AND key = ?", (label, key)
+    ).fetchone()
+    return None if row is None else dict(_loads(row[0]))
+
+
+def _links(
+    conn: sqlite3.Connection, sql: str, types: Iterable[Rel], label: str, key: str
+) -> list[Link]:
+    """The ``types`` relationships of node ``(label, key)`` through ``sql`` (:data:`_IN` or
+    :data:`_OUT`), with the properties of both the relationship and the other node."""
+    wanted = [str(t) for t in types]
+    rows = conn.execute(sql.format(",".join("?" * len(wanted))), (*wanted, label, key))
+    return [(t, ol, ok, _loads(rp), _loads(op)) for t, ol, ok, rp, op in rows]
+
+
+def _starts(conn: sqlite3.Connection, rtype: Rel, end: tuple[str, str], start: Label) -> list[str]:
+    """The keys of the ``start`` nodes with an ``rtype`` relationship to ``end``, in order."""
+    return [k for (k,) in conn.execute(_STARTS, (str(rtype), end[0], end[1], str(start)))]
+
+
 # -- one node ---------------------------------------------------------------------------------
 
 
 def item_row(store: EmbeddedStore, item_id: str) -> Row | None:
-    g = store.graph
-    nid = node_id(Label.ITEM, item_id)
-    if nid not in g:
-        return None
+    with store.reading() as conn:
+        props = None if conn is None else _props(conn, Label.ITEM, item_id)
+        if conn is None or props is None:
+            return None
+        inbound = _links(conn, _IN, (Rel.CONTAINS, Rel.OFFERS, Rel.SUPPLIES), Label.ITEM, item_id)
+        outbound = _links(conn, _OUT, (Rel.CONTAINS, Rel.REQUIRES), Label.ITEM, item_id)
     row: dict[str, Any] = {
-        "props": g.nodes[nid]["props"],
+        "props": props,
         "suppliers": [],
         "children": [],
         "parents": [],
         "processes": [],
     }
-    for u, _v, d in g.in_edges(nid, data=True):
-        other = g.nodes[u]["props"]
-        if d["type"] in (Rel.SUPPLIES, Rel.OFFERS):
-            rel = d["type"].lower()
-            share = d["props"].get("share")
+    for t, _label, _key, rel, other in inbound:
+        if t in (Rel.SUPPLIES, Rel.OFFERS):
             row["suppliers"].append(
-                {**pick(other, SUPPLIER_FIELDS), "relation": rel, "share": share}
+                {**pick(other, SUPPLIER_FIELDS), "relation": t.lower(), "share": rel.get("share")}
             )
-        elif d["type"] == Rel.CONTAINS:
-            row["parents"].append(
-                {**pick(other, ITEM_FIELDS), "quantity": d["props"].get("quantity")}
-            )
-    for _u, v, d in g.out_edges(nid, data=True):
-        other = g.nodes[v]["props"]
-        if d["type"] == Rel.CONTAINS:
-            row["children"].append(
-                {**pick(other, ITEM_FIELDS), "quantity": d["props"].get("quantity")}
-            )
-        elif d["type"] == Rel.REQUIRES:
+        else:
+            row["parents"].append({**pick(other, ITEM_FIELDS), "quantity": rel.get("quantity")})
+    for t, _label, _key, rel, other in outbound:
+        if t == Rel.CONTAINS:
+            row["children"].append({**pick(other, ITEM_FIELDS), "quantity": rel.get("quantity")})
+        else:
             row["processes"].append(pick(other, ("id", "name")))
     return row
 
 
 def supplier_row(store: EmbeddedStore, supplier_id: str) -> Row | None:
-    g = store.graph
-    nid = node_id(Label.SUPPLIER, supplier_id)
-    if nid not in g:
-        return None
-    row: dict[str, Any] = {"props": g.nodes[nid]["props"]}
+    types = (Rel.LOCATED_IN, Rel.MASTERS, Rel.OFFERS, Rel.SUPPLIES)
+    with store.reading() as conn:
+        props = None if conn is None else _props(conn, Label.SUPPLIER, supplier_id)
+        if conn is None or props is None:
+            return None
+        links = _links(conn, _OUT, types, Label.SUPPLIER, supplier_id)
+    row: dict[str, Any] = {"props": props}
     for name in ("country_names", "region_names", "processes", "supplies", "offers"):
         row[name] = []
-    for _u, v, d in g.out_edges(nid, data=True):
-        other = g.nodes[v]["props"]
-        t = d["type"]
-        if t == Rel.LOCATED_IN and v[0] == Label.COUNTRY:
+    for t, label, _key, rel, other in links:
+        if t == Rel.LOCATED_IN and label == Label.COUNTRY:
             row["country_names"].append(other.get("name"))
-        elif t == Rel.LOCATED_IN and v[0] == Label.REGION:
+        elif t == Rel.LOCATED_IN and label == Label.REGION:
             row["region_names"].append(other.get("name"))
         elif t == Rel.MASTERS:
             row["processes"].append(pick(other, ("id", "name")))
         elif t == Rel.SUPPLIES:
-            row["supplies"].append({**pick(other, ITEM_FIELDS), "share": d["props"].get("share")})
+            row["supplies"].append({**pick(other, ITEM_FIELDS), "share": rel.get("share")})
         elif t == Rel.OFFERS:
             row["offers"].append({**pick(other, ITEM_FIELDS), "share": None})
     row["country_names"] = [n for n in row["country_names"] if n is not None]
@@ -93,22 +139,19 @@ def supplier_row(store: EmbeddedStore, supplier_id: str) -> Row | None:
 
 
 def region_row(store: EmbeddedStore, code: str) -> Row | None:
-    g = store.graph
-    nid = node_id(Label.REGION, code)
-    if nid not in g:
-        return None
-    countries = [
-        g.nodes[v]["props"].get("name")
-        for _, v, t in g.out_edges(nid, data="type")
-        if t == Rel.PART_OF
-    ]
-    count = sum(
-        1
-        for u, _, t in g.in_edges(nid, data="type")
-        if t == Rel.LOCATED_IN and u[0] == Label.SUPPLIER
-    )
+    with store.reading() as conn:
+        props = None if conn is None else _props(conn, Label.REGION, code)
+        if conn is None or props is None:
+            return None
+        parts = _links(conn, _OUT, (Rel.PART_OF,), Label.REGION, code)
+        (count,) = conn.execute(
+            "SELECT count(*) FROM rels WHERE type = ? AND end_label = ? AND end_key = ?"
+            " AND start_label = ?",
+            (str(Rel.LOCATED_IN), str(Label.REGION), code, str(Label.SUPPLIER)),
+        ).fetchone()
+    countries: list[Any] = [other.get("name") for *_, other in parts]
     return {
-        "props": g.nodes[nid]["props"],
+        "props": props,
         "country_name": min(countries, default=None),
         "supplier_count": count,
     }
@@ -128,15 +171,20 @@ def nodes(
     """The first ``limit + 1`` nodes of ``label`` past ``after`` in key order (``fields[0]``),
     whose property ``where[0]`` equals ``where[1]`` (any value when it is ``None``)."""
     prop, value = where
-    found = [
-        pick(d["props"], fields)
-        for nid, d in store.graph.nodes(data=True)
-        if nid[0] == label
-        and (value is None or d["props"].get(prop) == value)
-        and (after is None or nid[1] > after)
-    ]
-    found.sort(key=lambda r: r[fields[0]])
-    return found[: limit + 1]
+    sql = "SELECT props FROM nodes WHERE label = ?"
+    params: list[Any] = [str(label)]
+    if after is not None:
+        sql += " AND key > ?"
+        params.append(after)
+    if value is not None:
+        sql += " AND json_extract(props, ?) = ?"
+        params += [f'$."{prop}"', value]
+    sql += " ORDER BY key LIMIT ?"
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        rows = conn.execute(sql, (*params, limit + 1)).fetchall()
+    return [pick(_loads(props), fields) for (props,) in rows]
 
 
 _ANCHOR = {"region": (Label.REGION, Rel.LOCATED_IN), "process": (Label.PROCESS, Rel.MASTERS)}
@@ -146,76 +194,89 @@ _ANCHOR["country"] = (Label.COUNTRY, Rel.LOCATED_IN)
 def supplier_rows(
     store: EmbeddedStore, params: dict[str, Any], after: str | None, limit: int
 ) -> list[Row]:
-    g = store.graph
-
-    def linked(anchor: tuple[str, str], rel: Rel) -> set[str]:
-        if anchor not in g:
-            return set()
-        return {
-            u[1]
-            for u, _, t in g.in_edges(anchor, data="type")
-            if t == rel and u[0] == Label.SUPPLIER
-        }
-
-    candidates: set[str] | None = None
-    for name, (label, rel) in _ANCHOR.items():
-        if params[name]:
-            ids = linked(node_id(label, params[name]), rel)
-            candidates = ids if candidates is None else candidates & ids
-    if candidates is None:
-        candidates = {nid[1] for nid in g.nodes if nid[0] == Label.SUPPLIER}
     naf = params["naf"]
-    rows = []
-    for sid in candidates:
-        if after is not None and sid <= after:
-            continue
-        props = g.nodes[node_id(Label.SUPPLIER, sid)]["props"]
+    rows: list[Row] = []
+
+    def keep(props_json: str) -> bool:
+        props = _loads(props_json)
         if naf and not normalize_naf(str(props.get("naf") or "")).startswith(naf):
-            continue
+            return False
         rows.append(pick(props, SUPPLIER_FIELDS))
-    rows.sort(key=lambda r: r["id"])
-    return rows[: limit + 1]
+        return len(rows) > limit
+
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        candidates: set[str] | None = None
+        for name, (label, rel) in _ANCHOR.items():
+            if params[name]:
+                ids = set(_starts(conn, rel, (label, params[name]), Label.SUPPLIER))
+                candidates = ids if candidates is None else candidates & ids
+        if candidates is None:  # every supplier, in key order, until the page is full
+            past = "" if after is None else " AND key > ?"
+            for (props_json,) in conn.execute(
+                f"SELECT props FROM nodes WHERE label = ?{past} ORDER BY key",
+                (str(Label.SUPPLIER), *([] if after is None else [after])),
+            ):
+                if keep(props_json):
+                    break
+            return rows
+        wanted = sorted(k for k in candidates if after is None or k > after)
+        for i in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[i : i + LOOKUP_CHUNK]
+            sql = (
+                "SELECT props FROM nodes WHERE label = ? AND key IN"
+                f" ({','.join('?' * len(part))}) ORDER BY key"
+            )
+            if any(keep(p) for (p,) in conn.execute(sql, (str(Label.SUPPLIER), *part))):
+                break
+    return rows
 
 
 # -- search -----------------------------------------------------------------------------------
+
+_DETAIL = {"item": "kind", "supplier": "country", "region": "country"}
 
 
 def search_rows(
     store: EmbeddedStore, needle: str, types: list[str], offset: int, limit: int
 ) -> list[Row]:
-    labels = {SEARCH_LABEL[t]: t for t in types}
-    detail_field = {"item": "kind", "supplier": "country", "region": "country"}
     aliases = country_aliases()
     rows = []
-    for nid, d in store.graph.nodes(data=True):
-        t = labels.get(nid[0])
-        if t is None:
-            continue
-        props = d["props"]
-        fid, fname = fold(nid[1]), fold(str(props.get("name") or ""))
-        alias = aliases.get(nid[1], "") if t == "country" else ""
-        if needle not in fid and needle not in fname and not (alias and needle in alias):
-            continue
-        if needle in (fid, fname, alias):
-            rank = 0
-        elif (
-            fid.startswith(needle)
-            or fname.startswith(needle)
-            or (alias and alias.startswith(needle))
-        ):
-            rank = 1
-        else:
-            rank = 2
-        field = detail_field.get(t)
-        rows.append(
-            {
-                "type": t,
-                "id": nid[1],
-                "name": props.get("name"),
-                "detail": props.get(field) if field else None,
-                "rank": rank,
-            }
-        )
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        for t in types:
+            detail = _DETAIL.get(t)
+            found = conn.execute(
+                "SELECT key, json_extract(props, '$.name'), json_extract(props, ?)"
+                " FROM nodes WHERE label = ?",
+                (f"$.{detail or 'name'}", str(SEARCH_LABEL[t])),
+            )
+            for key, name, value in found:
+                fid, fname = fold(key), fold(str(name or ""))
+                alias = aliases.get(key, "") if t == "country" else ""
+                if needle not in fid and needle not in fname and not (alias and needle in alias):
+                    continue
+                if needle in (fid, fname, alias):
+                    rank = 0
+                elif (
+                    fid.startswith(needle)
+                    or fname.startswith(needle)
+                    or (alias and alias.startswith(needle))
+                ):
+                    rank = 1
+                else:
+                    rank = 2
+                rows.append(
+                    {
+                        "type": t,
+                        "id": key,
+                        "name": name,
+                        "detail": value if detail else None,
+                        "rank": rank,
+                    }
+                )
     order = {t: i for i, t in enumerate(SEARCH_TYPES)}
     rows.sort(key=lambda r: (r["rank"], order[r["type"]], r["id"]))
     return rows[offset : offset + limit + 1]
@@ -225,115 +286,111 @@ def search_rows(
 
 
 def store_sources(store: EmbeddedStore) -> list[Row]:
-    found: dict[str, Row] = {}
-    for _nid, d in store.graph.nodes(data=True):
-        props = d["props"]
-        source = props.get("source")
-        if source is None:
-            continue
-        s = found.setdefault(
-            source, {"source": source, "nodes": 0, "first_loaded": None, "last_loaded": None}
-        )
-        s["nodes"] += 1
-        when = props.get("loaded_at")
-        if when is not None:
-            s["first_loaded"] = min(s["first_loaded"] or when, when)
-            s["last_loaded"] = max(s["last_loaded"] or when, when)
-    return [found[k] for k in sorted(found)]
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        found = conn.execute(
+            "SELECT source, count(*), min(loaded), max(loaded) FROM"
+            " (SELECT json_extract(props, '$.source') AS source,"
+            " json_extract(props, '$.loaded_at') AS loaded FROM nodes)"
+            " WHERE source IS NOT NULL GROUP BY source ORDER BY source"
+        ).fetchall()
+    return [
+        {"source": s, "nodes": n, "first_loaded": first, "last_loaded": last}
+        for s, n, first, last in found
+    ]
 
 
 def supplier_countries(store: EmbeddedStore) -> list[Row]:
-    counts: dict[str, int] = {}
-    for nid, d in store.graph.nodes(data=True):
-        country = d["props"].get("country") if nid[0] == Label.SUPPLIER else None
-        if country:
-            counts[country] = counts.get(country, 0) + 1
-    return [{"country": c, "suppliers": n} for c, n in sorted(counts.items())]
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        found = conn.execute(
+            "SELECT json_extract(props, '$.country') AS c, count(*) FROM nodes"
+            " WHERE label = ? GROUP BY c ORDER BY c",
+            (str(Label.SUPPLIER),),
+        ).fetchall()
+    return [{"country": c, "suppliers": n} for c, n in found if c]
 
 
 def region_firms(store: EmbeddedStore, code: str, limit: int) -> list[Row] | None:
-    g = store.graph
-    nid = node_id(Label.REGION, code)
-    if nid not in g:
-        return None
-    ids = sorted(
-        u[1]
-        for u, _v, t in g.in_edges(nid, data="type")
-        if t == Rel.LOCATED_IN and u[0] == Label.SUPPLIER
-    )[:limit]
-    rows = []
-    for sid in ids:
-        out = g.out_edges(node_id(Label.SUPPLIER, sid), data="type")
-        processes = sorted(v[1] for _u, v, t in out if t == Rel.MASTERS)
-        rows.append({"id": sid, "processes": processes})
+    with store.reading() as conn:
+        if conn is None or _props(conn, Label.REGION, code) is None:
+            return None
+        ids = _starts(conn, Rel.LOCATED_IN, (Label.REGION, code), Label.SUPPLIER)[:limit]
+        masters = "SELECT end_key FROM rels WHERE type = ? AND start_label = ? AND start_key = ?"
+        rows = []
+        for sid in ids:
+            found = conn.execute(masters, (str(Rel.MASTERS), str(Label.SUPPLIER), sid))
+            rows.append({"id": sid, "processes": sorted(k for (k,) in found)})
     return rows
 
 
 def item_context_rows(store: EmbeddedStore, item: str) -> tuple[list[Row], list[Row], list[Row]]:
-    g = store.graph
-    start = node_id(Label.ITEM, item)
-    if start not in g:
-        return [], [], []
-    levels = {start: 0}
-    queue = deque([start])
-    used = []
-    while queue:  # breadth first: the first visit is the fewest levels
-        child = queue.popleft()
-        for parent, _c, t in g.in_edges(child, data="type"):
-            if t == Rel.CONTAINS and parent not in levels:
-                levels[parent] = levels[child] + 1
-                queue.append(parent)
-                p = g.nodes[parent]["props"]
-                used.append(
+    with store.reading() as conn:
+        if conn is None or _props(conn, Label.ITEM, item) is None:
+            return [], [], []
+        used = _used_in(conn, item)
+        subs = []
+        prod = []
+        for t, _label, key, rel, other in _links(
+            conn, _IN, (Rel.PRODUCES, Rel.SUBSTITUTES), Label.ITEM, item
+        ):
+            if t == Rel.SUBSTITUTES:
+                makers = _links(conn, _IN, (Rel.OFFERS, Rel.SUPPLIES), Label.ITEM, key)
+                subs.append(
                     {
-                        "item": parent[1],
-                        "name": p.get("name"),
-                        "kind": p.get("kind"),
-                        "levels": levels[parent],
+                        "substitute": key,
+                        "name": other.get("name"),
+                        "compatibility": rel.get("compatibility"),
+                        "suppliers": sorted(
+                            {f"{k} ({p.get('country')})" for *_, k, _r, p in makers}
+                        ),
                     }
                 )
-    subs = []
-    prod = []
-    for u, _v, d in g.in_edges(start, data=True):
-        props = g.nodes[u]["props"]
-        if d["type"] == Rel.SUBSTITUTES:
-            suppliers = {
-                f"{s[1]} ({g.nodes[s]['props'].get('country')})"
-                for s, _y, t in g.in_edges(u, data="type")
-                if t in (Rel.SUPPLIES, Rel.OFFERS)
-            }
-            subs.append(
-                {
-                    "substitute": u[1],
-                    "name": props.get("name"),
-                    "compatibility": d["props"].get("compatibility"),
-                    "suppliers": sorted(suppliers),
-                }
-            )
-        elif d["type"] == Rel.PRODUCES:
-            rel = d["props"]
-            prod.append(
-                {
-                    "country": u[1],
-                    "share": rel.get("share"),
-                    "stage": rel.get("stage"),
-                    "year": rel.get("year"),
-                    "source": rel.get("source"),
-                }
-            )
+            else:
+                prod.append(
+                    {
+                        "country": key,
+                        "share": rel.get("share"),
+                        "stage": rel.get("stage"),
+                        "year": rel.get("year"),
+                        "source": rel.get("source"),
+                    }
+                )
     return used, subs, prod
 
 
+def _used_in(conn: sqlite3.Connection, item: str) -> list[Row]:
+    """Every item whose bill of materials holds ``item``, with the fewest levels between:
+    breadth first over ``CONTAINS`` by end node, one level at a time."""
+    levels = {item: 0}
+    frontier = [item]
+    used = []
+    depth = 0
+    while frontier:
+        depth += 1
+        found: dict[str, dict[str, Any]] = {}
+        for child in frontier:
+            for *_, key, _rel, props in _links(conn, _IN, (Rel.CONTAINS,), Label.ITEM, child):
+                if key not in levels:
+                    found[key] = props
+        frontier = sorted(found)
+        for key in frontier:
+            levels[key] = depth
+            p = found[key]
+            used.append(
+                {"item": key, "name": p.get("name"), "kind": p.get("kind"), "levels": depth}
+            )
+    return used
+
+
 def supplier_makes(store: EmbeddedStore, supplier: str) -> list[Row]:
-    g = store.graph
-    nid = node_id(Label.SUPPLIER, supplier)
-    if nid not in g:
-        return []
-    rows = [
-        {"id": v[1], "name": g.nodes[v]["props"].get("name")}
-        for _u, v, t in g.out_edges(nid, data="type")
-        if t == Rel.MAKES
-    ]
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        links = _links(conn, _OUT, (Rel.MAKES,), Label.SUPPLIER, supplier)
+    rows = [{"id": key, "name": other.get("name")} for _t, _l, key, _r, other in links]
     return sorted(rows, key=lambda r: str(r["id"]))
 
 
@@ -341,31 +398,28 @@ def supplier_makes(store: EmbeddedStore, supplier: str) -> list[Row]:
 
 
 def supply_tree(store: EmbeddedStore, product: str) -> SupplyTree:
-    g = store.graph
-    root = node_id(Label.ITEM, product)
-    if root not in g:
-        raise NotFoundError(i18n._("no item {item}").format(item=repr(product)))
-    tree = SupplyTree(product)
-    queue = deque([root])
-    seen = {root}
-    while queue:
-        nid = queue.popleft()
-        item = nid[1]
-        tree.items[item] = dict(g.nodes[nid]["props"])
-        tree.children[item] = []
-        for _, child, d in g.out_edges(nid, data=True):
-            if d["type"] == Rel.CONTAINS:
-                tree.children[item].append((child[1], quantity(d["props"].get("quantity"))))
-                if child not in seen:
-                    seen.add(child)
+    with store.reading() as conn:
+        root = None if conn is None else _props(conn, Label.ITEM, product)
+        if conn is None or root is None:
+            raise NotFoundError(i18n._("no item {item}").format(item=repr(product)))
+        tree = SupplyTree(product)
+        tree.items[product] = root
+        queue = [product]
+        for item in queue:  # breadth first; the queue grows as children are first seen
+            tree.children[item] = []
+            for *_, child, rel, props in _links(conn, _OUT, (Rel.CONTAINS,), Label.ITEM, item):
+                tree.children[item].append((child, quantity(rel.get("quantity"))))
+                if child not in tree.items:
+                    tree.items[child] = props
                     queue.append(child)
-        for src, _, d in g.in_edges(nid, data=True):
-            if d["type"] == Rel.SUPPLIES:
-                tree.suppliers[src[1]] = dict(g.nodes[src]["props"])
-                rel = dict(d["props"])
-                tree.supplies.append(Supply(src[1], item, rel.get("share"), rel))
-            elif d["type"] == Rel.PRODUCES:
-                tree.production.append(production(src[1], item, dict(d["props"])))
+            for t, _label, src, rel, props in _links(
+                conn, _IN, (Rel.PRODUCES, Rel.SUPPLIES), Label.ITEM, item
+            ):
+                if t == Rel.SUPPLIES:
+                    tree.suppliers[src] = props
+                    tree.supplies.append(Supply(src, item, rel.get("share"), rel))
+                else:
+                    tree.production.append(production(src, item, rel))
     return tree
 
 
@@ -373,44 +427,43 @@ def supply_tree(store: EmbeddedStore, product: str) -> SupplyTree:
 
 
 def item_names(store: EmbeddedStore) -> Iterator[tuple[str, dict[str, Any]]]:
-    for nid, data in store.graph.nodes(data=True):
-        if nid[0] == Label.ITEM:
-            yield nid[1], dict(data["props"])
+    with store.reading() as conn:
+        if conn is None:
+            return iter(())
+        rows = conn.execute(
+            "SELECT key, props FROM nodes WHERE label = ? ORDER BY key", (str(Label.ITEM),)
+        ).fetchall()
+    return ((key, dict(_loads(props))) for key, props in rows)
 
 
 def trade_holders(store: EmbeddedStore) -> set[str]:
-    return {
-        nid[1]
-        for nid, d in store.graph.nodes(data=True)
-        if nid[0] == Label.HSCODE and "trade_importer" in d["props"]
-    }
+    with store.reading() as conn:
+        if conn is None:
+            return set()
+        rows = conn.execute(
+            "SELECT key FROM nodes WHERE label = ?"
+            " AND json_type(props, '$.trade_importer') IS NOT NULL",
+            (str(Label.HSCODE),),
+        )
+        return {k for (k,) in rows}
 
 
 def trade_codes(store: EmbeddedStore, importer: str) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (nid[1], dict(d["props"]))
-        for nid, d in store.graph.nodes(data=True)
-        if nid[0] == Label.HSCODE
-        and d["props"].get("trade_importer") == importer
-        and (d["props"].get("trade_extra_eu_imports") or 0) > 0
-    ]
+    with store.reading() as conn:
+        if conn is None:
+            return []
+        rows = conn.execute(
+            "SELECT key, props FROM nodes WHERE label = ?"
+            " AND json_extract(props, '$.trade_importer') = ? ORDER BY key",
+            (str(Label.HSCODE), importer),
+        ).fetchall()
+    found = [(key, dict(_loads(props))) for key, props in rows]
+    return [(k, p) for k, p in found if (p.get("trade_extra_eu_imports") or 0) > 0]
 
 
 def item_trade(store: EmbeddedStore, items: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
-    g = store.cached_graph()
-    if g is None:  # a cold command: read these items' codes, not the whole store
-        return [
-            (item, code, props)
-            for item, code, props in store.classifications(items)
-            if (props.get("trade_extra_eu_imports") or 0) > 0
-        ]
-    found = []
-    for item in items:
-        nid = node_id(Label.ITEM, item)
-        if nid not in g:
-            continue
-        for _, target, data in g.out_edges(nid, data=True):
-            props = g.nodes[target]["props"]
-            if data["type"] == Rel.CLASSIFIED_AS and (props.get("trade_extra_eu_imports") or 0) > 0:
-                found.append((item, target[1], props))
-    return found
+    return [
+        (item, code, props)
+        for item, code, props in store.classifications(items)
+        if (props.get("trade_extra_eu_imports") or 0) > 0
+    ]

