@@ -111,12 +111,14 @@ T = TypeVar("T")
 async def per_item(
     store: GraphStore, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """Run a look-up or analysis of one item, which costs about a millisecond in memory.
+    """Run an analysis of one item (deps, routes, bom), which costs about a millisecond
+    once the store's analysis index is in memory.
 
     On a store read in process (the embedded one) it runs right in the event loop (no
     thread hop, no GIL contention between threads: much tighter tail latency); on Neo4j,
-    whose driver blocks on the network, in the thread pool. Whole-graph work (lists, search,
-    criticality, shocks) always goes to the thread pool.
+    whose driver blocks on the network, in the thread pool. Look-ups (they read the
+    embedded store's file) and whole-graph work (lists, search, criticality, shocks) are
+    plain ``def`` routes: FastAPI runs them in the thread pool.
     """
     if store.in_process:
         return fn(*args, **kwargs)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from filiere.api.deps import AnalystKey, StoreDep, per_item
+from filiere.api.deps import AnalystKey, StoreDep
 from filiere.api.routers._params import NOT_FOUND, Cursor, ItemId, Limit
 from filiere.queries import lookups
 
@@ -28,6 +28,6 @@ def list_items(
 
 
 @router.get("/{item_id}", summary="One item", responses=NOT_FOUND)
-async def get_item(store: StoreDep, _key: AnalystKey, item_id: ItemId) -> lookups.ItemDetail:
+def get_item(store: StoreDep, _key: AnalystKey, item_id: ItemId) -> lookups.ItemDetail:
     """An item with its suppliers (current and potential), children, parents and processes."""
-    return await per_item(store, lookups.get_item, store, item_id)
+    return lookups.get_item(store, item_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from filiere.api.deps import AnalystKey, StoreDep, per_item
+from filiere.api.deps import AnalystKey, StoreDep
 from filiere.api.routers._params import NOT_FOUND, CountryCode, Cursor, Limit, RegionPath
 from filiere.queries import lookups
 
@@ -24,9 +24,9 @@ def list_regions(
 
 
 @router.get("/{code}", summary="One region", responses=NOT_FOUND)
-async def get_region(store: StoreDep, _key: AnalystKey, code: RegionPath) -> lookups.RegionDetail:
+def get_region(store: StoreDep, _key: AnalystKey, code: RegionPath) -> lookups.RegionDetail:
     """A region and how many suppliers are located in it."""
-    return await per_item(store, lookups.get_region, store, code.upper())
+    return lookups.get_region(store, code.upper())
 
 
 @router.get("/{code}/suppliers", summary="Suppliers of a region", responses=NOT_FOUND)

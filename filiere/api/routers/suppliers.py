@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from filiere.api.deps import AnalystKey, StoreDep, per_item
+from filiere.api.deps import AnalystKey, StoreDep
 from filiere.api.routers._params import (
     NOT_FOUND,
     CountryCode,
@@ -46,8 +46,8 @@ def list_suppliers(
 
 
 @router.get("/{supplier_id}", summary="One supplier", responses=NOT_FOUND)
-async def get_supplier(
+def get_supplier(
     store: StoreDep, _key: AnalystKey, supplier_id: SupplierId
 ) -> lookups.SupplierDetail:
     """A supplier with its location, processes and the items it supplies or offers."""
-    return await per_item(store, lookups.get_supplier, store, supplier_id)
+    return lookups.get_supplier(store, supplier_id)
