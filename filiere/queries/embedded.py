@@ -339,12 +339,23 @@ def shock(store: EmbeddedStore, spec: common.ShockSpec) -> ShockResult:
     )
 
 
+#: The most memory (bytes) that ``critical``'s bit sets may take, at worst one bit per
+#: product and item; above it (many products: 300,000 of 3.15 million items take 118 GB)
+#: it counts by one traversal per product, in the memory of one count per item.
+BITSET_BUDGET = 1 << 30
+
+
 def critical(store: EmbeddedStore) -> CriticalResult:
-    """Products reaching each item, as bit sets propagated parents-first."""
+    """Products reaching each item, as bit sets propagated parents-first.
+
+    Or, with a BOM cycle or too many products for :data:`BITSET_BUDGET`, by walking each
+    product's closure (the same counts).
+    """
     ix = index(store)
     product = ix.arrays["item_product"]
     bit = {int(p): 1 << n for n, p in enumerate(np.flatnonzero(product).tolist())}
-    levels = ix.topological_levels()
+    small = len(bit) * len(ix.items) // 8 <= BITSET_BUDGET
+    levels = ix.topological_levels() if small else None
     counts: dict[int, int] = {}
     if levels is not None:
         mask = [0] * len(ix.items)
@@ -356,7 +367,7 @@ def critical(store: EmbeddedStore) -> CriticalResult:
                     m |= mask[p]
                 mask[v] = m
         counts = {v: m.bit_count() for v, m in enumerate(mask) if m and v not in bit}
-    else:  # a BOM cycle somewhere: one traversal per product
+    else:  # a BOM cycle somewhere, or too many products: one traversal per product
         for p in bit:
             for v in ix.closure_depths(p):
                 counts[v] = counts.get(v, 0) + 1
