@@ -16,7 +16,8 @@ import heapq
 import itertools
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -352,12 +353,12 @@ def critical(store: EmbeddedStore) -> CriticalResult:
     product's closure (the same counts).
     """
     ix = index(store)
-    product = ix.arrays["item_product"]
-    bit = {int(p): 1 << n for n, p in enumerate(np.flatnonzero(product).tolist())}
-    small = len(bit) * len(ix.items) // 8 <= BITSET_BUDGET
+    products = np.flatnonzero(ix.arrays["item_product"]).tolist()
+    small = len(products) * len(ix.items) // 8 <= BITSET_BUDGET
     levels = ix.topological_levels() if small else None
-    counts: dict[int, int] = {}
+    counts: Mapping[int, int]
     if levels is not None:
+        bit = {p: 1 << n for n, p in enumerate(products)}
         mask = [0] * len(ix.items)
         parents = ix.parents
         for level in levels:
@@ -366,19 +367,36 @@ def critical(store: EmbeddedStore) -> CriticalResult:
                 for p in parents.row(v):
                     m |= mask[p]
                 mask[v] = m
-        counts = {v: m.bit_count() for v, m in enumerate(mask) if m and v not in bit}
+        counts = {v: m.bit_count() for v, m in enumerate(mask) if m}
     else:  # a BOM cycle somewhere, or too many products: one traversal per product
-        for p in bit:
-            for v in ix.closure_depths(p):
-                counts[v] = counts.get(v, 0) + 1
+        counts = _closure_counts(ix, products)
+    is_product = set(products)
     keys = ix.items.keys
     items = [
         CriticalItem(item=keys[v], dependent_products=n)
         for v, n in counts.items()
-        if n > 0 and v not in bit
+        if n > 0 and v not in is_product
     ]
     items.sort(key=lambda x: (-x.dependent_products, x.item))
     return CriticalResult(items=items)
+
+
+def _closure_counts(ix: Index, products: list[int]) -> Counter[int]:
+    """How many of ``products`` reach each item (depth-first, the children as lists)."""
+    ptr = ix.arrays["children_ptr"].tolist()
+    children = ix.arrays["children"].tolist()
+    counts: Counter[int] = Counter()
+    for p in products:
+        seen = {p}
+        stack = [p]
+        while stack:
+            v = stack.pop()
+            for c in children[ptr[v] : ptr[v + 1]]:
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        counts.update(seen)
+    return counts
 
 
 def bom(store: EmbeddedStore, product: str) -> BomResult:
