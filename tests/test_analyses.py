@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from filiere.errors import ConfigError, NotFoundError
+from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.model import BomLine, Dataset, Item, Supplier, Supply
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
@@ -23,6 +24,7 @@ from filiere.queries import (
     routes,
     shock,
 )
+from filiere.queries import embedded as embedded_queries
 from filiere.queries.models import DepsResult
 from filiere.testing.workshop import workshop
 
@@ -200,6 +202,16 @@ def test_critical_counts_products_per_item(shop: GraphStore) -> None:
         ("A", 1),
         ("G", 1),
     ]
+
+
+def test_critical_by_traversal_when_bit_sets_are_too_big(
+    shop: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not isinstance(shop, EmbeddedStore):
+        pytest.skip("the embedded store's index")
+    expected = critical(shop).items
+    monkeypatch.setattr(embedded_queries, "BITSET_BUDGET", 0)
+    assert critical(shop).items == expected
 
 
 # -- shock -----------------------------------------------------------------------------------

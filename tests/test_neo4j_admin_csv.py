@@ -25,6 +25,7 @@ from filiere.ingest.neo4j_admin import (
     SCHEMA_FILE,
     AdminImportError,
     dataset_batch,
+    dataset_records,
     write_admin_csv,
 )
 
@@ -116,6 +117,30 @@ def test_demo_round_trips_to_the_records_an_ingest_writes(tmp_path: Path) -> Non
     assert back.canonical() == batch.canonical()
     # loaded_at too: the canonical form leaves it out.
     assert {n.props["loaded_at"] for n in back.nodes} == {n.props["loaded_at"] for n in batch.nodes}
+
+
+def test_streamed_records_write_the_same_files(tmp_path: Path) -> None:
+    """``filiere neo4j import``'s path (checked rows, records streamed) writes the batch's files."""
+    records = dataset_records(DEMO)
+    streamed = write_admin_csv(records, tmp_path / "streamed")
+    batch = dataset_batch(DEMO, source=records.source)
+    built = write_admin_csv(batch, tmp_path / "built")
+    assert streamed.node_files == built.node_files and streamed.rel_files == built.rel_files
+    assert (streamed.nodes, streamed.relationships) == (built.nodes, built.relationships)
+    assert streamed.counts == built.counts and sum(streamed.counts.values()) > 0
+    for name in (*built.node_files, *built.rel_files):
+        lines = {
+            d: (tmp_path / d / name).read_text(encoding="utf-8").splitlines()
+            for d in ("streamed", "built")
+        }
+        assert lines["streamed"][0] == lines["built"][0]  # the header
+        # Rows may come in another order; loaded_at is the time each was made.
+        rows = {
+            d: sorted(re.sub(r'"\d{4}-[^"]*"', "T", x) for x in v[1:]) for d, v in lines.items()
+        }
+        assert rows["streamed"] == rows["built"]
+    back = read_back(tmp_path / "streamed", streamed.node_files, streamed.rel_files)
+    assert back.canonical() == batch.canonical()
 
 
 def test_headers_have_one_id_space_per_keyed_label(tmp_path: Path) -> None:

@@ -8,11 +8,13 @@ import click
 
 from filiere.cli.context import AppContext
 from filiere.errors import ConfigError
+from filiere.graph.records import GraphBatch
 from filiere.i18n import _
 from filiere.ingest.neo4j_admin import (
     README_FILE,
+    Records,
     count_text,
-    dataset_batch,
+    dataset_records,
     write_admin_csv,
     write_instructions,
 )
@@ -20,8 +22,9 @@ from filiere.ingest.neo4j_admin import (
 
 def export_neo4j_admin(app: AppContext, directory: Path, dataset: Path | None) -> None:
     """Write the store (or ``dataset``, validated first) as import files in ``directory``."""
+    batch: GraphBatch | Records
     if dataset is not None:
-        batch = dataset_batch(dataset)
+        batch = dataset_records(dataset)  # streamed: only the checked rows are held
         origin = str(dataset)
     else:
         batch = app.store.export()

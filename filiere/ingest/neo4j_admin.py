@@ -23,18 +23,18 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from filiere.errors import FiliereError
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import KEY, Label, Rel, constraints_cypher
 from filiere.i18n import _, ngettext
-from filiere.ingest.build import build_batch
+from filiere.ingest.build import RecordStream, build_batch, now
 from filiere.ingest.readers import dataset_name, read_tables
-from filiere.ingest.validate import validate
+from filiere.ingest.validate import check, validate
 
 #: Separator of array elements and of labels in one field (the import tool's default).
 ARRAY_DELIMITER = ";"
@@ -144,6 +144,8 @@ class AdminFiles:
     nodes: int = 0
     relationships: int = 0
     multiline: bool = False
+    #: Nodes per label (extra labels included) and relationships per type.
+    counts: dict[str, int] = field(default_factory=dict)
 
     def arguments(self, directory: str | None = None, database: str = DATABASE) -> list[str]:
         """The ``neo4j-admin database import full`` arguments (after ``full``).
@@ -170,108 +172,205 @@ class AdminFiles:
         return "neo4j-admin database import full " + " ".join(quoted)
 
 
-def _groups(records: Iterable[Any], key: Callable[[Any], Any]) -> dict[Any, list[Any]]:
-    out: dict[Any, list[Any]] = defaultdict(list)
-    for r in records:
-        out[key(r)].append(r)
-    return out
+class Records(Protocol):
+    """Records that can be read more than once: a :class:`RecordStream` or a batch's."""
+
+    def nodes(self) -> Iterable[NodeRecord]: ...
+
+    def rels(self) -> Iterable[RelRecord]: ...
 
 
-def _split_by_types(
-    records: Sequence[Any], props: Callable[[Any], Mapping[str, Any]], skip: str | None
-) -> list[tuple[dict[str, str], list[Any]]]:
-    """Records with one type per property column: ``[(column -> type, records)]``.
+@dataclass
+class _BatchRecords:
+    batch: GraphBatch
 
-    A property whose values have different types in the group (a text here, a number
-    there) splits the group, so that every value keeps its own type.
-    """
-    seen: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        for name, value in props(r).items():
-            if name != skip and value is not None:
-                seen[name].add(value_type(value))
-    mixed = sorted(name for name, kinds in seen.items() if len(kinds) > 1)
-    if not mixed:
-        return [({name: next(iter(k)) for name, k in sorted(seen.items())}, list(records))]
-    # A record without the property goes with the first type's records.
-    first = {n: min(seen[n]) for n in mixed}
-    parts = _groups(
-        records,
-        lambda r: tuple(
-            value_type(props(r)[n]) if props(r).get(n) is not None else first[n] for n in mixed
-        ),
+    def nodes(self) -> Iterable[NodeRecord]:
+        return self.batch.nodes
+
+    def rels(self) -> Iterable[RelRecord]:
+        return self.batch.rels
+
+
+#: A record's property types: ``((name, type), ...)`` sorted by name.
+_Signature = tuple[tuple[str, str], ...]
+
+
+def _signature(props: Mapping[str, Any], skip: str | None) -> _Signature:
+    return tuple(
+        sorted((name, value_type(v)) for name, v in props.items() if name != skip and v is not None)
     )
-    out = []
-    for kinds, part in sorted(parts.items()):
-        types = {name: next(iter(k)) for name, k in seen.items() if name not in mixed}
-        types.update(zip(mixed, kinds, strict=True))
-        out.append((dict(sorted(types.items())), part))
-    return out
+
+
+@dataclass
+class _Group:
+    """The records of one file group (a label, or a relationship type and its end labels).
+
+    Made from the distinct property signatures of its records (a first pass over them),
+    it knows its files before any row is written: a property whose values have different
+    types in the group (a text here, a number there) splits the group into several files,
+    so that every value keeps its own type; a record without that property goes with the
+    first type's records.
+    """
+
+    signatures: set[_Signature] = field(default_factory=set)
+    mixed: list[str] = field(default_factory=list)
+    first: dict[str, str] = field(default_factory=dict)
+    parts: list[tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=list)
+
+    def plan(self) -> None:
+        seen: dict[str, set[str]] = defaultdict(set)
+        for sig in self.signatures:
+            for name, kind in sig:
+                seen[name].add(kind)
+        self.mixed = sorted(name for name, kinds in seen.items() if len(kinds) > 1)
+        self.first = {n: min(seen[n]) for n in self.mixed}
+        keys = {self.part_key(dict(sig)) for sig in self.signatures}
+        for key in sorted(keys):
+            types = {name: next(iter(k)) for name, k in seen.items() if name not in self.mixed}
+            types.update(zip(self.mixed, key, strict=True))
+            self.parts.append((key, dict(sorted(types.items()))))
+
+    def part_key(self, types: Mapping[str, str]) -> tuple[str, ...]:
+        return tuple(types.get(n, self.first[n]) for n in self.mixed)
+
+    def part_of(self, props: Mapping[str, Any]) -> tuple[str, ...]:
+        if not self.mixed:
+            return ()
+        return tuple(
+            value_type(props[n]) if props.get(n) is not None else self.first[n] for n in self.mixed
+        )
+
+
+class _File:
+    """One CSV file being written: its handle, row formatters and row count."""
+
+    def __init__(self, path: Path, header: list[str], types: Mapping[str, str]) -> None:
+        self.fh = path.open("w", encoding="utf-8", newline="")
+        self.fh.write(",".join(header) + "\n")
+        self.formatters = _formatters(types)
+        self.rows = 0
+        self.multiline = False
+
+    def write(self, row: list[str]) -> None:
+        line = ",".join(row)
+        if "\n" in line or "\r" in line:
+            self.multiline = True
+        self.fh.write(line + "\n")
+        self.rows += 1
 
 
 class _Writer:
     def __init__(self, directory: Path, progress: Progress | None) -> None:
         self.files = AdminFiles(directory)
         self.progress = progress
+        self.pending = 0
 
-    def _write(self, name: str, header: list[str], rows: Iterable[list[str]]) -> int:
-        count = 0
-        with (self.files.directory / name).open("w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(header) + "\n")
-            for row in rows:
-                line = ",".join(row)
-                if "\n" in line or "\r" in line:
-                    self.files.multiline = True
-                fh.write(line + "\n")
-                count += 1
-                if self.progress is not None and count % 10_000 == 0:
-                    self.progress(10_000)
-        if self.progress is not None:
-            self.progress(count % 10_000)
-        return count
+    def advance(self, n: int = 1) -> None:
+        if self.progress is None:
+            return
+        self.pending += n
+        if self.pending >= 10_000:
+            self.progress(self.pending)
+            self.pending = 0
 
-    def nodes(self, label: Label, records: Sequence[NodeRecord]) -> None:
-        key = KEY[label]
-        parts = _split_by_types(records, lambda n: n.props, key)
-        for i, (types, part) in enumerate(parts):
-            name = f"nodes-{label.value}{'' if len(parts) == 1 else f'-{i + 1}'}.csv"
-            header = [f"{key}:ID({label.value})"]
-            header += [f"{p}:{t}" for p, t in types.items()]
-            header.append(":LABEL")
-            formatters = _formatters(types)
+    def flush(self) -> None:
+        if self.progress is not None and self.pending:
+            self.progress(self.pending)
+        self.pending = 0
 
-            def rows(part: list[NodeRecord] = part, fmts: Any = formatters) -> Any:
-                for n in part:
-                    labels = ARRAY_DELIMITER.join(n.labels)
-                    yield [_text(n.key), *_fields(n.props, fmts), labels]
+    def _open(
+        self, groups: Mapping[Any, _Group], name: Callable[[Any], str], header: Any
+    ) -> tuple[dict[tuple[Any, tuple[str, ...]], _File], list[str]]:
+        files: dict[tuple[Any, tuple[str, ...]], _File] = {}
+        names = []
+        for gkey in sorted(groups):
+            group = groups[gkey]
+            group.plan()
+            for i, (pkey, types) in enumerate(group.parts):
+                suffix = "" if len(group.parts) == 1 else f"-{i + 1}"
+                fname = f"{name(gkey)}{suffix}.csv"
+                files[(gkey, pkey)] = _File(
+                    self.files.directory / fname, header(gkey, types), types
+                )
+                names.append(fname)
+        return files, names
 
-            self.files.nodes += self._write(name, header, rows())
-            self.files.node_files.append(name)
+    def _close(self, files: Mapping[Any, _File]) -> int:
+        rows = 0
+        for f in files.values():
+            f.fh.close()
+            rows += f.rows
+            self.files.multiline |= f.multiline
+        return rows
 
-    def rels(self, rtype: Rel, start: Label, end: Label, records: Sequence[RelRecord]) -> None:
-        parts = _split_by_types(records, lambda r: r.props, None)
-        for i, (types, part) in enumerate(parts):
-            suffix = "" if len(parts) == 1 else f"-{i + 1}"
-            name = f"rels-{rtype.value}-{start.value}-{end.value}{suffix}.csv"
-            header = [f":START_ID({start.value})", f":END_ID({end.value})", ":TYPE"]
-            header += [f"{p}:{t}" for p, t in types.items()]
-            formatters = _formatters(types)
+    def nodes(self, records: Records) -> None:
+        groups: dict[Label, _Group] = defaultdict(_Group)
+        for n in records.nodes():
+            groups[n.label].signatures.add(_signature(n.props, KEY[n.label]))
+            self.advance()
 
-            def rows(part: list[RelRecord] = part, fmts: Any = formatters) -> Any:
-                for r in part:
-                    yield [_text(r.start), _text(r.end), r.type.value, *_fields(r.props, fmts)]
+        def header(label: Label, types: Mapping[str, str]) -> list[str]:
+            cols = [f"{KEY[label]}:ID({label.value})"]
+            cols += [f"{p}:{t}" for p, t in types.items()]
+            return [*cols, ":LABEL"]
 
-            self.files.relationships += self._write(name, header, rows())
-            self.files.rel_files.append(name)
+        files, names = self._open(groups, lambda label: f"nodes-{label.value}", header)
+        counts = self.files.counts
+        try:
+            for n in records.nodes():
+                f = files[(n.label, groups[n.label].part_of(n.props))]
+                labels = ARRAY_DELIMITER.join(n.labels)
+                f.write([_text(n.key), *_fields(n.props, f.formatters), labels])
+                for lbl in n.labels:
+                    counts[lbl.value] = counts.get(lbl.value, 0) + 1
+                self.advance()
+        finally:
+            self.files.nodes += self._close(files)
+        self.files.node_files += names
+
+    def rels(self, records: Records) -> None:
+        groups: dict[tuple[Rel, Label, Label], _Group] = defaultdict(_Group)
+        for r in records.rels():
+            groups[(r.type, r.start_label, r.end_label)].signatures.add(_signature(r.props, None))
+            self.advance()
+
+        def header(gkey: tuple[Rel, Label, Label], types: Mapping[str, str]) -> list[str]:
+            _rtype, start, end = gkey
+            cols = [f":START_ID({start.value})", f":END_ID({end.value})", ":TYPE"]
+            return cols + [f"{p}:{t}" for p, t in types.items()]
+
+        def name(gkey: tuple[Rel, Label, Label]) -> str:
+            rtype, start, end = gkey
+            return f"rels-{rtype.value}-{start.value}-{end.value}"
+
+        files, names = self._open(groups, name, header)
+        counts = self.files.counts
+        try:
+            for r in records.rels():
+                gkey = (r.type, r.start_label, r.end_label)
+                f = files[(gkey, groups[gkey].part_of(r.props))]
+                f.write(
+                    [_text(r.start), _text(r.end), r.type.value, *_fields(r.props, f.formatters)]
+                )
+                counts[r.type.value] = counts.get(r.type.value, 0) + 1
+                self.advance()
+        finally:
+            self.files.relationships += self._close(files)
+        self.files.rel_files += names
 
 
 def write_admin_csv(
-    batch: GraphBatch, directory: str | Path, *, progress: Progress | None = None
+    records: GraphBatch | Records, directory: str | Path, *, progress: Progress | None = None
 ) -> AdminFiles:
-    """Write ``batch`` as import tool CSV files in ``directory`` (created; files replaced).
+    """Write ``records`` as import tool CSV files in ``directory`` (created; files replaced).
 
-    ``progress`` is called with the number of records just written.
+    Records are read twice, never gathered: once for the property types (the files and
+    their headers), once to write the rows, each to its file. So a
+    :class:`~filiere.ingest.build.RecordStream` of any size is written in the memory of
+    its checked rows. ``progress`` is called with the number of records just handled
+    (each record counts :data:`RECORD_PASSES` times).
     """
+    source: Records = _BatchRecords(records) if isinstance(records, GraphBatch) else records
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("nodes-*.csv"):
@@ -279,13 +378,15 @@ def write_admin_csv(
     for old in out.glob("rels-*.csv"):
         old.unlink()
     writer = _Writer(out, progress)
-    nodes = _groups(batch.nodes, lambda n: n.label)
-    for label in sorted(nodes):
-        writer.nodes(label, nodes[label])
-    rels = _groups(batch.rels, lambda r: (r.type, r.start_label, r.end_label))
-    for rtype, start, end in sorted(rels):
-        writer.rels(rtype, start, end, rels[(rtype, start, end)])
+    writer.nodes(source)
+    writer.rels(source)
+    writer.flush()
+    writer.files.counts = dict(sorted(writer.files.counts.items()))
     return writer.files
+
+
+#: How many times :func:`write_admin_csv` reads each record (for a progress total).
+RECORD_PASSES = 2
 
 
 def count_text(nodes: int, relationships: int) -> str:
@@ -342,11 +443,24 @@ def write_instructions(files: AdminFiles) -> list[Path]:
     return [command, schema, readme]
 
 
-def dataset_batch(path: str | Path, *, source: str | None = None) -> GraphBatch:
-    """Read and validate the dataset at ``path`` as ``filiere ingest`` does, then build it.
+def dataset_records(path: str | Path, *, source: str | None = None) -> RecordStream:
+    """Read and check the dataset at ``path`` as ``filiere ingest`` does: its records, streamed.
 
-    Validated on its own (the import replaces the database): a refused dataset raises
-    :class:`~filiere.errors.DatasetError` before any file is written.
+    Checked on its own (the import replaces the database): a refused dataset raises
+    :class:`~filiere.errors.DatasetError` before any file is written. Only the checked
+    rows stay in memory (the raw tables are released as they are checked).
+    """
+    name = source or dataset_name(path)
+    checked = check(read_tables(path), None, name=name, release=True)
+    return RecordStream(checked, name, now())
+
+
+def dataset_batch(path: str | Path, *, source: str | None = None) -> GraphBatch:
+    """The records of :func:`dataset_records`, built the other way, all in memory.
+
+    Validated into a :class:`~filiere.graph.model.Dataset` then built by
+    :func:`~filiere.ingest.build.build_batch`: the reference the tests compare the
+    streamed files to (and a small dataset's records at hand).
     """
     name = source or dataset_name(path)
     dataset = validate(read_tables(path), None, name=name)

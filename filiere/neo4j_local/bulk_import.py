@@ -17,14 +17,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from filiere.i18n import _
+from filiere.ingest import gcpause
 from filiere.ingest.load import progress_bar
-from filiere.ingest.neo4j_admin import dataset_batch, write_admin_csv
+from filiere.ingest.neo4j_admin import RECORD_PASSES, dataset_records, write_admin_csv
 from filiere.ingest.readers import dataset_name
 from filiere.neo4j_local.launcher import (
     _DB_DIR,
@@ -209,13 +210,15 @@ def import_dataset(
     root = _home(home)
     check_importable(root, overwrite=overwrite)  # fail fast; checked again under the lock
     name = source or dataset_name(path)
-    with _steps(progress) as step:
+    # The checked rows are the only thing held: records are made as the files are written.
+    with gcpause.paused(), _steps(progress) as step:
         with step(_("validating {name}").format(name=Path(path).name)):
-            batch = dataset_batch(path, source=name)
+            records = dataset_records(path, source=name)
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".import-csv-", dir=root) as tmp:
-            with step(_("writing the import files"), total=len(batch)) as advance:
-                files = write_admin_csv(batch, tmp, progress=advance)
+            total = RECORD_PASSES * records.count()
+            with step(_("writing the import files"), total=total) as advance:
+                files = write_admin_csv(records, tmp, progress=advance)
             with step(_("Neo4j import tool")):
                 import_csv(
                     files.arguments(),
@@ -225,11 +228,7 @@ def import_dataset(
                     memory=memory,
                     show_progress=progress,
                 )
-    counts: Counter[str] = Counter()
-    for n in batch.nodes:
-        counts.update(x.value for x in n.labels)
-    counts.update(r.type.value for r in batch.rels)
-    return ImportReport(name, root, files.nodes, files.relationships, dict(sorted(counts.items())))
+    return ImportReport(name, root, files.nodes, files.relationships, files.counts)
 
 
 Advance = Callable[[int], None]

@@ -16,7 +16,8 @@ import heapq
 import itertools
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -339,14 +340,25 @@ def shock(store: EmbeddedStore, spec: common.ShockSpec) -> ShockResult:
     )
 
 
+#: The most memory (bytes) that ``critical``'s bit sets may take, at worst one bit per
+#: product and item; above it (many products: 300,000 of 3.15 million items take 118 GB)
+#: it counts by one traversal per product, in the memory of one count per item.
+BITSET_BUDGET = 1 << 30
+
+
 def critical(store: EmbeddedStore) -> CriticalResult:
-    """Products reaching each item, as bit sets propagated parents-first."""
+    """Products reaching each item, as bit sets propagated parents-first.
+
+    Or, with a BOM cycle or too many products for :data:`BITSET_BUDGET`, by walking each
+    product's closure (the same counts).
+    """
     ix = index(store)
-    product = ix.arrays["item_product"]
-    bit = {int(p): 1 << n for n, p in enumerate(np.flatnonzero(product).tolist())}
-    levels = ix.topological_levels()
-    counts: dict[int, int] = {}
+    products = np.flatnonzero(ix.arrays["item_product"]).tolist()
+    small = len(products) * len(ix.items) // 8 <= BITSET_BUDGET
+    levels = ix.topological_levels() if small else None
+    counts: Mapping[int, int]
     if levels is not None:
+        bit = {p: 1 << n for n, p in enumerate(products)}
         mask = [0] * len(ix.items)
         parents = ix.parents
         for level in levels:
@@ -355,19 +367,36 @@ def critical(store: EmbeddedStore) -> CriticalResult:
                 for p in parents.row(v):
                     m |= mask[p]
                 mask[v] = m
-        counts = {v: m.bit_count() for v, m in enumerate(mask) if m and v not in bit}
-    else:  # a BOM cycle somewhere: one traversal per product
-        for p in bit:
-            for v in ix.closure_depths(p):
-                counts[v] = counts.get(v, 0) + 1
+        counts = {v: m.bit_count() for v, m in enumerate(mask) if m}
+    else:  # a BOM cycle somewhere, or too many products: one traversal per product
+        counts = _closure_counts(ix, products)
+    is_product = set(products)
     keys = ix.items.keys
     items = [
         CriticalItem(item=keys[v], dependent_products=n)
         for v, n in counts.items()
-        if n > 0 and v not in bit
+        if n > 0 and v not in is_product
     ]
     items.sort(key=lambda x: (-x.dependent_products, x.item))
     return CriticalResult(items=items)
+
+
+def _closure_counts(ix: Index, products: list[int]) -> Counter[int]:
+    """How many of ``products`` reach each item (depth-first, the children as lists)."""
+    ptr = ix.arrays["children_ptr"].tolist()
+    children = ix.arrays["children"].tolist()
+    counts: Counter[int] = Counter()
+    for p in products:
+        seen = {p}
+        stack = [p]
+        while stack:
+            v = stack.pop()
+            for c in children[ptr[v] : ptr[v + 1]]:
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        counts.update(seen)
+    return counts
 
 
 def bom(store: EmbeddedStore, product: str) -> BomResult:
