@@ -14,7 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from filiere.queries.common import BomCycleError, path_quantities, topological_order
+from filiere.queries.common import (
+    BomCycleError,
+    closure_digraph,
+    path_quantities,
+    topological_order,
+)
 
 
 @st.composite
@@ -34,15 +39,7 @@ def boms(draw: st.DrawFn) -> dict[str, list[tuple[str, float]]]:
 
 def smallest_on_cycle(root: str, children: dict[str, list[str]]) -> str | None:
     """The smallest item of closure(root) on a cycle or below one, else ``None``."""
-    g = nx.DiGraph()
-    g.add_node(root)
-    stack = [root]
-    while stack:
-        v = stack.pop()
-        for c in children.get(v, ()):
-            if c not in g:
-                stack.append(c)
-            g.add_edge(v, c)
+    g = closure_digraph(root, children)
     if nx.is_directed_acyclic_graph(g):
         return None
     below: set[str] = set().union(*(nx.descendants(g, v) | {v} for v in g if _on_cycle(g, v)))

@@ -386,6 +386,17 @@ def topological_order(root: str, children: Mapping[str, Sequence[str]]) -> list[
     >>> topological_order("P", {"P": ["A", "B"], "A": ["B"], "B": []})
     ['P', 'A', 'B']
     """
+    try:
+        return sorted_parents_first(closure_digraph(root, children))
+    except BomCycleError as e:
+        raise BomCycleError(
+            f"the bill of materials of {root!r} contains a cycle through {e.args[0]!r}; "
+            "fix the BOM lines (a part cannot contain itself)"
+        ) from None
+
+
+def closure_digraph(root: str, children: Mapping[str, Sequence[str]]) -> nx.DiGraph:
+    """closure(root) as a networkx graph: ``root``, the items it reaches, their BOM lines."""
     g = nx.DiGraph()
     g.add_node(root)
     stack = [root]
@@ -395,13 +406,7 @@ def topological_order(root: str, children: Mapping[str, Sequence[str]]) -> list[
             if c not in g:
                 stack.append(c)
             g.add_edge(v, c)
-    try:
-        return sorted_parents_first(g)
-    except BomCycleError as e:
-        raise BomCycleError(
-            f"the bill of materials of {root!r} contains a cycle through {e.args[0]!r}; "
-            "fix the BOM lines (a part cannot contain itself)"
-        ) from None
+    return g
 
 
 def sorted_parents_first(g: nx.DiGraph) -> list[str]:
