@@ -22,24 +22,13 @@ import argparse
 import csv
 import random
 import resource
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from analyses_bench import percentile, timed
 
 from filiere.graph.store import GraphStore
 from filiere.queries import AnalysisSettings, critical, deps, shock
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def sample_products(dataset: Path, n: int, seed: int) -> list[str]:
