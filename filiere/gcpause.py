@@ -7,6 +7,7 @@ to free: neither makes reference cycles to speak of. :func:`paused` turns automa
 collection off for the duration and back on after, counting overlapping callers (threads
 of the API server running ingests and analyses at once), so that collection comes back
 when the last one ends and only if it was on when the first began.
+It serves as a ``with`` block or as a decorator (``@paused()``), each call its own.
 
 >>> import gc
 >>> with paused():
@@ -14,6 +15,11 @@ when the last one ends and only if it was on when the first began.
 False
 >>> gc.isenabled()
 True
+>>> @paused()
+... def load() -> bool:
+...     return gc.isenabled()
+>>> load(), load(), gc.isenabled()
+(False, False, True)
 """
 
 from __future__ import annotations

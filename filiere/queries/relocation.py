@@ -66,6 +66,7 @@ class _Work:
         return found
 
 
+@gcpause.paused()
 def opportunities(
     reader: StoreReader,
     region: str | None,
@@ -79,18 +80,6 @@ def opportunities(
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
-    with gcpause.paused():
-        return _opportunities(reader, region, settings, with_route=with_route, top=top)
-
-
-def _opportunities(
-    reader: StoreReader,
-    region: str | None,
-    settings: AnalysisSettings,
-    *,
-    with_route: bool,
-    top: int | None,
-) -> OpportunitiesResult:
     work = _Work(settings, reader.closures())
     products = reader.product_makers()
     needed: dict[str, list[ProductMakers]] = {}
@@ -177,6 +166,7 @@ def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
     )
 
 
+@gcpause.paused()
 def matches(
     reader: StoreReader,
     region: str,
@@ -194,13 +184,6 @@ def matches(
     """
     if routes_per_item < 1:
         raise ValueError("routes_per_item must be at least 1")
-    with gcpause.paused():
-        return _matches(reader, region, settings, routes_per_item)
-
-
-def _matches(
-    reader: StoreReader, region: str, settings: AnalysisSettings, routes_per_item: int
-) -> MatchesResult:
     made: dict[str, list[str]] = {}
     for pm in reader.product_makers():
         for s, where in pm.makers:
