@@ -1,12 +1,14 @@
-"""The embedded server loads or builds its analysis index off the event loop.
+"""The embedded server loads its analysis index in a worker thread, never in the event loop.
 
 An analysis of one item runs in the event loop only when the store's analysis index is
-current in memory; otherwise it runs in the thread pool, which loads or builds the index
-first (0.1 s from the ``<store>.index`` file, about 4 s at 10^6 rows without it). The
-build is made slow here at its seam, :func:`filiere.queries.embedded.build` (the one
-function that builds an index from the store's tables), by holding it until the test
-lets it go: a request that needs no index (``/health``, an item look-up) must be
-answered meanwhile, at startup and again after a write makes the index stale.
+current in memory; until then it runs in the thread pool while a worker thread loads the
+index (at the server's start, and again after a write: 0.1 s from the ``<store>.index``
+file, about 4 s at 10^6 rows without it). The build is made slow here at its seam,
+:func:`filiere.queries.embedded.build`, by holding the build of the whole store's index
+(from the store's tables; the small index of one product's closure that ``deps`` reads
+from the file is not held) until the test lets it go. Meanwhile ``/health``, an item
+look-up and ``deps`` must be answered, and ``routes``, which needs the index, answers
+once it is built.
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import start_api
+from api_support import Api, start_api
 
-from filiere.graph.embedded import EmbeddedStore
+from filiere.graph.embedded import EmbeddedStore, SqlTables
 from filiere.graph.model import Dataset, Item, Offer
 from filiere.ingest.build import build_batch
+from filiere.queries import deps as deps_of
 from filiere.queries import index_cache, routes
 from filiere.queries.embedded_index import Index, build
 
+#: Far longer than any of these requests takes, far shorter than the build is held.
+QUICK = 5
+
 
 class HeldBuild:
-    """The real index build, held at its start until :meth:`release`; counts builds."""
+    """The real index build; that of a whole store is held at its start until released."""
 
     def __init__(self) -> None:
         self.started = threading.Event()
@@ -37,6 +43,8 @@ class HeldBuild:
         self.finished = 0
 
     def __call__(self, tables: Any) -> Index:
+        if not isinstance(tables, SqlTables):  # one product's closure, read for deps
+            return build(tables)
         self.builds += 1
         self.started.set()
         self.go.wait(30)
@@ -62,25 +70,29 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldBuild]:
         held.release()  # never leave a server thread waiting
 
 
-def _routes_while_building(client: httpx.Client, held: HeldBuild) -> httpx.Response:
-    """GET the routes of AIM; while its index build is held, /health and a look-up answer."""
-    held.hold()
+def _answered_while_building(api: Api, held: HeldBuild) -> httpx.Response:
+    """While the held build runs: /health, a look-up and deps answer, routes waits.
+    Then the build is released; the routes' answer is returned."""
+    assert held.started.wait(30), "no worker thread builds the index"
     finished = held.finished
     answer: list[httpx.Response] = []
-    asking = threading.Thread(
-        target=lambda: answer.append(client.get("/analyses/routes/AIM?region=FR-BFC"))
-    )
-    asking.start()
-    try:
-        assert held.started.wait(30), "the routes request did not build the index"
-        quick = httpx.Timeout(5)
-        assert client.get("/health", timeout=quick).status_code == 200
-        item = client.get("/items/AIM", timeout=quick)
-        assert item.status_code == 200 and item.json()["name"] == "Aimant NdFeB"
-        assert held.finished == finished  # both answered while the build was still held
-    finally:
-        held.release()
-        asking.join(60)
+    with api.client("analyst") as slow, api.client("analyst") as quick:
+        asking = threading.Thread(
+            target=lambda: answer.append(slow.get("/analyses/routes/AIM?region=FR-BFC"))
+        )
+        asking.start()
+        try:
+            assert quick.get("/health", timeout=QUICK).status_code == 200
+            item = quick.get("/items/AIM", timeout=QUICK)
+            assert item.status_code == 200 and item.json()["name"] == "Aimant NdFeB"
+            deps = quick.get("/analyses/deps/CAPT", timeout=QUICK)
+            assert deps.status_code == 200
+            expected = deps_of(EmbeddedStore(api.store.uri), "CAPT")  # read from the file
+            assert deps.json() == expected.model_dump(mode="json")
+            assert held.finished == finished and not answer  # the build is still held
+        finally:
+            held.release()
+            asking.join(60)
     assert len(answer) == 1
     return answer[0]
 
@@ -89,28 +101,33 @@ def test_requests_are_answered_while_the_index_builds(
     embedded_store: EmbeddedStore, tmp_path: Path, request: pytest.FixtureRequest, held: HeldBuild
 ) -> None:
     assert not index_cache.path_for(embedded_store.path).exists()
-    with start_api(embedded_store, tmp_path, request) as api, api.client("analyst") as client:
-        first = _routes_while_building(client, held)
+    with start_api(embedded_store, tmp_path, request) as api:
+        # The server starts loading the index at once (here: building it, held).
+        first = _answered_while_building(api, held)
         assert first.status_code == 200
         expected = routes(EmbeddedStore(embedded_store.path), "AIM", "FR-BFC")
         assert first.json() == expected.model_dump(mode="json")
         assert [r["supplier"] for r in first.json()["routes"]] == ["S-LYO"]
-        builds = held.builds
+        assert held.builds == 1
 
-        # The index is current now: the next analyses read it, nothing is built.
-        assert client.get("/analyses/deps/CAPT").status_code == 200
-        assert client.get("/analyses/routes/AIM?region=FR-BFC").json() == first.json()
-        assert held.builds == builds
+        # The index is current: the next analyses read it, nothing is built.
+        with api.client("analyst") as client:
+            assert client.get("/analyses/deps/CAPT").status_code == 200
+            assert client.get("/analyses/routes/AIM?region=FR-BFC").json() == first.json()
+        assert held.builds == 1
 
-        # A write (here through another store object, as `filiere ingest` would) makes
-        # the server's index stale: the next analysis rebuilds it, off the event loop.
+        # A write (here through another store object, as `filiere ingest` would) makes the
+        # index stale: the next analysis of one item has a worker thread build it again.
+        held.hold()
         another = Dataset(
             name="more",
             items=[Item(id="AIM", name="Aimant NdFeB", kind="component")],
             offers=[Offer(supplier="S-BEL", item="AIM")],
         )
         EmbeddedStore(embedded_store.path).write(build_batch(another))
-        second = _routes_while_building(client, held)
-        assert held.builds > builds
+        with api.client("analyst") as client:
+            assert client.get("/analyses/deps/CAPT", timeout=QUICK).status_code == 200  # file
+        second = _answered_while_building(api, held)
+        assert held.builds == 2
         assert second.status_code == 200
         assert [r["supplier"] for r in second.json()["routes"]] == ["S-BEL", "S-LYO"]
