@@ -158,6 +158,17 @@ class Browser:
         seen: dict[str, Any] = frame.evaluate(LABELS)
         return seen
 
+    def hover_node(self, page: Any, node: str) -> Any:
+        """Move the mouse onto the Cytoscape node ``node``; return the tooltip it shows."""
+        pos = page.evaluate(
+            "(id) => { const r = cy.getElementById(id).renderedPosition();"
+            " const c = cy.container().getBoundingClientRect();"
+            " return {x: r.x + c.left, y: r.y + c.top}; }",
+            node,
+        )
+        page.mouse.move(pos["x"], pos["y"])
+        return page.wait_for_selector("#tip", state="visible", timeout=10_000)
+
     def leaks(self) -> list[str]:
         return [u for u in self.requests if not local_url(u)]
 
