@@ -36,11 +36,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
+from filiere import gcpause
 from filiere.errors import StoreError
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch
 from filiere.graph.store import GraphStore
-from filiere.ingest import gcpause, read_tables, validate
+from filiere.ingest import read_tables, validate
 from filiere.ingest.build import RecordStream, build_batch, now
 from filiere.ingest.validate import check
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 from filiere.cli import cli
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
+from filiere.testing.hostile import zip_of
 
 PROBLEM = "application/problem+json"
 
@@ -172,16 +172,8 @@ def test_errors_are_problem_details(api: Api) -> None:
         assert c.get("/nowhere").json()["status"] == 404
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 def test_upload_zip_of_csvs_is_loaded(api: Api) -> None:
-    data = _zip(
+    data = zip_of(
         {
             "pompe/items.csv": (
                 "id;name;kind\nPMP;Pompe à chaleur;product\nCOMP;Compresseur;component\n"
@@ -205,7 +197,7 @@ def test_upload_zip_of_csvs_is_loaded(api: Api) -> None:
 
 
 def test_upload_refused_with_file_line_errors(api: Api) -> None:
-    data = _zip({"items.csv": "id,name,kind\nX1,Vis,component\nX1,Écrou,alloy\n"})
+    data = zip_of({"items.csv": "id,name,kind\nX1,Vis,component\nX1,Écrou,alloy\n"})
     before = api.store.counts()
     with api.client("editor") as c:
         r = c.post("/datasets", files={"file": ("lot.zip", data)})
@@ -236,7 +228,7 @@ def test_upload_xlsx(api: Api) -> None:
         assert c.get("/items/VANNE").json()["kind"] == "product"
 
 
-def test_upload_of_unknown_type_or_bad_zip(api: Api) -> None:
+def test_upload_of_unknown_type_or_badzip_of(api: Api) -> None:
     with api.client("editor") as c:
         r = c.post("/datasets", files={"file": ("notes.txt", b"hello")})
         assert r.status_code == 422 and r.json()["errors"][0]["file"] == "notes.txt"
@@ -247,7 +239,7 @@ def test_upload_of_unknown_type_or_bad_zip(api: Api) -> None:
 
 
 def test_replace_needs_admin(api: Api) -> None:
-    data = _zip({"items.csv": "id;name;kind\nSEUL;Seul produit;product\n"})
+    data = zip_of({"items.csv": "id;name;kind\nSEUL;Seul produit;product\n"})
     with api.client("editor") as c:
         r = c.post("/datasets", files={"file": ("seul.zip", data)}, data={"replace": "true"})
         assert r.status_code == 403

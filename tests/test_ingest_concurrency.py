@@ -21,6 +21,7 @@ from filiere.graph.schema import Label, Rel
 from filiere.graph.store import GraphStore
 from filiere.ingest import load
 from filiere.settings import Settings
+from filiere.testing.hostile import zip_of
 
 ROUNDS = 12
 
@@ -122,17 +123,6 @@ def test_concurrent_ingests_are_serialisable(
                 w.kill()
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 def test_concurrent_uploads_are_serialisable(
     store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -142,7 +132,7 @@ def test_concurrent_uploads_are_serialisable(
 
     def upload(name: str, link: tuple[str, str]) -> tuple[str, Any]:
         items = f"id,name,kind\n{name},{name},component\n"
-        data = _zip({"items.csv": items, "bom.csv": f"parent,child\n{link[0]},{link[1]}\n"})
+        data = zip_of({"items.csv": items, "bom.csv": f"parent,child\n{link[0]},{link[1]}\n"})
         with api.client("editor") as c:
             r = c.post("/datasets", files={"file": (f"{name}.zip", data)})
         return name, r

@@ -10,7 +10,6 @@ import csv
 import gc
 import json
 import sqlite3
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from filiere.graph import embedded
 from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import NodeRecord, RelRecord
 from filiere.graph.schema import Label, Rel
-from filiere.ingest import RawTable, gcpause, load, read_tables, validate
+from filiere.ingest import RawTable, load, read_tables, validate
 from filiere.ingest.build import RecordStream, build_batch
 from filiere.ingest.readers import read_json
 from filiere.ingest.validate import check
@@ -173,32 +172,6 @@ def test_ingest_memory_per_row_stays_small(tmp_path: Path) -> None:
         store.close()
     assert report.rows["items"] == 10_000
     assert peak / rows < 1000, f"{peak / rows:.0f} bytes per row"
-
-
-def test_garbage_collection_comes_back_after_the_last_overlapping_load() -> None:
-    assert gc.isenabled()
-    inside, release = threading.Event(), threading.Event()
-
-    def other_load() -> None:
-        with gcpause.paused():
-            inside.set()
-            release.wait(10)
-
-    t = threading.Thread(target=other_load)
-    with gcpause.paused():
-        t.start()
-        assert inside.wait(10)
-    assert not gc.isenabled()  # the other load still runs
-    release.set()
-    t.join()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gcpause.paused():
-            pass
-        assert not gc.isenabled()  # off before: left off
-    finally:
-        gc.enable()
 
 
 def test_a_refused_load_turns_garbage_collection_back_on(tmp_path: Path) -> None:

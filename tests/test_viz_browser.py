@@ -83,14 +83,7 @@ def test_tooltip_shows_shares_and_provenance(
         path = deps_view(embedded_store, "P").write(tmp_path / "deps.html")
     page = browser.open(path.as_uri())
     browser.wait_layered(page)
-    pos = page.evaluate(
-        "(() => { const r = cy.getElementById('item:M1').renderedPosition();"
-        " const c = cy.container().getBoundingClientRect();"
-        " return {x: r.x + c.left, y: r.y + c.top}; })()"
-    )
-    page.mouse.move(pos["x"], pos["y"])
-    tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
-    text = tip.inner_text()
+    text = browser.hover_node(page, "item:M1").inner_text()
     assert "Néodyme (M1)" in text and "kind: raw material" in text  # one line per fact
     assert "upstream: China produces 90%" in text and "source: mini" in text
     page.screenshot(path=artifact("viz-deps-tooltip.png"))

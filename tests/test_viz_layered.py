@@ -101,14 +101,7 @@ def test_tooltip_tells_the_facts(
     path = deps_view(embedded_store, "P-KAPLAN").write(tmp_path / "kaplan.html")
     page = browser.open(path.as_uri())
     browser.wait_layered(page)
-    pos = page.evaluate(
-        "(() => { const n = cy.getElementById('item:P-KAPLAN'); const r = n.renderedPosition();"
-        " const c = cy.container().getBoundingClientRect();"
-        " return {x: r.x + c.left, y: r.y + c.top}; })()"
-    )
-    page.mouse.move(pos["x"], pos["y"])
-    tip = page.wait_for_selector("#tip", state="visible", timeout=10_000)
-    assert "(P-KAPLAN)" in tip.inner_text()
+    assert "(P-KAPLAN)" in browser.hover_node(page, "item:P-KAPLAN").inner_text()
     page.screenshot(path=artifact("viz-layered-tooltip.png"))
     page.close()
 

@@ -5,7 +5,8 @@ serious or critical axe-core violation; the journeys a CCI adviser makes: the pr
 risk tree opens on its at-risk branches, the shock on "Chine" cuts 4 products, a
 workbook with an error is refused as ``fichier:ligne`` in French with the store
 unchanged, an analyst cannot reach Import, no session means the sign-in page.
-Screenshots of each page go to ``docs/images/workspace-<page>.png`` (the guide's).
+Each page is screenshot as ``workspace-<page>.png``: in the test's own directory, or in
+``docs/images/`` (the guide's) with ``FILIERE_UPDATE_IMAGES=1``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 from api_support import make_keys
 from openpyxl import Workbook
-from viz_support import Browser, chromium, load_demo
+from viz_support import Browser, chromium, doc_image, load_demo
 from web_support import filiere_ui
 
 from filiere.graph.store import GraphStore
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
-IMAGES = ROOT / "docs" / "images"
 
 #: The pages of this branch, as the signed-in local user (admin) opens them (name: path).
 PAGES = {
@@ -117,7 +117,7 @@ def _sign_in(browser: Browser, server: Server, who: str) -> None:
 
 
 def test_every_page_loads_offline_and_accessible(
-    browser: Browser, server: Server, store: GraphStore
+    browser: Browser, server: Server, store: GraphStore, tmp_path: Path
 ) -> None:
     browser.requests.clear()
     browser.errors.clear()
@@ -126,8 +126,7 @@ def test_every_page_loads_offline_and_accessible(
     assert urlparse(signin.url).path == "/connexion"  # no session: the sign-in page
     assert _axe(signin) == []
     if store.kind == "embedded":
-        IMAGES.mkdir(exist_ok=True)
-        signin.screenshot(path=IMAGES / "workspace-connexion.png", full_page=True)
+        signin.screenshot(path=doc_image("workspace-connexion.png", tmp_path), full_page=True)
     signin.close()
     first = _open(browser, server.link)  # the one-time link signs in, then leaves the URL
     assert first.url == server.url + "/"
@@ -138,7 +137,7 @@ def test_every_page_loads_offline_and_accessible(
         assert page.locator("h1").count() == 1, name
         assert _axe(page) == [], name
         if store.kind == "embedded":
-            page.screenshot(path=IMAGES / f"workspace-{name}.png", full_page=True)
+            page.screenshot(path=doc_image(f"workspace-{name}.png", tmp_path), full_page=True)
         page.close()
     assert browser.errors == []
     assert [u for u in browser.requests if not server.same_origin(u)] == []

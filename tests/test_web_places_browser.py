@@ -3,7 +3,8 @@
 Journey (a): search "aimant" -> the NdFeB magnet -> its route cards and its map show the
 Auvergne-Rhône-Alpes supplier and the SmCo warning. Journey (d): a saved Cypher query with
 a parameter returns rows (Neo4j). Every page: no console error, no request outside the
-origin, no serious or critical axe-core violation. Screenshots: docs/images/workspace-*.png.
+origin, no serious or critical axe-core violation. Screenshots: workspace-*.png in the test's
+directory, or in docs/images/ (the guide's) with ``FILIERE_UPDATE_IMAGES=1``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from viz_support import Browser, chromium, load_demo
+from viz_support import Browser, chromium, doc_image, load_demo
 from web_support import filiere_ui
 
 from filiere.graph.embedded import EmbeddedStore
@@ -25,7 +26,6 @@ from filiere.settings import Settings
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT / "docs" / "images"
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 MAGNET = "C-MAG-NDFEB-S"
 
@@ -35,11 +35,12 @@ class Server:
     origin: str
     link: str  # the one-time sign-in link
     store: str
+    shots: Path  # where screenshots go unless FILIERE_UPDATE_IMAGES=1
 
 
 def _serve(tmp: Path, env: dict[str, str], store: str) -> Iterator[Server]:
     with filiere_ui({**env, "FILIERE_API_KEYS_FILE": str(tmp / "keys.json")}, store) as ui:
-        yield Server(ui.origin, ui.link, store)
+        yield Server(ui.origin, ui.link, store, tmp / "shots")
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -90,8 +91,7 @@ def _check(browser: Browser, page: Any, server: Server, shot: str | None = None)
     )
     assert found == [], found
     if shot and server.store.endswith(".json"):  # one set of screenshots: the embedded store
-        IMAGES.mkdir(exist_ok=True)
-        page.screenshot(path=str(IMAGES / f"workspace-{shot}.png"), full_page=True)
+        page.screenshot(path=str(doc_image(f"workspace-{shot}.png", server.shots)), full_page=True)
 
 
 def test_journey_a_search_magnet_routes_and_map(browser: Browser, server: Server) -> None:

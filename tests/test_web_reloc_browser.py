@@ -4,7 +4,8 @@ Journey: Accueil -> the at-risk ranking's link -> Relocalisation -> pick
 Bourgogne-Franche-Comté -> a match card (the Vesoul spindle maker's magnet, sourced from
 Aimants Alpins in Grenoble) -> the magnet's Article page. Each page: no console error, no
 request outside the origin, no serious or critical axe-core violation. Screenshot:
-docs/images/workspace-relocalisation.png (embedded store, French).
+workspace-relocalisation.png (embedded store, French), in docs/images/ with
+``FILIERE_UPDATE_IMAGES=1``.
 """
 
 from __future__ import annotations

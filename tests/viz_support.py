@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ from filiere.ingest.build import build_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+#: The guide's screenshots (docs/guide-analyste.md, docs/workspace.md).
+DOC_IMAGES = ROOT / "docs" / "images"
+#: Set to ``1`` to rewrite :data:`DOC_IMAGES` from a browser test run.
+UPDATE_IMAGES = "FILIERE_UPDATE_IMAGES"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -153,6 +158,17 @@ class Browser:
         seen: dict[str, Any] = frame.evaluate(LABELS)
         return seen
 
+    def hover_node(self, page: Any, node: str) -> Any:
+        """Move the mouse onto the Cytoscape node ``node``; return the tooltip it shows."""
+        pos = page.evaluate(
+            "(id) => { const r = cy.getElementById(id).renderedPosition();"
+            " const c = cy.container().getBoundingClientRect();"
+            " return {x: r.x + c.left, y: r.y + c.top}; }",
+            node,
+        )
+        page.mouse.move(pos["x"], pos["y"])
+        return page.wait_for_selector("#tip", state="visible", timeout=10_000)
+
     def leaks(self) -> list[str]:
         return [u for u in self.requests if not local_url(u)]
 
@@ -223,3 +239,12 @@ def artifact(name: str) -> Path:
     """A path under ``test-artifacts/`` (gitignored) for screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def doc_image(name: str, tmp: Path) -> Path:
+    """Where the guide's screenshot ``name`` goes: ``docs/images/`` when
+    ``FILIERE_UPDATE_IMAGES=1`` (to refresh the guide), else ``tmp`` (a test's own
+    directory), so that an ordinary test run leaves the working tree clean."""
+    where = DOC_IMAGES if os.environ.get(UPDATE_IMAGES) == "1" else tmp
+    where.mkdir(parents=True, exist_ok=True)
+    return where / name

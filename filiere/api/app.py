@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from filiere.api import heap, logs, problems
+from filiere.api import heap, logs, problems, warm
 from filiere.api.guard import AuthBudget, AuthGate, WorkLimits
 from filiere.api.language import LanguageMiddleware
 from filiere.api.limits import LimitsMiddleware
@@ -135,14 +135,17 @@ def create_app(
         own = store is None
         app.state.store = store if store is not None else open_store(settings=base)
         freezer = None
-        if app.state.store.in_process and api_settings.gc_freeze:
-            app.state.store.ping()  # the store answers before the first request
-            freezer = asyncio.create_task(heap.Freezer().run())
+        if app.state.store.in_process:
+            if api_settings.gc_freeze:
+                app.state.store.ping()  # the store answers before the first request
+                freezer = asyncio.create_task(heap.Freezer().run())
+            warm.start(app.state.store)  # the analysis index, off the event loop
         try:
             yield
         finally:
             if freezer is not None:
                 freezer.cancel()
+            await warm.settle(app.state.store)
             if own:
                 app.state.store.close()
 

@@ -13,6 +13,7 @@ from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from filiere.api import warm
 from filiere.api.problems import ApiProblem
 from filiere.api.security import ApiKey, KeyStore, Role
 from filiere.api.settings import ApiSettings
@@ -114,12 +115,17 @@ async def per_item(
     """Run an analysis of one item (deps, routes, bom), which costs about a millisecond
     once the store's analysis index is in memory.
 
-    On a store read in process (the embedded one) it runs right in the event loop (no
-    thread hop, no GIL contention between threads: much tighter tail latency); on Neo4j,
-    whose driver blocks on the network, in the thread pool. Look-ups (they read the
-    embedded store's file) and whole-graph work (lists, search, criticality, shocks) are
-    plain ``def`` routes: FastAPI runs them in the thread pool.
+    When the store answers from memory (the embedded store with a current index) it runs
+    right in the event loop (no thread hop, no GIL contention between threads: much
+    tighter tail latency). Otherwise (Neo4j, whose driver blocks on the network; an
+    embedded store whose index is not loaded yet, or is stale after a write) it runs in
+    the thread pool, and on the embedded store :func:`filiere.api.warm.start` has a worker
+    thread load the index meanwhile: the event loop never waits for it. Look-ups and
+    whole-graph work (lists, search, criticality, shocks) are plain ``def`` routes:
+    FastAPI runs them in the thread pool.
     """
-    if store.in_process:
+    if store.reader.answers_in_memory():
         return fn(*args, **kwargs)
+    if store.in_process:
+        warm.start(store)
     return await run_in_threadpool(fn, *args, **kwargs)

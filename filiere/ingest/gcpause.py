@@ -1,45 +1,5 @@
-"""Python's cyclic garbage collector paused while a load runs.
+"""The collector pause, kept under its old name: it now lives in :mod:`filiere.gcpause`."""
 
-A large load allocates millions of rows, tuples and records that live until it ends;
-the collector rescans them again and again (a third of the CPU time of a 10^5-row
-ingest) and finds nothing to free: the ingest makes no reference cycles to speak of.
-:func:`paused` turns automatic collection off for the duration and back on after,
-counting overlapping loads (threads of the API server), so that collection comes back
-when the last one ends and only if it was on when the first began.
+from filiere.gcpause import paused
 
->>> import gc
->>> with paused():
-...     gc.isenabled()
-False
->>> gc.isenabled()
-True
-"""
-
-from __future__ import annotations
-
-import contextlib
-import gc
-import threading
-from collections.abc import Iterator
-
-_lock = threading.Lock()
-_depth = 0
-_was_enabled = False
-
-
-@contextlib.contextmanager
-def paused() -> Iterator[None]:
-    """Automatic garbage collection off inside the block (re-entrant, thread-safe)."""
-    global _depth, _was_enabled
-    with _lock:
-        if _depth == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+__all__ = ["paused"]

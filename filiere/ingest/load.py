@@ -17,11 +17,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from filiere import gcpause
 from filiere.graph.model import TABLES
 from filiere.graph.records import WriteSummary
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
-from filiere.ingest import gcpause
 from filiere.ingest.build import RecordStream, now
 from filiere.ingest.limits import IngestLimits
 from filiere.ingest.readers import dataset_name, read_tables

@@ -96,6 +96,18 @@ class StoreReader(Protocol):
         """Every product's closure with the facts and BOM children of its items."""
         ...
 
+    # -- serving (filiere.api.deps.per_item) -------------------------------------------------
+
+    def answers_in_memory(self) -> bool:
+        """Whether one-item analyses (deps, routes, bom) now read only this process's
+        memory, in about a millisecond: the API then runs them in its event loop."""
+        ...
+
+    def warm(self) -> None:
+        """Bring into memory what :meth:`answers_in_memory` needs (the embedded store's
+        analysis index, read from its cache file or built); nothing on a remote store."""
+        ...
+
     # -- look-ups (filiere.queries.lookups) --------------------------------------------------
 
     def item_row(self, item_id: str) -> Row | None:

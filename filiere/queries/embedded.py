@@ -52,8 +52,11 @@ def index(store: EmbeddedStore) -> Index:
     """The store's index: kept in memory per store object, else read from the file cached
     beside the store (:mod:`filiere.queries.index_cache`), else built from the tables
     (then cached). Checking that the one in memory is current costs one read of the
-    change counter.
+    change counter, and waits for no build of another thread.
     """
+    current = current_index(store)
+    if current is not None:
+        return current
     with _LOCK, store.snapshot() as snap:
         if snap.version is None:  # an empty store, or inside this thread's own write
             return build(snap.tables)
@@ -508,6 +511,12 @@ class EmbeddedReader:
 
     def closures(self) -> common.ProductClosures:
         return closures(self.store)
+
+    def answers_in_memory(self) -> bool:
+        return current_index(self.store) is not None
+
+    def warm(self) -> None:
+        index(self.store)
 
     def item_row(self, item_id: str) -> Row | None:
         return lk.item_row(self.store, item_id)

@@ -354,6 +354,12 @@ class Neo4jReader:
     def closures(self) -> common.ProductClosures:
         return closures(self.store)
 
+    def answers_in_memory(self) -> bool:
+        return False  # every read is a round trip to the server
+
+    def warm(self) -> None:
+        pass  # the server keeps its own caches
+
     def item_row(self, item_id: str) -> Row | None:
         return lk.item_row(self.store, item_id)
 

@@ -14,13 +14,11 @@ number of BOM paths.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from filiere import gcpause
 from filiere.queries.backend import StoreReader
 from filiere.queries.common import (
     ItemValue,
@@ -68,25 +66,7 @@ class _Work:
         return found
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while one call builds its rows.
-
-    A call at full scale allocates millions of small acyclic objects (facts, closures,
-    rows), which reference counting frees; the collector's passes over them, triggered by
-    the allocations alone, cost about 2 s of CPU of the opportunities call. It is enabled
-    again afterwards (if it was), and then collects whatever cycles were left.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
+@gcpause.paused()
 def opportunities(
     reader: StoreReader,
     region: str | None,
@@ -100,18 +80,6 @@ def opportunities(
     Only each item's number of routes per tier and its first route are needed, so the
     store counts the routes rather than listing them (``routes_summary.cypher``).
     """
-    with _collector_paused():
-        return _opportunities(reader, region, settings, with_route=with_route, top=top)
-
-
-def _opportunities(
-    reader: StoreReader,
-    region: str | None,
-    settings: AnalysisSettings,
-    *,
-    with_route: bool,
-    top: int | None,
-) -> OpportunitiesResult:
     work = _Work(settings, reader.closures())
     products = reader.product_makers()
     needed: dict[str, list[ProductMakers]] = {}
@@ -198,6 +166,7 @@ def _opportunity_key(o: Opportunity) -> tuple[bool, float, int, bool, int, str]:
     )
 
 
+@gcpause.paused()
 def matches(
     reader: StoreReader,
     region: str,
@@ -215,13 +184,6 @@ def matches(
     """
     if routes_per_item < 1:
         raise ValueError("routes_per_item must be at least 1")
-    with _collector_paused():
-        return _matches(reader, region, settings, routes_per_item)
-
-
-def _matches(
-    reader: StoreReader, region: str, settings: AnalysisSettings, routes_per_item: int
-) -> MatchesResult:
     made: dict[str, list[str]] = {}
     for pm in reader.product_makers():
         for s, where in pm.makers:

@@ -10,7 +10,7 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import openpyxl
 
@@ -19,7 +19,8 @@ MiB = 1024 * 1024
 ITEMS = "id;name;kind\nP;Pompe;product\nC;Corps;component\n"
 
 
-def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zip_of(files: Mapping[str, str | bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip archive of ``files`` (name: content), as an upload's bytes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as z:
         for name, data in files.items():
