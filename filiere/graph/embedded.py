@@ -157,6 +157,8 @@ class EmbeddedStore(GraphStore):
                 if not ready and create:
                     db.initialise(conn)
                     ready = True
+                elif ready:
+                    db.upgrade(conn, self.path)
             except sqlite3.Error as e:
                 raise StoreError(db.cannot_open(self.path, e)) from None
             if not ready:
@@ -414,8 +416,7 @@ class EmbeddedStore(GraphStore):
         progress: ProgressCallback | None,
     ) -> WriteSummary:
         if replace:
-            conn.execute("DELETE FROM rels")
-            conn.execute("DELETE FROM nodes")
+            db.delete_all(conn)
         ends = _Ends()
         node_count = _Counts(conn, "nodes", "label")
         rel_count = _Counts(conn, "rels", "type")
@@ -457,8 +458,7 @@ class EmbeddedStore(GraphStore):
         with self.exclusive():
             conn = self._local.conn
             try:
-                conn.execute("DELETE FROM rels")
-                conn.execute("DELETE FROM nodes")
+                db.delete_all(conn)
                 conn.execute(db.BUMP)
             except sqlite3.Error as e:
                 raise StoreError(_cannot_save(self.path, e)) from None
