@@ -219,6 +219,18 @@ def test_a_long_needle_is_refused_with_a_clear_message(generated: EmbeddedStore)
         lookups.search(generated, "a" * (lookups.MAX_NEEDLE + 1))
 
 
+def test_a_search_past_its_time_bound_stops_with_a_clear_message(
+    generated: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded_lookups, "SEARCH_SECONDS", -1.0)  # already late
+    monkeypatch.setattr(embedded_lookups, "PROGRESS_STEP", 100)
+    for needle in ("e", "fer"):  # the table scanned, the trigram index
+        with pytest.raises(InvalidLookup, match="add characters"):
+            lookups.search(generated, needle)
+    monkeypatch.undo()
+    assert lookups.search(generated, "fer").hits  # the connection is usable again
+
+
 def test_trigram_queries_are_bounded() -> None:
     long = "".join(f"{i:03d}" for i in range(70))  # 000001002...069
     query = embedded_lookups._trigram_query(long)

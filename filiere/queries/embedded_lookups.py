@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from filiere.queries.lookups import (
     SEARCH_LABEL,
     SEARCH_TYPES,
     SUPPLIER_FIELDS,
+    InvalidLookup,
     country_aliases,
     normalize_naf,
     pick,
@@ -240,6 +242,10 @@ def supplier_rows(
 _DETAIL = {"item": "kind", "supplier": "country", "region": "country"}
 #: Trigrams asked of the index at most (a longer needle is checked by ``instr`` anyway).
 MAX_TRIGRAMS = 8
+#: Seconds a search may run before it is stopped with a message (its time bound).
+SEARCH_SECONDS = 10.0
+#: SQLite instructions between two looks at the clock while a search runs.
+PROGRESS_STEP = 10_000
 
 
 def search_rows(
@@ -256,11 +262,26 @@ def search_rows(
         if conn is None:
             return []
         trigrams = len(needle) >= 3 and search_table.has_trigrams(conn)
-        found = conn.execute(sql.format(source=_FROM_TRIGRAMS if trigrams else _FROM_TABLE), params)
-        return [
-            {"type": _TYPE_OF[label], "id": key, "name": name, "detail": detail, "rank": rank}
-            for label, key, name, detail, rank in found
-        ]
+        sql = sql.format(source=_FROM_TRIGRAMS if trigrams else _FROM_TABLE)
+        deadline = time.monotonic() + SEARCH_SECONDS
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEP)
+        try:
+            found = conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            if "interrupt" not in str(e):
+                raise
+            raise InvalidLookup(
+                i18n._(
+                    "the search for {needle} took more than {seconds} s and was stopped;"
+                    " add characters to narrow it"
+                ).format(needle=repr(needle), seconds=f"{SEARCH_SECONDS:g}")
+            ) from None
+        finally:
+            conn.set_progress_handler(None, 0)
+    return [
+        {"type": _TYPE_OF[label], "id": key, "name": name, "detail": detail, "rank": rank}
+        for label, key, name, detail, rank in found
+    ]
 
 
 _TYPE_OF = {str(SEARCH_LABEL[t]): t for t in SEARCH_TYPES}
