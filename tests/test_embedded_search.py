@@ -194,6 +194,23 @@ def test_every_write_keeps_the_table(tmp_path: Path) -> None:
     assert lookups.search(store, "fr").hits == []
 
 
+def test_a_write_in_many_chunks_keeps_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of 7 nodes; one node written twice in one write, renamed in between."""
+    from filiere.graph import embedded
+
+    monkeypatch.setattr(embedded, "CHUNK", 7)
+    store = EmbeddedStore(tmp_path / "g.db")
+    batch = generated_batch(10, n=30)
+    again = NodeRecord.make(Label.ITEM, batch.nodes[0].key, {"name": "Deuxième nom"})
+    same = NodeRecord.make(Label.ITEM, batch.nodes[1].key, {"kind": "material"})  # no name
+    store.write(GraphBatch([*batch.nodes, again, same], []))
+    assert_index_consistent(store)
+    assert [h.id for h in lookups.search(store, "deuxieme nom").hits] == [again.key]
+    assert assert_same_as_the_scan(store, needles(11, batch)) > 50
+
+
 def test_a_refused_write_leaves_the_table_as_it_was(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "g.db")
     store.write(generated_batch(9, n=30))

@@ -14,15 +14,18 @@ own (``content='search'``) and no positions (``detail=none``): a candidate is th
 checked with ``instr``. SQLite builds without FTS5 or its trigram tokenizer (before
 3.34) get the table without ``search_fts``, and search scans the table instead.
 
-Triggers on ``nodes`` keep the table in step with every write, in the write's own
-transaction; they call ``filiere_fold``, a function each connection of the store
-registers (:func:`register`): another SQLite client cannot write the store without it,
-so it cannot leave the table behind the nodes either.
+The store's writes keep the table in step, chunk by chunk, in the write's own
+transaction (:func:`sync`: the nodes of a chunk are read back once written, so the
+name compared is the merged one). Row-by-row triggers would do the same at 5 times the
+cost: FTS5 flushes its pending terms at each statement of a trigger. Another SQLite
+client that writes ``nodes`` leaves the table behind: open the file read only.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable
 from functools import cache
 
 from filiere.folding import fold
@@ -30,11 +33,12 @@ from filiere.graph.schema import Label
 
 #: The labels search finds, in search's type order (items first, countries last).
 LABELS: tuple[Label, ...] = (Label.ITEM, Label.SUPPLIER, Label.REGION, Label.COUNTRY)
-#: The SQL function the triggers fold with.
+#: The SQL function that folds in SQL (filling the table of an existing store at once).
 FOLD_FUNCTION = "filiere_fold"
 
 _IN_LABELS = ", ".join(f"'{label}'" for label in LABELS)
-_FOLDED_NAME = f"{FOLD_FUNCTION}(json_extract(new.props, '$.name'))"
+_SEARCHED = frozenset(str(label) for label in LABELS)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _TABLE = """
 CREATE TABLE search (
@@ -50,42 +54,6 @@ _FTS = (
     "CREATE VIRTUAL TABLE search_fts USING fts5(fid, fname, content='search',"
     " content_rowid='id', tokenize='trigram case_sensitive 1', detail=none, columnsize=0)"
 )
-#: Nodes -> search (``DELETE`` is one trigger: :func:`delete_all` drops it for a while).
-_NODE_TRIGGERS = {
-    "search_add": f"""
-CREATE TRIGGER search_add AFTER INSERT ON nodes WHEN new.label IN ({_IN_LABELS}) BEGIN
-    INSERT INTO search (label, key, fid, fname)
-    VALUES (new.label, new.key, {FOLD_FUNCTION}(new.key), {_FOLDED_NAME});
-END""",
-    "search_rename": f"""
-CREATE TRIGGER search_rename AFTER UPDATE OF props ON nodes
-WHEN new.label IN ({_IN_LABELS}) BEGIN
-    UPDATE search SET fname = {_FOLDED_NAME}
-    WHERE label = new.label AND key = new.key AND fname IS NOT {_FOLDED_NAME};
-END""",
-    "search_drop": f"""
-CREATE TRIGGER search_drop AFTER DELETE ON nodes WHEN old.label IN ({_IN_LABELS}) BEGIN
-    DELETE FROM search WHERE label = old.label AND key = old.key;
-END""",
-}
-#: Search -> its trigram index (an external content FTS5 table is told every change).
-_FTS_TRIGGERS = {
-    "search_fts_add": """
-CREATE TRIGGER search_fts_add AFTER INSERT ON search BEGIN
-    INSERT INTO search_fts (rowid, fid, fname) VALUES (new.id, new.fid, new.fname);
-END""",
-    "search_fts_drop": """
-CREATE TRIGGER search_fts_drop AFTER DELETE ON search BEGIN
-    INSERT INTO search_fts (search_fts, rowid, fid, fname)
-    VALUES ('delete', old.id, old.fid, old.fname);
-END""",
-    "search_fts_change": """
-CREATE TRIGGER search_fts_change AFTER UPDATE ON search BEGIN
-    INSERT INTO search_fts (search_fts, rowid, fid, fname)
-    VALUES ('delete', old.id, old.fid, old.fname);
-    INSERT INTO search_fts (rowid, fid, fname) VALUES (new.id, new.fid, new.fname);
-END""",
-}
 _FILL = f"""
 INSERT INTO search (label, key, fid, fname)
 SELECT label, key, {FOLD_FUNCTION}(key), {FOLD_FUNCTION}(json_extract(props, '$.name'))
@@ -100,7 +68,7 @@ def _sql_fold(value: object) -> str:
 
 
 def register(conn: sqlite3.Connection) -> None:
-    """Give ``conn`` the function the triggers call (every connection to a store)."""
+    """Give ``conn`` :data:`FOLD_FUNCTION` (every connection to a store)."""
     conn.create_function(FOLD_FUNCTION, 1, _sql_fold, deterministic=True)
 
 
@@ -124,29 +92,58 @@ def has_trigrams(conn: sqlite3.Connection) -> bool:
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """Create the table, its index and triggers, filled from ``nodes`` (inside the
-    caller's write: a new store, or one written before the table existed)."""
+    """Create the table and its index, filled from ``nodes`` (inside the caller's write:
+    a new store, or one written before the table existed)."""
     conn.execute(_TABLE)
     conn.execute(_FILL)
     if trigrams_available():
         conn.execute(_FTS)
         conn.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
-        for sql in _FTS_TRIGGERS.values():
-            conn.execute(sql)
-    for sql in _NODE_TRIGGERS.values():
-        conn.execute(sql)
+
+
+_READ_BACK = """
+SELECT j.value, json_extract(n.props, '$.name'), s.id, s.fid, s.fname
+FROM json_each(?) AS j
+JOIN nodes AS n ON n.label = ? AND n.key = j.value
+LEFT JOIN search AS s ON s.label = n.label AND s.key = n.key
+"""
+
+
+def sync(conn: sqlite3.Connection, written: Iterable[tuple[str, str]], trigrams: bool) -> None:
+    """Bring the rows of the ``(label, key)`` nodes just ``written`` up to date (inside the
+    write): add the new ones, refold the renamed ones, and tell the trigram index
+    (``trigrams``: the store has it, :func:`has_trigrams`)."""
+    by_label: dict[str, dict[str, None]] = {}
+    for label, key in written:
+        if label in _SEARCHED:
+            by_label.setdefault(label, {})[key] = None
+    added: list[tuple[int, str, str, str, str]] = []
+    renamed: list[tuple[int, str, str, str]] = []  # id, fid, old fname, new fname
+    (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM search").fetchone()
+    for label, keys in by_label.items():
+        for key, name, rowid, fid, fname in conn.execute(_READ_BACK, (_dumps(list(keys)), label)):
+            folded = _sql_fold(name)
+            if rowid is None:
+                top += 1
+                added.append((top, label, key, fold(key), folded))
+            elif folded != fname:
+                renamed.append((rowid, fid, fname, folded))
+    conn.executemany(
+        "INSERT INTO search (id, label, key, fid, fname) VALUES (?, ?, ?, ?, ?)", added
+    )
+    conn.executemany("UPDATE search SET fname = ? WHERE id = ?", [(r[3], r[0]) for r in renamed])
+    if trigrams:
+        conn.executemany(
+            "INSERT INTO search_fts (search_fts, rowid, fid, fname) VALUES ('delete', ?, ?, ?)",
+            [r[:3] for r in renamed],
+        )
+        new = [(i, fid, fname) for i, _label, _key, fid, fname in added]
+        new += [(i, fid, folded) for i, fid, _old, folded in renamed]
+        conn.executemany("INSERT INTO search_fts (rowid, fid, fname) VALUES (?, ?, ?)", new)
 
 
 def delete_all(conn: sqlite3.Connection) -> None:
-    """Empty ``nodes`` and the search table at once (inside the caller's write): the
-    row-by-row triggers are dropped meanwhile, so the cost does not grow with the store."""
-    trigrams = has_trigrams(conn)
-    conn.execute("DROP TRIGGER search_drop")
-    if trigrams:
-        conn.execute("DROP TRIGGER search_fts_drop")
-    conn.execute("DELETE FROM nodes")
+    """Empty the table and its index (inside the caller's write, with ``nodes``)."""
     conn.execute("DELETE FROM search")
-    if trigrams:
+    if has_trigrams(conn):
         conn.execute("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
-        conn.execute(_FTS_TRIGGERS["search_fts_drop"])
-    conn.execute(_NODE_TRIGGERS["search_drop"])

@@ -214,6 +214,7 @@ def upgrade(conn: sqlite3.Connection, path: Path) -> None:
 def delete_all(conn: sqlite3.Connection) -> None:
     """Empty the store's tables (inside the caller's write: ``replace``, ``clear``)."""
     conn.execute("DELETE FROM rels")
+    conn.execute("DELETE FROM nodes")
     search_table.delete_all(conn)
 
 
