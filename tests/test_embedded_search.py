@@ -211,6 +211,16 @@ def test_a_write_in_many_chunks_keeps_the_table(
     assert assert_same_as_the_scan(store, needles(11, batch)) > 50
 
 
+def test_a_chunk_is_read_back_by_its_keys(generated: EmbeddedStore) -> None:
+    """The read-back of a written chunk looks its nodes up by key: a scan of every node of
+    the label at each chunk would make an ingest's cost grow with the square of its size."""
+    with generated.reading() as conn:
+        assert conn is not None
+        plan = conn.execute("EXPLAIN QUERY PLAN " + search_table._READ_BACK, ("[]", "Item"))
+        steps = [row[3] for row in plan]
+    assert steps[0].startswith("SCAN j") and "(label=? AND key=?)" in steps[1], steps
+
+
 def test_a_refused_write_leaves_the_table_as_it_was(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "g.db")
     store.write(generated_batch(9, n=30))

@@ -101,10 +101,11 @@ def create(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
 
 
+#: The chunk's nodes and their rows (CROSS JOIN: from the keys, never a scan of a label).
 _READ_BACK = """
 SELECT j.value, json_extract(n.props, '$.name'), s.id, s.fid, s.fname
 FROM json_each(?) AS j
-JOIN nodes AS n ON n.label = ? AND n.key = j.value
+CROSS JOIN nodes AS n ON n.label = ? AND n.key = j.value
 LEFT JOIN search AS s ON s.label = n.label AND s.key = n.key
 """
 
