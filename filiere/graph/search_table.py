@@ -101,12 +101,18 @@ def create(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
 
 
-#: The chunk's nodes and their rows (CROSS JOIN: from the keys, never a scan of a label).
-_READ_BACK = """
-SELECT j.value, json_extract(n.props, '$.name'), s.id, s.fid, s.fname
-FROM json_each(?) AS j
-CROSS JOIN nodes AS n ON n.label = ? AND n.key = j.value
-LEFT JOIN search AS s ON s.label = n.label AND s.key = n.key
+#: The chunk's nodes (``?``: a JSON list of keys, and their label) whose row is missing
+#: or holds another name; CROSS JOIN: from the keys, never a scan of the label.
+_CHUNK = "FROM json_each(?) AS j CROSS JOIN nodes AS n ON n.label = ? AND n.key = j.value"
+_NAME = f"{FOLD_FUNCTION}(json_extract(n.props, '$.name'))"
+_RENAMED = f"""
+SELECT s.id, s.fid, s.fname, {_NAME} {_CHUNK}
+JOIN search AS s ON s.label = n.label AND s.key = n.key WHERE s.fname IS NOT {_NAME}
+"""
+_ADD = f"""
+INSERT INTO search (label, key, fid, fname)
+SELECT n.label, n.key, {FOLD_FUNCTION}(n.key), {_NAME} {_CHUNK}
+WHERE NOT EXISTS (SELECT 1 FROM search AS s WHERE s.label = n.label AND s.key = n.key)
 """
 
 
@@ -118,29 +124,28 @@ def sync(conn: sqlite3.Connection, written: Iterable[tuple[str, str]], trigrams:
     for label, key in written:
         if label in _SEARCHED:
             by_label.setdefault(label, {})[key] = None
-    added: list[tuple[int, str, str, str, str]] = []
-    renamed: list[tuple[int, str, str, str]] = []  # id, fid, old fname, new fname
-    (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM search").fetchone()
     for label, keys in by_label.items():
-        for key, name, rowid, fid, fname in conn.execute(_READ_BACK, (_dumps(list(keys)), label)):
-            folded = _sql_fold(name)
-            if rowid is None:
-                top += 1
-                added.append((top, label, key, fold(key), folded))
-            elif folded != fname:
-                renamed.append((rowid, fid, fname, folded))
-    conn.executemany(
-        "INSERT INTO search (id, label, key, fid, fname) VALUES (?, ?, ?, ?, ?)", added
-    )
-    conn.executemany("UPDATE search SET fname = ? WHERE id = ?", [(r[3], r[0]) for r in renamed])
-    if trigrams:
+        chunk = (_dumps(list(keys)), label)
+        renamed = conn.execute(_RENAMED, chunk).fetchall()  # id, fid, old fname, new fname
+        (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM search").fetchone()
+        conn.execute(_ADD, chunk)  # new rows: ids above top
         conn.executemany(
-            "INSERT INTO search_fts (search_fts, rowid, fid, fname) VALUES ('delete', ?, ?, ?)",
-            [r[:3] for r in renamed],
+            "UPDATE search SET fname = ? WHERE id = ?", [(r[3], r[0]) for r in renamed]
         )
-        new = [(i, fid, fname) for i, _label, _key, fid, fname in added]
-        new += [(i, fid, folded) for i, fid, _old, folded in renamed]
-        conn.executemany("INSERT INTO search_fts (rowid, fid, fname) VALUES (?, ?, ?)", new)
+        if trigrams:
+            conn.executemany(
+                "INSERT INTO search_fts (search_fts, rowid, fid, fname) VALUES ('delete', ?, ?, ?)",
+                [r[:3] for r in renamed],
+            )
+            conn.executemany(
+                "INSERT INTO search_fts (rowid, fid, fname) VALUES (?, ?, ?)",
+                [(r[0], r[1], r[3]) for r in renamed],
+            )
+            conn.execute(
+                "INSERT INTO search_fts (rowid, fid, fname) SELECT id, fid, fname FROM search"
+                " WHERE id > ?",
+                (top,),
+            )
 
 
 def delete_all(conn: sqlite3.Connection) -> None:
