@@ -310,6 +310,14 @@ def test_a_previous_release_store_gets_its_table_on_first_open(
     assert capsys.readouterr().err == ""
 
 
+def test_a_json_store_of_an_earlier_release_is_searchable_once_converted(tmp_path: Path) -> None:
+    path = tmp_path / "graph.json"
+    shutil.copyfile(V1.with_name("previous-release.json"), path)
+    store = EmbeddedStore(path)
+    assert [h.id for h in lookups.search(store, "oeuvre").hits] == ["S-Œ"]
+    assert_index_consistent(store)
+
+
 def test_an_interrupted_upgrade_leaves_the_previous_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
