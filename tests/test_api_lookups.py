@@ -8,6 +8,8 @@ import pytest
 from api_support import load_sample
 
 from filiere.errors import NotFoundError
+from filiere.graph.records import GraphBatch, NodeRecord
+from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.queries import lookups
 from filiere.queries.lookups import InvalidLookup, SupplierFilter
@@ -136,6 +138,18 @@ def test_search_ignores_case_and_accents_and_ranks(sample: GraphStore) -> None:
     assert lookups.search(sample, "zzzz").hits == []
     with pytest.raises(InvalidLookup):
         lookups.search(sample, "   ")
+
+
+def test_search_follows_an_upsert_that_renames_an_item(sample: GraphStore) -> None:
+    assert [h.id for h in lookups.search(sample, "aimant ndfeb").hits] == ["AIM"]
+    renamed = NodeRecord.make(Label.ITEM, "AIM", {"name": "Aimant aux terres rares"})
+    sample.write(GraphBatch([renamed], []))
+    assert lookups.search(sample, "ndfeb").hits == []
+    hits = lookups.search(sample, "TERRES rares").hits
+    assert [(h.id, h.name, h.detail, h.match) for h in hits] == [
+        ("AIM", "Aimant aux terres rares", "component", "contains")
+    ]
+    assert lookups.search(sample, "aimant aux terres rares").hits[0].match == "exact"
 
 
 def test_fold_matches_the_cypher_table() -> None:

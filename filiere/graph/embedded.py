@@ -29,7 +29,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import networkx as nx
 
 from filiere.errors import StoreError
-from filiere.graph import json_store
+from filiere.graph import json_store, search_table
 from filiere.graph import sqlite_db as db
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
 from filiere.graph.schema import REL_IDENTITY, Label, Rel
@@ -157,6 +157,8 @@ class EmbeddedStore(GraphStore):
                 if not ready and create:
                     db.initialise(conn)
                     ready = True
+                elif ready:
+                    db.upgrade(conn, self.path)
             except sqlite3.Error as e:
                 raise StoreError(db.cannot_open(self.path, e)) from None
             if not ready:
@@ -414,8 +416,7 @@ class EmbeddedStore(GraphStore):
         progress: ProgressCallback | None,
     ) -> WriteSummary:
         if replace:
-            conn.execute("DELETE FROM rels")
-            conn.execute("DELETE FROM nodes")
+            db.delete_all(conn)
         ends = _Ends()
         node_count = _Counts(conn, "nodes", "label")
         rel_count = _Counts(conn, "rels", "type")
@@ -444,7 +445,14 @@ class EmbeddedStore(GraphStore):
                     last, text = r.props, _props_json(r.props)
                 yield (rtype, str(r.start_label), r.start, str(r.end_label), r.end, _ident(r), text)
 
-        _in_chunks(conn, db.UPSERT_NODE, node_rows(), progress)
+        trigrams = search_table.has_trigrams(conn)
+        _in_chunks(
+            conn,
+            db.UPSERT_NODE,
+            node_rows(),
+            progress,
+            written=lambda chunk: search_table.sync(conn, (r[:2] for r in chunk), trigrams),
+        )
         _in_chunks(conn, db.UPSERT_REL, rel_rows(), progress)
         ends.check(conn, replace)
         summary = WriteSummary()
@@ -457,8 +465,7 @@ class EmbeddedStore(GraphStore):
         with self.exclusive():
             conn = self._local.conn
             try:
-                conn.execute("DELETE FROM rels")
-                conn.execute("DELETE FROM nodes")
+                db.delete_all(conn)
                 conn.execute(db.BUMP)
             except sqlite3.Error as e:
                 raise StoreError(_cannot_save(self.path, e)) from None
@@ -620,13 +627,17 @@ def _in_chunks(
     statement: str,
     rows: Iterator[tuple[Any, ...]],
     progress: ProgressCallback | None,
+    written: Callable[[list[tuple[Any, ...]]], None] | None = None,
 ) -> None:
-    """``executemany`` ``rows`` by chunks of :data:`CHUNK`, reporting progress."""
+    """``executemany`` ``rows`` by chunks of :data:`CHUNK`, reporting progress; ``written``
+    is given each chunk once it is written."""
     while True:
         chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
         if not chunk:
             return
         conn.executemany(statement, chunk)
+        if written:
+            written(chunk)
         if progress:
             progress(len(chunk))
 

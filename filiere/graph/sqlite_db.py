@@ -10,6 +10,9 @@ Schema (documented in ``docs/schema.md``)::
                                                 'uid': a random id drawn when the store
                                                 is created (or at its first write by
                                                 this release): which store this is
+    search(id, label, key, fid, fname)          the searchable nodes' folded ids and
+    search_fts                                  names, and their trigram index
+                                                (:mod:`filiere.graph.search_table`)
 
 ``label`` is the keyed label (``Item`` for items), ``extra`` the other labels joined
 with ``:`` (``Product``), ``ident`` the JSON list of the identity properties of the
@@ -23,7 +26,8 @@ The file is in WAL mode (readers never block the writer, nor the writer them) wi
 ``synchronous=FULL``: a write is one transaction, so FULL costs one fsync per ingest
 and a finished ingest survives a power cut, as the JSON file (fsynced) did.
 ``PRAGMA application_id`` marks the file as filiere's and ``user_version`` is the
-schema version.
+schema version: 2 since the search table; a store of version 1 gets the table on
+first open (:func:`upgrade`, one transaction).
 """
 
 from __future__ import annotations
@@ -32,15 +36,20 @@ import contextlib
 import os
 import secrets
 import sqlite3
+import sys
 from pathlib import Path
 
 from filiere.errors import StoreError
+from filiere.graph import search_table
 from filiere.i18n import _
 
 #: ``PRAGMA application_id`` of a filiere store: "FLRE".
 APPLICATION_ID = 0x464C5245
-#: ``PRAGMA user_version``: the schema version.
-SCHEMA_VERSION = 1
+#: ``PRAGMA user_version``: the schema version (2: the search table).
+SCHEMA_VERSION = 2
+#: The versions this release opens, upgrading them to :data:`SCHEMA_VERSION` (1: without
+#: the search table).
+OPENS = (1, SCHEMA_VERSION)
 #: The first bytes of every SQLite database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: How long a writer waits for another one, in seconds (``exclusive()``).
@@ -112,6 +121,7 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MB of page cache at most
         conn.execute("PRAGMA journal_size_limit = 67108864")  # WAL truncated to 64 MB
+        search_table.register(conn)
     except sqlite3.Error as e:
         conn.close()
         raise StoreError(cannot_open(path, e)) from None
@@ -137,7 +147,8 @@ def is_initialised(conn: sqlite3.Connection, path: Path) -> bool:
     """Whether the file holds a filiere store; ``False`` when it is empty.
 
     Raises :class:`StoreError` when it holds another application's database or a
-    newer schema.
+    newer schema. A store of an older schema is initialised: :func:`upgrade` brings it up
+    to date.
     """
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -147,7 +158,7 @@ def is_initialised(conn: sqlite3.Connection, path: Path) -> bool:
             return False
     if app_id != APPLICATION_ID:
         raise StoreError(_("{path}: this SQLite file is not a filiere store").format(path=path))
-    if version != SCHEMA_VERSION:
+    if version not in OPENS:
         raise StoreError(
             _("{path}: store schema version {version} is not supported by this release").format(
                 path=path, version=version
@@ -166,10 +177,45 @@ def initialise(conn: sqlite3.Connection) -> None:
             if statement.strip():
                 conn.execute(statement)
         add_end_index(conn)
+        search_table.create(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def upgrade(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring a store of an older schema up to :data:`SCHEMA_VERSION`, in one transaction
+    (a store of version 1 gets the search table, filled from its nodes); nothing to do
+    for a current one. Another process upgrading it at the same time is waited for."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            conn.execute("ROLLBACK")  # upgraded by another process meanwhile
+            return
+        print(
+            _(
+                "{path}: store written by an earlier release; adding its search table"
+                " (once, in one transaction)"
+            ).format(path=path),
+            file=sys.stderr,
+        )
+        search_table.create(conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def delete_all(conn: sqlite3.Connection) -> None:
+    """Empty the store's tables (inside the caller's write: ``replace``, ``clear``)."""
+    conn.execute("DELETE FROM rels")
+    conn.execute("DELETE FROM nodes")
+    search_table.delete_all(conn)
 
 
 def changes(conn: sqlite3.Connection) -> int:

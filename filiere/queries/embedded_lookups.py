@@ -6,18 +6,21 @@ of :mod:`filiere.queries.embedded`; each function answers like its Cypher twin
 Each reads what it answers through the tables' indexes (nodes by label and key,
 relationships by start node and, ``rels_by_end``, by end node) in one read snapshot: no
 networkx graph of the store is built, so a server on a big store answers at once.
-Scans are left to what reads every node of a label anyway (search, store summaries).
+Search reads the search table (:mod:`filiere.graph.search_table`) through its trigram
+index; scans are left to what reads every node of a label anyway (store summaries).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from filiere import i18n
 from filiere.errors import NotFoundError
+from filiere.graph import search_table
 from filiere.graph.embedded import LOOKUP_CHUNK, EmbeddedStore
 from filiere.graph.schema import Label, Rel
 from filiere.queries.backend import Row
@@ -26,8 +29,8 @@ from filiere.queries.lookups import (
     SEARCH_LABEL,
     SEARCH_TYPES,
     SUPPLIER_FIELDS,
+    InvalidLookup,
     country_aliases,
-    fold,
     normalize_naf,
     pick,
 )
@@ -235,51 +238,130 @@ def supplier_rows(
 
 # -- search -----------------------------------------------------------------------------------
 
+#: What a hit's ``detail`` is, by type: an item's kind, a supplier's or region's country.
 _DETAIL = {"item": "kind", "supplier": "country", "region": "country"}
+#: Trigrams asked of the index at most (a longer needle is checked by ``instr`` anyway).
+MAX_TRIGRAMS = 8
+#: Seconds a search may run before it is stopped with a message (its time bound).
+SEARCH_SECONDS = 10.0
+#: SQLite instructions between two looks at the clock while a search runs.
+PROGRESS_STEP = 10_000
 
 
 def search_rows(
     store: EmbeddedStore, needle: str, types: list[str], offset: int, limit: int
 ) -> list[Row]:
-    aliases = country_aliases()
-    rows = []
+    """The ranked hits ``offset`` to ``offset + limit`` of ``needle`` (folded) among
+    ``types``, from the search table (:mod:`filiere.graph.search_table`): its trigram
+    index gives the candidates of a needle of 3 characters or more, SQL ranks them and
+    keeps the page; a shorter needle is looked for in the folded names of the table."""
+    if not types:
+        return []
+    sql, params = _search_sql(needle, types, offset, limit)
     with store.reading() as conn:
         if conn is None:
             return []
-        for t in types:
-            detail = _DETAIL.get(t)
-            found = conn.execute(
-                "SELECT key, json_extract(props, '$.name'), json_extract(props, ?)"
-                " FROM nodes WHERE label = ?",
-                (f"$.{detail or 'name'}", str(SEARCH_LABEL[t])),
-            )
-            for key, name, value in found:
-                fid, fname = fold(key), fold(str(name or ""))
-                alias = aliases.get(key, "") if t == "country" else ""
-                if needle not in fid and needle not in fname and not (alias and needle in alias):
-                    continue
-                if needle in (fid, fname, alias):
-                    rank = 0
-                elif (
-                    fid.startswith(needle)
-                    or fname.startswith(needle)
-                    or (alias and alias.startswith(needle))
-                ):
-                    rank = 1
-                else:
-                    rank = 2
-                rows.append(
-                    {
-                        "type": t,
-                        "id": key,
-                        "name": name,
-                        "detail": value if detail else None,
-                        "rank": rank,
-                    }
-                )
-    order = {t: i for i, t in enumerate(SEARCH_TYPES)}
-    rows.sort(key=lambda r: (r["rank"], order[r["type"]], r["id"]))
-    return rows[offset : offset + limit + 1]
+        trigrams = len(needle) >= 3 and search_table.has_trigrams(conn)
+        sql = sql.format(source=_FROM_TRIGRAMS if trigrams else _FROM_TABLE)
+        deadline = time.monotonic() + SEARCH_SECONDS
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEP)
+        try:
+            found = conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            if "interrupt" not in str(e):
+                raise
+            raise InvalidLookup(
+                i18n._(
+                    "the search for {needle} took more than {seconds} s and was stopped;"
+                    " add characters to narrow it"
+                ).format(needle=repr(needle), seconds=f"{SEARCH_SECONDS:g}")
+            ) from None
+        finally:
+            conn.set_progress_handler(None, 0)
+    return [
+        {"type": _TYPE_OF[label], "id": key, "name": name, "detail": detail, "rank": rank}
+        for label, key, name, detail, rank in found
+    ]
+
+
+_TYPE_OF = {str(SEARCH_LABEL[t]): t for t in SEARCH_TYPES}
+_ORDER = " ".join(f"WHEN '{SEARCH_LABEL[t]}' THEN {i}" for i, t in enumerate(SEARCH_TYPES))
+_DETAILS = " ".join(
+    f"WHEN '{SEARCH_LABEL[t]}' THEN json_extract(n.props, '$.{p}')" for t, p in _DETAIL.items()
+)
+_COUNTRY = str(SEARCH_LABEL["country"])
+#: The candidates: through the trigram index (driving the join), or every row.
+_FROM_TRIGRAMS = (
+    "search_fts AS f CROSS JOIN search AS s ON s.id = f.rowid WHERE search_fts MATCH :match AND"
+)
+_FROM_TABLE = "search AS s WHERE"
+
+
+def _search_sql(
+    needle: str, types: list[str], offset: int, limit: int
+) -> tuple[str, dict[str, Any]]:
+    """The search ``SELECT`` (its ``{source}`` left to fill) and its parameters: nodes whose
+    folded id or name holds the needle, and countries whose French name does."""
+    params: dict[str, Any] = {"q": needle, "n": len(needle), "match": _trigram_query(needle)}
+    params |= {"limit": limit + 1, "offset": offset}
+    labels = _names(params, "t", [str(SEARCH_LABEL[t]) for t in types])
+    aliases = country_aliases() if "country" in types else {}
+    holding = sorted(code for code, alias in aliases.items() if alias and needle in alias)
+    exact = [c for c in holding if aliases[c] == needle]
+    prefix = [c for c in holding if aliases[c].startswith(needle)]
+    rank = (
+        "CASE WHEN s.fid = :q OR s.fname = :q{exact} THEN 0"
+        " WHEN substr(s.fid, 1, :n) = :q OR substr(s.fname, 1, :n) = :q{prefix} THEN 1"
+        " ELSE 2 END"
+    ).format(exact=_alias_test(params, "e", exact), prefix=_alias_test(params, "p", prefix))
+    columns = (
+        f"SELECT s.label AS label, s.key AS key, {rank} AS rank, CASE s.label {_ORDER} END AS tord"
+    )
+    parts = [
+        f"{columns} FROM {{source}} s.label IN ({labels})"
+        " AND (instr(s.fid, :q) > 0 OR instr(s.fname, :q) > 0)"
+    ]
+    if holding:
+        parts.append(
+            f"{columns} FROM search AS s WHERE s.label = '{_COUNTRY}'"
+            f" AND s.key IN ({_names(params, 'a', holding)})"
+        )
+    sql = (
+        f"WITH hits AS ({' UNION '.join(parts)} ORDER BY rank, tord, key"
+        " LIMIT :limit OFFSET :offset)"
+        f" SELECT h.label, h.key, json_extract(n.props, '$.name'), CASE h.label {_DETAILS} END,"
+        " h.rank FROM hits AS h JOIN nodes AS n ON n.label = h.label AND n.key = h.key"
+        " ORDER BY h.rank, h.tord, h.key"
+    )
+    return sql, params
+
+
+def _names(params: dict[str, Any], prefix: str, values: list[str]) -> str:
+    """Add ``values`` to ``params`` as ``:<prefix>0``, ``:<prefix>1``...: their list in SQL."""
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return ", ".join(f":{name}" for name in names)
+
+
+def _alias_test(params: dict[str, Any], prefix: str, codes: list[str]) -> str:
+    """`` OR`` the node is one of the countries ``codes`` (nothing when there is none)."""
+    if not codes:
+        return ""
+    return f" OR (s.label = '{_COUNTRY}' AND s.key IN ({_names(params, prefix, codes)}))"
+
+
+def _trigram_query(needle: str) -> str:
+    """The FTS5 query of the rows holding every one of a few trigrams of ``needle``
+    (at most :data:`MAX_TRIGRAMS`, covering it from end to end): each is quoted, so the
+    needle is text to find, never query syntax."""
+    if len(needle) < 3:
+        return ""
+    starts = sorted({*range(0, len(needle) - 2, 3), len(needle) - 3})
+    if len(starts) > MAX_TRIGRAMS:
+        step = (len(starts) - 1) / (MAX_TRIGRAMS - 1)
+        starts = sorted({starts[round(i * step)] for i in range(MAX_TRIGRAMS)})
+    grams = dict.fromkeys(needle[i : i + 3] for i in starts)
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
 
 
 # -- workspace pages --------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -26,12 +25,16 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from filiere.errors import FiliereError, NotFoundError
+from filiere.folding import FOLDS as FOLDS  # re-exported, as fold: search folds with them
+from filiere.folding import fold as fold
 from filiere.graph.schema import Label
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
 from filiere.ingest.build import process_id
 
 MAX_LIMIT = 1000
+#: The longest search text, in characters (spaces collapsed): the API's own bound too.
+MAX_NEEDLE = 200
 SearchType = Literal["item", "supplier", "region", "country"]
 SEARCH_TYPES: tuple[SearchType, ...] = ("item", "supplier", "region", "country")
 SEARCH_LABEL: dict[str, Label] = {
@@ -170,31 +173,6 @@ class SupplierFilter:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def _fold_pairs() -> list[tuple[str, str]]:
-    pairs = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ħ": "h"}
-    pairs |= {"\u2019": "'", "\u2018": "'", "\u00a0": " "}
-    for cp in range(0xC0, 0x250):
-        ch = chr(cp)
-        if ch != ch.lower() or ch in pairs:
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii() and base:
-            pairs[ch] = base
-    return sorted(pairs.items())
-
-
-#: ``[accented, plain]`` pairs applied after lower-casing, by Python and by Cypher alike.
-FOLDS: list[tuple[str, str]] = _fold_pairs()
-_FOLD_TABLE = str.maketrans(dict(FOLDS))
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents the same way the Neo4j search query does."""
-    if text.isascii():  # every folded character is outside ASCII: 6 times faster
-        return text.lower()
-    return text.lower().translate(_FOLD_TABLE)
 
 
 @cache
@@ -380,7 +358,12 @@ def search(
     _check_limit(limit)
     if offset < 0:
         raise InvalidLookup("offset must not be negative")
-    needle = fold(" ".join(q.split()))
+    text = " ".join(q.split())
+    if len(text) > MAX_NEEDLE:
+        raise InvalidLookup(
+            _("the search text is longer than {max} characters").format(max=MAX_NEEDLE)
+        )
+    needle = fold(text)
     if not needle:
         raise InvalidLookup("the search text is empty")
     wanted: list[str] = [t for t in SEARCH_TYPES if t in set(types)]
