@@ -421,30 +421,6 @@ class Index:
                     heapq.heappush(heap, (n + 1, (*path, c)))
         return {t: found.get(t, []) for t in targets}
 
-    def topological_levels(self) -> list[Ints] | None:
-        """Every item, parents first, level by level (Kahn's algorithm on the arrays);
-        ``None`` when the BOM graph has a cycle."""
-        n = len(self.items)
-        indptr, indices = self.arrays["children_ptr"], self.arrays["children"]
-        indeg = np.bincount(indices, minlength=n)
-        frontier = np.flatnonzero(indeg == 0).astype(np.int32)
-        levels: list[Ints] = []
-        done = 0
-        while len(frontier):
-            levels.append(frontier)
-            done += len(frontier)
-            starts, ends = indptr[frontier], indptr[frontier + 1]
-            lengths = ends - starts
-            total = int(lengths.sum())
-            if total == 0:
-                break
-            # The positions of every child entry of the frontier, without a Python loop.
-            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            kids = indices[shift + np.arange(total)]
-            indeg -= np.bincount(kids, minlength=n)
-            frontier = np.unique(kids[indeg[kids] == 0]).astype(np.int32)
-        return levels if done == n else None
-
 
 # -- building ----------------------------------------------------------------------------------
 
