@@ -76,7 +76,9 @@ def _closure_pairs(
         # The positions of every successor entry of the frontier, without a Python loop.
         shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         succ = indices[shift + np.arange(total)]
-        found = np.unique(np.repeat(owner, lengths) * n + succ)
+        found = np.repeat(owner, lengths) * n + succ
+        found.sort()
+        found = found[np.concatenate(([True], found[1:] != found[:-1]))]  # distinct
         at = np.searchsorted(seen, found)
         at[at == len(seen)] = 0
         new = found[seen[at] != found]
