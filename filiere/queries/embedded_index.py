@@ -15,6 +15,7 @@ lazily, per item, and cached.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import math
@@ -104,11 +105,16 @@ class Vocab:
 
 
 class Keys:
-    """Keys numbered in key order, and the way back."""
+    """Keys numbered in key order, and the way back (made on first use: a whole-graph
+    analysis such as ``critical`` never looks a key up, and at 10^7 relationships the
+    dicts of the items' and suppliers' keys cost seconds to make)."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
-        self.ids: dict[str, int] = {k: i for i, k in enumerate(keys)}
+
+    @functools.cached_property
+    def ids(self) -> dict[str, int]:
+        return {k: i for i, k in enumerate(self.keys)}
 
     def __len__(self) -> int:
         return len(self.keys)
