@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from filiere.errors import ConfigError, NotFoundError
-from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.model import BomLine, Dataset, Item, Supplier, Supply
 from filiere.graph.store import GraphStore
 from filiere.ingest.build import build_batch
@@ -24,7 +23,6 @@ from filiere.queries import (
     routes,
     shock,
 )
-from filiere.queries import embedded as embedded_queries
 from filiere.queries.models import DepsResult
 from filiere.testing.workshop import workshop
 
@@ -204,14 +202,26 @@ def test_critical_counts_products_per_item(shop: GraphStore) -> None:
     ]
 
 
-def test_critical_by_traversal_when_bit_sets_are_too_big(
-    shop: GraphStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if not isinstance(shop, EmbeddedStore):
-        pytest.skip("the embedded store's index")
-    expected = critical(shop).items
-    monkeypatch.setattr(embedded_queries, "BITSET_BUDGET", 0)
-    assert critical(shop).items == expected
+def test_critical_counts_through_cycles_and_products_inside_products(store: GraphStore) -> None:
+    # P1 -> A -> B -> A (a cycle) and B -> M; P2 -> B; P1 -> P2 (a product in a product's
+    # BOM); P1 -> C, C in P1's BOM alone.
+    edges = [("P1", "A"), ("A", "B"), ("B", "A"), ("B", "M"), ("P2", "B"), ("P1", "P2")]
+    edges.append(("P1", "C"))
+    store.write(
+        build_batch(
+            Dataset(
+                items=[
+                    *(Item(id=i, name=i, kind="product") for i in ("P1", "P2")),
+                    *(Item(id=i, name=i, kind="component") for i in ("A", "B", "C")),
+                    Item(id="M", name="M", kind="material"),
+                ],
+                bom=[BomLine(parent=a, child=b) for a, b in edges],
+            )
+        )
+    )
+    got = [(x.item, x.dependent_products, x.name) for x in critical(store).items]
+    # Each product counted once per item whatever the paths; products are not listed.
+    assert got == [("A", 2, "A"), ("B", 2, "B"), ("M", 2, "M"), ("C", 1, "C")]
 
 
 # -- shock -----------------------------------------------------------------------------------

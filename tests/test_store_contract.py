@@ -197,6 +197,22 @@ def test_get_nodes_and_relationships_by_type(store: GraphStore) -> None:
     assert bom == [("AIM", "ND", 1.0), ("CAPT", "AIM", 2.0)]
 
 
+def test_names_are_the_name_property_of_the_nodes_found(store: GraphStore) -> None:
+    store.write(build_batch(sensor_dataset()))
+    assert store.names(Label.ITEM, ["ND", "ghost", "CAPT", "ND"]) == {
+        "CAPT": "Capteur de débit",
+        "ND": "Néodyme",
+    }
+    assert store.names(Label.SUPPLIER, iter(["S-CN"])) == {"S-CN": "Ningbo Magnets"}
+    assert store.names(Label.ITEM, []) == {}
+    # Whatever the label, the names are get_nodes' name property (none when a node has none).
+    for label in (Label.COUNTRY, Label.REGION):
+        keys = ["FR", "CN", "FR-BFC"]
+        props = store.get_nodes(label, keys)
+        assert props, label
+        assert store.names(label, keys) == {k: p["name"] for k, p in props.items() if "name" in p}
+
+
 def test_batched_writes_give_the_same_graph(
     store: GraphStore, embedded_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

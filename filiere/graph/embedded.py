@@ -40,7 +40,7 @@ from filiere.errors import StoreError
 from filiere.graph import json_store, search_table
 from filiere.graph import sqlite_db as db
 from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
-from filiere.graph.schema import REL_IDENTITY, Label, Rel
+from filiere.graph.schema import NAME, REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore, reentrant
 from filiere.i18n import _
 
@@ -520,6 +520,24 @@ class EmbeddedStore(GraphStore):
                 )
                 for key, props in conn.execute(sql, (str(label), *part)):
                     out[key] = json.loads(props)
+        return out
+
+    def names(self, label: Label, keys: Iterable[str]) -> dict[str, str]:
+        # The name read by SQLite (json_extract), not by parsing each node's JSON here.
+        wanted = sorted(set(keys))
+        out: dict[str, str] = {}
+        with self._reading() as conn:
+            if conn is None:
+                return out
+            for i in range(0, len(wanted), LOOKUP_CHUNK):
+                part = wanted[i : i + LOOKUP_CHUNK]
+                sql = (
+                    "SELECT key, json_extract(props, ?) FROM nodes WHERE label = ? AND key IN"
+                    f" ({', '.join('?' * len(part))})"
+                )
+                for key, name in conn.execute(sql, (f"$.{NAME}", str(label), *part)):
+                    if name is not None:
+                        out[key] = str(name)
         return out
 
     def relationships(self, rtype: Rel) -> list[RelRecord]:

@@ -16,6 +16,7 @@ from filiere.graph.schema import (
     LOAD_LABEL,
     LOAD_TAG,
     LOAD_WRITING,
+    NAME,
     REL_IDENTITY,
     REPLACED_TAG,
     SAVED_TAG,
@@ -248,6 +249,14 @@ def get_node(label: Label) -> str:
 def get_nodes(label: Label) -> str:
     """Read the keyed nodes whose key is in ``$keys``."""
     return f"MATCH (n:{label.value}) WHERE n.{KEY[label]} IN $keys RETURN properties(n) AS props"
+
+
+def names(label: Label) -> str:
+    """Read the key and name of the keyed nodes whose key is in ``$keys`` and have a name."""
+    return (
+        f"MATCH (n:{label.value}) WHERE n.{KEY[label]} IN $keys AND n.{NAME} IS NOT NULL"
+        f" RETURN n.{KEY[label]} AS key, n.{NAME} AS name"
+    )
 
 
 def rels_of_type(rtype: Rel) -> str:

@@ -504,6 +504,10 @@ class Neo4jStore(GraphStore):
         rows = self.run_read(q.get_nodes(label), keys=sorted(set(keys)))
         return {r["props"][KEY[label]]: _public(r["props"]) for r in rows}
 
+    def names(self, label: Label, keys: Iterable[str]) -> dict[str, str]:
+        rows = self.run_read(q.names(label), keys=sorted(set(keys)))
+        return {r["key"]: str(r["name"]) for r in rows}
+
     def relationships(self, rtype: Rel) -> list[RelRecord]:
         return self.read(lambda tx: [_rel(r) for r in tx.run(q.rels_of_type(rtype))])
 

@@ -58,6 +58,9 @@ class Rel(StrEnum):
     SUBHEADING_OF = "SUBHEADING_OF"  # (:HSCode)-[:SUBHEADING_OF]->(:HSCode)
 
 
+#: The property holding a node's name, shown beside its key (items, suppliers, regions).
+NAME = "name"
+
 #: Labels that are keyed (one unique constraint each); items are keyed on ``Item``.
 KEYED_LABELS: tuple[Label, ...] = (
     Label.ITEM,

@@ -133,6 +133,12 @@ class GraphStore(ABC):
         """The properties of the keyed nodes among ``keys`` that exist, by key."""
 
     @abstractmethod
+    def names(self, label: Label, keys: Iterable[str]) -> dict[str, str]:
+        """The name (:data:`~filiere.graph.schema.NAME`) of the keyed nodes among ``keys``
+        that have one, by key: :meth:`get_nodes` without the other properties, for
+        results that list hundreds of thousands of items."""
+
+    @abstractmethod
     def relationships(self, rtype: Rel) -> list[RelRecord]:
         """Every relationship of one type (used to check a dataset against the store)."""
 

@@ -15,6 +15,7 @@ lazily, per item, and cached.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import math
@@ -104,11 +105,16 @@ class Vocab:
 
 
 class Keys:
-    """Keys numbered in key order, and the way back."""
+    """Keys numbered in key order, and the way back (made on first use: a whole-graph
+    analysis such as ``critical`` never looks a key up, and at 10^7 relationships the
+    dicts of the items' and suppliers' keys cost seconds to make)."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
-        self.ids: dict[str, int] = {k: i for i, k in enumerate(keys)}
+
+    @functools.cached_property
+    def ids(self) -> dict[str, int]:
+        return {k: i for i, k in enumerate(self.keys)}
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -420,30 +426,6 @@ class Index:
                 if len(found.get(c, ())) < k:
                     heapq.heappush(heap, (n + 1, (*path, c)))
         return {t: found.get(t, []) for t in targets}
-
-    def topological_levels(self) -> list[Ints] | None:
-        """Every item, parents first, level by level (Kahn's algorithm on the arrays);
-        ``None`` when the BOM graph has a cycle."""
-        n = len(self.items)
-        indptr, indices = self.arrays["children_ptr"], self.arrays["children"]
-        indeg = np.bincount(indices, minlength=n)
-        frontier = np.flatnonzero(indeg == 0).astype(np.int32)
-        levels: list[Ints] = []
-        done = 0
-        while len(frontier):
-            levels.append(frontier)
-            done += len(frontier)
-            starts, ends = indptr[frontier], indptr[frontier + 1]
-            lengths = ends - starts
-            total = int(lengths.sum())
-            if total == 0:
-                break
-            # The positions of every child entry of the frontier, without a Python loop.
-            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            kids = indices[shift + np.arange(total)]
-            indeg -= np.bincount(kids, minlength=n)
-            frontier = np.unique(kids[indeg[kids] == 0]).astype(np.int32)
-        return levels if done == n else None
 
 
 # -- building ----------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def load(path: Path, version: str, limit: int) -> Index | None:
 
 
 def _strs(values: Any) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+    if not isinstance(values, list) or not set(map(type, values)) <= {str}:
         raise ValueError("not a list of strings")
     return values
 

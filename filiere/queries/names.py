@@ -1,7 +1,8 @@
 """Names beside the ids of the analyses' results, so that a reader or a tool needs no extra call.
 
-One batched look-up per result (``store.get_nodes``) on either store, after the analysis:
-both stores give the same names by construction. Item and supplier names are the data's
+One batched look-up per result (``store.names`` for items, ``store.get_nodes`` for
+suppliers) on either store, after the analysis: both stores give the same names by
+construction. Item and supplier names are the data's
 own; country names in JSON are always French (see docs/analyses.md, "Names"): a JSON
 result is a contract and does not change with the reader's language, and the other names
 of the data (items, suppliers, regions) are French as well.
@@ -37,11 +38,11 @@ def _country(code: str | None) -> str | None:
 
 class _Names:
     def __init__(self, store: GraphStore, items: Iterable[str], suppliers: Iterable[str] = ()):
-        self.items = store.get_nodes(Label.ITEM, sorted(set(items)))
-        self.suppliers = store.get_nodes(Label.SUPPLIER, sorted(set(suppliers)))
+        self.items = store.names(Label.ITEM, items)
+        self.suppliers = store.get_nodes(Label.SUPPLIER, suppliers)
 
     def item(self, key: str) -> str:
-        return str(self.items.get(key, {}).get("name") or key)
+        return self.items.get(key) or key
 
     def supplier(self, key: str) -> dict[str, Any]:
         return self.suppliers.get(key, {})
@@ -55,10 +56,13 @@ def with_names(store: GraphStore, result: R) -> R:
         return _routes(store, result)  # type: ignore[return-value]
     if isinstance(result, ShockResult):
         return _shock(store, result)  # type: ignore[return-value]
-    if isinstance(result, CriticalResult):
+    if isinstance(result, CriticalResult):  # every item of the graph, maybe: one validation
         n = _Names(store, (i.item for i in result.items))
-        items = [i.model_copy(update={"name": n.item(i.item)}) for i in result.items]
-        return result.model_copy(update={"items": items})
+        rows = [
+            {"item": i.item, "dependent_products": i.dependent_products, "name": n.item(i.item)}
+            for i in result.items
+        ]
+        return CriticalResult.model_validate({"items": rows})  # type: ignore[return-value]
     if isinstance(result, BomResult):
         n = _Names(store, [result.product, *(x.item for x in result.lines)])
         lines = [x.model_copy(update={"name": n.item(x.item)}) for x in result.lines]
