@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from filiere import gcpause
 from filiere.errors import ConfigError
 from filiere.graph.store import GraphStore
 from filiere.i18n import _
@@ -110,7 +111,6 @@ def shock(
     ``settings`` is not used yet. The cyclic collector is paused as for :func:`critical`
     (at 10^7 relationships, 63,537 products hit: 12.1 -> 7.9 CPU-seconds).
     """
-    from filiere.ingest import gcpause  # here: filiere.ingest imports openpyxl (0.4 s)
     from filiere.queries.common import ShockSpec
 
     if not 0 < cut <= 1:
@@ -127,7 +127,6 @@ def critical(store: GraphStore) -> CriticalResult:
     Python's cyclic collector is paused meanwhile: the result may list every item of the
     graph (510,715 at 10^7 relationships), and rescanning them as they are made tripled
     the time to make them."""
-    from filiere.ingest import gcpause  # here: filiere.ingest imports openpyxl (0.4 s)
 
     with gcpause.paused():
         found = store.reader.critical()

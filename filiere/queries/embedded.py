@@ -475,7 +475,7 @@ class EmbeddedReader:
         return current_index(self.store) is not None
 
     def warm(self) -> None:
-        index(self.store)
+        _ = index(self.store).items.ids  # the key -> id dict too: made on first use
 
     def item_row(self, item_id: str) -> Row | None:
         return lk.item_row(self.store, item_id)
