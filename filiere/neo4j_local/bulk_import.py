@@ -25,7 +25,7 @@ from pathlib import Path
 from filiere.i18n import _
 from filiere.ingest import gcpause
 from filiere.ingest.load import progress_bar
-from filiere.ingest.neo4j_admin import RECORD_PASSES, dataset_records, write_admin_csv
+from filiere.ingest.neo4j_admin import dataset_records, write_admin_csv
 from filiere.ingest.readers import dataset_name
 from filiere.neo4j_local.launcher import (
     _DB_DIR,
@@ -216,7 +216,7 @@ def import_dataset(
             records = dataset_records(path, source=name)
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".import-csv-", dir=root) as tmp:
-            total = RECORD_PASSES * records.count()
+            total = records.count()
             with step(_("writing the import files"), total=total) as advance:
                 files = write_admin_csv(records, tmp, progress=advance)
             with step(_("Neo4j import tool")):
