@@ -210,15 +210,14 @@ def import_dataset(
     root = _home(home)
     check_importable(root, overwrite=overwrite)  # fail fast; checked again under the lock
     name = source or dataset_name(path)
-    # The checked rows are the only thing held: records are made as the files are written.
     with gcpause.paused(), _steps(progress) as step:
         with step(_("validating {name}").format(name=Path(path).name)):
             records = dataset_records(path, source=name)
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".import-csv-", dir=root) as tmp:
-            total = records.count()
-            with step(_("writing the import files"), total=total) as advance:
+            with step(_("writing the import files"), total=records.count()) as advance:
                 files = write_admin_csv(records, tmp, progress=advance)
+            del records  # the checked rows: freed before the tool runs beside this process
             with step(_("Neo4j import tool")):
                 import_csv(
                     files.arguments(),
@@ -232,10 +231,11 @@ def import_dataset(
 
 
 Advance = Callable[[int], None]
+Step = Callable[..., contextlib.AbstractContextManager[Advance]]
 
 
 @contextlib.contextmanager
-def _steps(enabled: bool) -> Iterator[Callable[..., contextlib.AbstractContextManager[Advance]]]:
+def _steps(enabled: bool) -> Iterator[Step]:
     """``step(description, total=None)`` context managers shown as rich progress on stderr."""
     progress = progress_bar() if enabled else None
 
