@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from filiere.cli import cli
 from filiere.errors import DatasetError
+from filiere.graph.embedded import EmbeddedStore
 from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
 from filiere.graph.schema import KEY, KEYED_LABELS, Label, Rel, constraints_cypher
 from filiere.ingest.neo4j_admin import (
@@ -263,6 +264,36 @@ def test_export_neo4j_admin_of_the_store(tmp_path: Path) -> None:
     )
     out = tmp_path / "admin"
     result = runner.invoke(cli, ["--store", store, "export", "--neo4j-admin", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.glob("*.csv"))
+    back = read_back(
+        out,
+        [f for f in files if f.startswith("nodes-")],
+        [f for f in files if f.startswith("rels-")],
+    )
+    assert back.canonical() == dataset_batch(DEMO).canonical()
+
+
+def test_export_neo4j_admin_streams_the_embedded_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``--dataset`` the store is read row by row: never loaded whole."""
+    path = tmp_path / "g.db"
+    runner = CliRunner(env={"FILIERE_LANG": "en"})
+    result = runner.invoke(cli, ["--store", str(path), "ingest", "--no-progress", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    store = EmbeddedStore(path)
+    with store.streamed() as records:
+        streamed = GraphBatch(list(records.nodes()), list(records.rels()))
+    assert streamed.canonical() == store.export().canonical()
+    store.close()
+
+    def whole_store(self: EmbeddedStore) -> GraphBatch:
+        raise AssertionError("the whole store was loaded")
+
+    monkeypatch.setattr(EmbeddedStore, "export", whole_store)
+    out = tmp_path / "admin"
+    result = runner.invoke(cli, ["--store", str(path), "export", "--neo4j-admin", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in out.glob("*.csv"))
     back = read_back(

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from filiere.errors import FiliereError
-from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
+from filiere.graph.records import BatchSource, GraphBatch, RecordSource
 from filiere.graph.schema import KEY, Label, Rel, constraints_cypher
 from filiere.i18n import _, ngettext
 from filiere.ingest import admin_rows
@@ -173,23 +173,9 @@ class AdminFiles:
         return "neo4j-admin database import full " + " ".join(quoted)
 
 
-class Records(Protocol):
-    """Records that can be read more than once: a :class:`RecordStream` or a batch's."""
-
-    def nodes(self) -> Iterable[NodeRecord]: ...
-
-    def rels(self) -> Iterable[RelRecord]: ...
-
-
-@dataclass
-class _BatchRecords:
-    batch: GraphBatch
-
-    def nodes(self) -> Iterable[NodeRecord]:
-        return self.batch.nodes
-
-    def rels(self) -> Iterable[RelRecord]:
-        return self.batch.rels
+#: Records that can be read more than once: a :class:`RecordStream` or a batch's.
+Records = RecordSource
+_BatchRecords = BatchSource
 
 
 #: A record's property types: ``((name, type), ...)`` sorted by name.
