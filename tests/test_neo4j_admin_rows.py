@@ -145,3 +145,15 @@ def test_a_column_with_two_types_goes_through_the_records(tmp_path: Path) -> Non
     assert back.canonical() == records.batch().canonical()
     notes = {n.key: n.props.get("note") for n in back.nodes if n.label.value == "Item"}
     assert notes == {"P1": "à l'étude ; lot n°2", "C1": 7, "M1": None}
+
+
+def test_progress_adds_up_to_its_total(tmp_path: Path) -> None:
+    """The progress bar of ``filiere neo4j import`` ends full, on either path."""
+    folder = _dataset(tmp_path)
+    records = dataset_records(folder)
+    for name, source in (("rows", records), ("records", dataset_batch(folder))):
+        done: list[int] = []
+        totals: list[int] = []
+        write_admin_csv(source, tmp_path / name, progress=done.append, total=totals.append)
+        assert len(totals) == 1 and totals[0] > 0
+        assert sum(done) == totals[0], name

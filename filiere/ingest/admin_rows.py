@@ -126,6 +126,8 @@ class FilePlan:
     header: list[str]
     rows: Callable[[], Iterable[Row]]
     counts: Counter[str] = field(default_factory=Counter)
+    #: The table rows it reads (its progress total: a row may make no line).
+    source_rows: int = 0
 
 
 @dataclass
@@ -235,7 +237,7 @@ class _Planner:
 
             counts = Counter({label.value: len(t.rows)})
         header = [f"{KEY[label]}:ID({label.value})", *typed, ":LABEL"]
-        self.files.append(FilePlan(f"nodes-{label.value}", True, header, rows, counts))
+        self.files.append(FilePlan(f"nodes-{label.value}", True, header, rows, counts, len(t.rows)))
 
     def rels(
         self,
@@ -269,7 +271,9 @@ class _Planner:
 
         header = [f":START_ID({a.value})", f":END_ID({b.value})", ":TYPE", *typed]
         name = f"rels-{rtype.value}-{a.value}-{b.value}"
-        self.files.append(FilePlan(name, False, header, rows, Counter({rtype.value: 0})))
+        self.files.append(
+            FilePlan(name, False, header, rows, Counter({rtype.value: 0}), len(t.rows))
+        )
 
     @staticmethod
     def _filtered(
@@ -398,6 +402,7 @@ def write(
     """Write the planned ``files`` in ``directory``; return those with rows and the counts.
 
     A file that gets no row is removed (the general path writes no file for no record).
+    ``progress`` adds up to the files' :attr:`FilePlan.source_rows`.
     """
     written: list[Written] = []
     counts: Counter[str] = Counter()
@@ -413,6 +418,8 @@ def write(
                 rows += len(chunk)
                 if progress is not None:
                     progress(len(chunk))
+        if progress is not None and f.source_rows > rows:
+            progress(f.source_rows - rows)  # the rows that made no line
         if not rows:
             path.unlink()
             continue

@@ -347,7 +347,11 @@ class _Writer:
 
 
 def write_admin_csv(
-    records: GraphBatch | Records, directory: str | Path, *, progress: Progress | None = None
+    records: GraphBatch | Records,
+    directory: str | Path,
+    *,
+    progress: Progress | None = None,
+    total: Progress | None = None,
 ) -> AdminFiles:
     """Write ``records`` as import tool CSV files in ``directory`` (created; files replaced).
 
@@ -355,7 +359,8 @@ def write_admin_csv(
     its rows in one pass (:mod:`filiere.ingest.admin_rows`), in the memory of its checked
     rows. Other records are read twice, never gathered: once for the property types (the
     files and their headers), once to write the rows, each to its file. ``progress`` is
-    called with the number of records just written.
+    called with the amount of work just done, ``total`` once before with the sum of
+    those amounts (records, or table rows on the fast path) when it is known.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -365,8 +370,13 @@ def write_admin_csv(
         old.unlink()
     files = admin_rows.plan(records) if isinstance(records, RecordStream) else None
     if isinstance(records, RecordStream) and files is not None:
-        result = _write_rows(records, files, out, progress)
+        refs = records.references()
+        if total is not None:
+            total(len(refs) + sum(f.source_rows for f in files))
+        result = _write_rows(refs, files, out, progress)
     else:
+        if total is not None and isinstance(records, GraphBatch | RecordStream):
+            total(len(records) if isinstance(records, GraphBatch) else records.count())
         source: Records = _BatchRecords(records) if isinstance(records, GraphBatch) else records
         writer = _Writer(out, None if progress is None else _halved(progress))
         writer.nodes(source)
@@ -380,16 +390,15 @@ def write_admin_csv(
 
 
 def _write_rows(
-    records: RecordStream, files: list[admin_rows.FilePlan], out: Path, progress: Progress | None
+    refs: GraphBatch, files: list[admin_rows.FilePlan], out: Path, progress: Progress | None
 ) -> AdminFiles:
     """The fast path: the reference records, then every table's files from its rows."""
-    refs = _BatchRecords(records.references())
     writer = _Writer(out, None)
-    writer.nodes(refs)
-    writer.rels(refs)
+    writer.nodes(_BatchRecords(refs))
+    writer.rels(_BatchRecords(refs))
     result = writer.files
     if progress is not None:
-        progress(len(refs.batch))
+        progress(len(refs))
     written, counts = admin_rows.write(files, out, progress)
     for f in written:
         if f.node:
