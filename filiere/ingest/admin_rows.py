@@ -147,10 +147,16 @@ class _Planner:
         self.ds = records.dataset
         self.prov = {"source": records.source, "loaded_at": records.loaded_at}
         self.files: list[FilePlan] = []
+        self._tables: dict[str, _Table] = {}
 
     def table(self, name: str) -> _Table | None:
-        t = self.ds.tables.get(name)
-        return _Table.of(t) if t is not None else None
+        """The checked table ``name`` (``None``: the dataset has none), made once."""
+        if name not in self._tables:
+            t = self.ds.tables.get(name)
+            if t is None:
+                return None
+            self._tables[name] = _Table.of(t)
+        return self._tables[name]
 
     def props(
         self, t: _Table, props: list[_Prop], *, node: bool, extras: bool = True
