@@ -10,13 +10,19 @@ column whose values have two types (the records path then writes it).
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import pytest
+from rich.console import Console
+from rich.progress import Progress
 from test_neo4j_admin_csv import read_back
 
 from filiere.ingest import admin_rows
 from filiere.ingest.neo4j_admin import dataset_batch, dataset_records, write_admin_csv
+from filiere.neo4j_local import bulk_import
 
 ITEMS = """\
 id,name,kind,hs_code,unit_value_eur,note
@@ -157,3 +163,22 @@ def test_progress_adds_up_to_its_total(tmp_path: Path) -> None:
         write_admin_csv(source, tmp_path / name, progress=done.append, total=totals.append)
         assert len(totals) == 1 and totals[0] > 0
         assert sum(done) == totals[0], name
+
+
+def test_the_import_step_bar_fills_as_the_files_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``filiere neo4j import``'s "writing the import files" bar: its total, then full."""
+    bars: list[Progress] = []
+
+    def bar(**_kw: Any) -> Progress:
+        bars.append(Progress(console=Console(file=io.StringIO())))
+        return bars[-1]
+
+    monkeypatch.setattr(bulk_import, "progress_bar", bar)
+    records = dataset_records(_dataset(tmp_path))
+    with bulk_import._steps(True) as step, step("files") as task:
+        write_admin_csv(records, tmp_path / "out", progress=task, total=task.set_total)
+        (shown,) = bars[0].tasks
+        assert shown.total is not None and shown.total > 0
+        assert shown.completed == shown.total
