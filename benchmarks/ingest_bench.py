@@ -16,9 +16,9 @@ write instead, as ingest ran before. "rows" are dataset rows (CSV lines); the wr
 also given in graph records (nodes + relationships, which include reference countries,
 regions, HS codes, LOCATED_IN...). The Neo4j one-row-per-transaction mode is measured
 on a sample (``--single-sample`` rows): writing a million rows that way would take
-hours. ``--bulk`` also times the bulk path of ``filiere neo4j import`` (same read,
-validate and build, then the import tool CSV files and Neo4j's import tool into a
-stopped launcher home of its own). Nothing here is a test: it prints numbers.
+hours. ``--bulk`` also times the bulk path of ``filiere neo4j import`` (read and check, the
+import files written from the checked rows, Neo4j's import tool into a stopped launcher
+home of its own: ``neo4j_import_bench.py``). Nothing here is a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -187,32 +187,12 @@ def peak_rss_mb() -> float:
 
 
 def bench_bulk(folder: Path, rows: int, home: Path, memory: str) -> dict[str, float]:
-    """The ``filiere neo4j import`` path: read, validate, build, CSV files, import tool."""
-    from filiere.ingest.neo4j_admin import write_admin_csv
-    from filiere.neo4j_local import stop
-    from filiere.neo4j_local.bulk_import import import_csv
+    """The ``filiere neo4j import`` path (``neo4j_import_bench``): check, files, import tool."""
+    from neo4j_import_bench import bench_import
 
-    stop(home)  # the import is for a stopped server
-    tables, t_read = timed(lambda: read_tables(folder))
-    dataset, t_val = timed(lambda: validate(tables, None))
-    batch, t_build = timed(lambda: build_batch(dataset, source="bench"))
-    with tempfile.TemporaryDirectory() as tmp:
-        files, t_csv = timed(lambda: write_admin_csv(batch, tmp))
-        _, t_tool = timed(
-            lambda: import_csv(
-                files.arguments(), home, overwrite=True, memory=memory, show_progress=False
-            )
-        )
-    t_write = t_csv + t_tool
-    total = t_read + t_val + t_build + t_write
-    print(
-        f"  {'bulk':9} read {t_read:7.1f}s  validate {t_val:7.1f}s  build {t_build:6.1f}s  "
-        f"write {t_write:7.1f}s (csv {t_csv:.1f}s + import tool {t_tool:.1f}s)  "
-        f"total {total:7.1f}s  -> {rows / total:9,.0f} rows/s "
-        f"(write: {len(batch) / t_write:9,.0f} records/s, {len(batch):,} records)",
-        flush=True,
-    )
-    return {"total": total, "write": t_write, "records": len(batch)}
+    r = bench_import(folder, home, memory=memory)
+    print(f"  {'bulk':9} total {r['total']:7.1f}s  -> {rows / r['total']:9,.0f} rows/s", flush=True)
+    return r
 
 
 def single_vs_batched(store: GraphStore, sample_rows: int) -> None:

@@ -8,11 +8,9 @@ import click
 
 from filiere.cli.context import AppContext
 from filiere.errors import ConfigError
-from filiere.graph.records import GraphBatch
 from filiere.i18n import _
 from filiere.ingest.neo4j_admin import (
     README_FILE,
-    Records,
     count_text,
     dataset_records,
     write_admin_csv,
@@ -22,16 +20,16 @@ from filiere.ingest.neo4j_admin import (
 
 def export_neo4j_admin(app: AppContext, directory: Path, dataset: Path | None) -> None:
     """Write the store (or ``dataset``, validated first) as import files in ``directory``."""
-    batch: GraphBatch | Records
-    if dataset is not None:
-        batch = dataset_records(dataset)  # streamed: only the checked rows are held
-        origin = str(dataset)
-    else:
-        batch = app.store.export()
-        origin = app.store.uri
     if directory.exists() and not directory.is_dir():
         raise ConfigError(_("{path} is not a folder").format(path=directory))
-    files = write_admin_csv(batch, directory)
+    if dataset is not None:
+        records = dataset_records(dataset)  # streamed: only the checked rows are held
+        origin = str(dataset)
+        files = write_admin_csv(records, directory)
+    else:
+        origin = app.store.uri
+        with app.store.streamed() as stored:  # one snapshot, read row by row where it can
+            files = write_admin_csv(stored, directory)
     write_instructions(files)
     for name in (*files.node_files, *files.rel_files):
         click.echo(str(directory / name))

@@ -39,7 +39,16 @@ import networkx as nx
 from filiere.errors import StoreError
 from filiere.graph import json_store, search_table
 from filiere.graph import sqlite_db as db
-from filiere.graph.records import GraphBatch, NodeRecord, ProgressCallback, RelRecord, WriteSummary
+from filiere.graph.embedded_stream import SqlRecords
+from filiere.graph.records import (
+    BatchSource,
+    GraphBatch,
+    NodeRecord,
+    ProgressCallback,
+    RecordSource,
+    RelRecord,
+    WriteSummary,
+)
 from filiere.graph.schema import NAME, REL_IDENTITY, Label, Rel
 from filiere.graph.store import GraphStore, reentrant
 from filiere.i18n import _
@@ -501,6 +510,12 @@ class EmbeddedStore(GraphStore):
                 )
             ]
         return GraphBatch(nodes, rels).sorted()
+
+    @contextlib.contextmanager
+    def streamed(self) -> Iterator[RecordSource]:
+        """The tables read row by row, each pass in the same read snapshot."""
+        with self._reading() as conn:
+            yield BatchSource(GraphBatch()) if conn is None else SqlRecords(conn)
 
     def get_node(self, label: Label, key: str) -> dict[str, Any] | None:
         rows = self._query("SELECT props FROM nodes WHERE label = ? AND key = ?", (str(label), key))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from filiere.graph.schema import KEY, REL_IDENTITY, Label, Rel
 
@@ -104,6 +104,27 @@ class GraphBatch:
         )
         rels = sorted((tuple(str(x) for x in r.ident), props(r.props)) for r in self.rels)
         return nodes, rels
+
+
+class RecordSource(Protocol):
+    """Records that can be read more than once: ``nodes()`` then ``rels()``, each pass anew."""
+
+    def nodes(self) -> Iterable[NodeRecord]: ...
+
+    def rels(self) -> Iterable[RelRecord]: ...
+
+
+@dataclass(slots=True)
+class BatchSource:
+    """A :class:`GraphBatch` as a :class:`RecordSource`."""
+
+    batch: GraphBatch
+
+    def nodes(self) -> Iterable[NodeRecord]:
+        return self.batch.nodes
+
+    def rels(self) -> Iterable[RelRecord]:
+        return self.batch.rels
 
 
 def _freeze(v: Any) -> Any:

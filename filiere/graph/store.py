@@ -11,9 +11,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from filiere.graph.records import (
+    BatchSource,
     GraphBatch,
     NodeRecord,
     ProgressCallback,
+    RecordSource,
     RelRecord,
     WriteSummary,
 )
@@ -123,6 +125,15 @@ class GraphStore(ABC):
     @abstractmethod
     def export(self) -> GraphBatch:
         """Everything in the store, in canonical order."""
+
+    @contextlib.contextmanager
+    def streamed(self) -> Iterator[RecordSource]:
+        """Everything in the store as records read again on each pass, from one snapshot.
+
+        What a writer of the whole store (``filiere export --neo4j-admin``) reads without
+        holding it all. By default :meth:`export`'s batch, in memory.
+        """
+        yield BatchSource(self.export())
 
     @abstractmethod
     def get_node(self, label: Label, key: str) -> dict[str, Any] | None:

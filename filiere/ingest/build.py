@@ -302,6 +302,18 @@ class RecordStream:
                 props["source"] = source
             yield rel(Rel.PRODUCES, Label.COUNTRY, country, item, material, props)
 
+    def references(self) -> GraphBatch:
+        """The records that no table row makes by itself: reference and process nodes,
+        and the links between reference nodes (a few thousand at most)."""
+        prov = {"source": self.source, "loaded_at": self.loaded_at}
+        nodes = list(self._refs.nodes(prov))
+        nodes += [
+            NodeRecord.make(Label.PROCESS, pid, {**process_props(pid), **prov})
+            for pid in self._process_ids
+        ]
+        rels = [RelRecord(t, a, ak, b, bk, prov) for t, (a, ak), (b, bk) in self._refs.rels()]
+        return GraphBatch(nodes, rels)
+
     def batch(self) -> GraphBatch:
         """All the records in memory at once (a store that writes a batch: Neo4j)."""
         return GraphBatch(list(self.nodes()), list(self.rels()))

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from filiere.errors import FiliereError
-from filiere.graph.records import GraphBatch, NodeRecord, RelRecord
+from filiere.graph.records import BatchSource, GraphBatch, RecordSource
 from filiere.graph.schema import KEY, Label, Rel, constraints_cypher
 from filiere.i18n import _, ngettext
+from filiere.ingest import admin_rows
 from filiere.ingest.build import RecordStream, build_batch, now
 from filiere.ingest.readers import dataset_name, read_tables
 from filiere.ingest.validate import check, validate
@@ -172,23 +173,9 @@ class AdminFiles:
         return "neo4j-admin database import full " + " ".join(quoted)
 
 
-class Records(Protocol):
-    """Records that can be read more than once: a :class:`RecordStream` or a batch's."""
-
-    def nodes(self) -> Iterable[NodeRecord]: ...
-
-    def rels(self) -> Iterable[RelRecord]: ...
-
-
-@dataclass
-class _BatchRecords:
-    batch: GraphBatch
-
-    def nodes(self) -> Iterable[NodeRecord]:
-        return self.batch.nodes
-
-    def rels(self) -> Iterable[RelRecord]:
-        return self.batch.rels
+#: Records that can be read more than once: a :class:`RecordStream` or a batch's.
+Records = RecordSource
+_BatchRecords = BatchSource
 
 
 #: A record's property types: ``((name, type), ...)`` sorted by name.
@@ -360,33 +347,84 @@ class _Writer:
 
 
 def write_admin_csv(
-    records: GraphBatch | Records, directory: str | Path, *, progress: Progress | None = None
+    records: GraphBatch | Records,
+    directory: str | Path,
+    *,
+    progress: Progress | None = None,
+    total: Progress | None = None,
 ) -> AdminFiles:
     """Write ``records`` as import tool CSV files in ``directory`` (created; files replaced).
 
-    Records are read twice, never gathered: once for the property types (the files and
-    their headers), once to write the rows, each to its file. So a
-    :class:`~filiere.ingest.build.RecordStream` of any size is written in the memory of
-    its checked rows. ``progress`` is called with the number of records just handled
-    (each record counts :data:`RECORD_PASSES` times).
+    A :class:`~filiere.ingest.build.RecordStream` (a checked dataset) is written from
+    its rows in one pass (:mod:`filiere.ingest.admin_rows`), in the memory of its checked
+    rows. Other records are read twice, never gathered: once for the property types (the
+    files and their headers), once to write the rows, each to its file. ``progress`` is
+    called with the amount of work just done, ``total`` once before with the sum of
+    those amounts (records, or table rows on the fast path) when it is known.
     """
-    source: Records = _BatchRecords(records) if isinstance(records, GraphBatch) else records
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("nodes-*.csv"):
         old.unlink()
     for old in out.glob("rels-*.csv"):
         old.unlink()
-    writer = _Writer(out, progress)
-    writer.nodes(source)
-    writer.rels(source)
-    writer.flush()
-    writer.files.counts = dict(sorted(writer.files.counts.items()))
-    return writer.files
+    files = admin_rows.plan(records) if isinstance(records, RecordStream) else None
+    if isinstance(records, RecordStream) and files is not None:
+        refs = records.references()
+        if total is not None:
+            total(len(refs) + sum(f.source_rows for f in files))
+        result = _write_rows(refs, files, out, progress)
+    else:
+        if total is not None and isinstance(records, GraphBatch | RecordStream):
+            total(len(records) if isinstance(records, GraphBatch) else records.count())
+        source: Records = _BatchRecords(records) if isinstance(records, GraphBatch) else records
+        writer = _Writer(out, None if progress is None else _halved(progress))
+        writer.nodes(source)
+        writer.rels(source)
+        writer.flush()
+        result = writer.files
+    result.node_files.sort()
+    result.rel_files.sort()
+    result.counts = dict(sorted(result.counts.items()))
+    return result
 
 
-#: How many times :func:`write_admin_csv` reads each record (for a progress total).
-RECORD_PASSES = 2
+def _write_rows(
+    refs: GraphBatch, files: list[admin_rows.FilePlan], out: Path, progress: Progress | None
+) -> AdminFiles:
+    """The fast path: the reference records, then every table's files from its rows."""
+    writer = _Writer(out, None)
+    writer.nodes(_BatchRecords(refs))
+    writer.rels(_BatchRecords(refs))
+    result = writer.files
+    if progress is not None:
+        progress(len(refs))
+    written, counts = admin_rows.write(files, out, progress)
+    for f in written:
+        if f.node:
+            result.node_files.append(f.name)
+            result.nodes += f.rows
+        else:
+            result.rel_files.append(f.name)
+            result.relationships += f.rows
+        result.multiline |= f.multiline
+    for name, n in counts.items():
+        result.counts[name] = result.counts.get(name, 0) + n
+    return result
+
+
+def _halved(progress: Progress) -> Progress:
+    """``progress`` for a writer that reads each record twice: each record counts once."""
+    carry = 0
+
+    def advance(n: int) -> None:
+        nonlocal carry
+        carry += n
+        if carry >= 2:
+            progress(carry // 2)
+            carry %= 2
+
+    return advance
 
 
 def count_text(nodes: int, relationships: int) -> str:

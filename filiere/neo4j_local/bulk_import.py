@@ -22,10 +22,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.progress import Progress, TaskID
+
+from filiere import gcpause
 from filiere.i18n import _
-from filiere.ingest import gcpause
 from filiere.ingest.load import progress_bar
-from filiere.ingest.neo4j_admin import RECORD_PASSES, dataset_records, write_admin_csv
+from filiere.ingest.neo4j_admin import dataset_records, write_admin_csv
 from filiere.ingest.readers import dataset_name
 from filiere.neo4j_local.launcher import (
     _DB_DIR,
@@ -210,15 +212,14 @@ def import_dataset(
     root = _home(home)
     check_importable(root, overwrite=overwrite)  # fail fast; checked again under the lock
     name = source or dataset_name(path)
-    # The checked rows are the only thing held: records are made as the files are written.
     with gcpause.paused(), _steps(progress) as step:
         with step(_("validating {name}").format(name=Path(path).name)):
             records = dataset_records(path, source=name)
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".import-csv-", dir=root) as tmp:
-            total = RECORD_PASSES * records.count()
-            with step(_("writing the import files"), total=total) as advance:
-                files = write_admin_csv(records, tmp, progress=advance)
+            with step(_("writing the import files")) as task:
+                files = write_admin_csv(records, tmp, progress=task, total=task.set_total)
+            del records  # the checked rows: freed before the tool runs beside this process
             with step(_("Neo4j import tool")):
                 import_csv(
                     files.arguments(),
@@ -231,24 +232,45 @@ def import_dataset(
     return ImportReport(name, root, files.nodes, files.relationships, files.counts)
 
 
-Advance = Callable[[int], None]
+@dataclass
+class _Task:
+    """One step's progress: called with the work just done; ``set_total`` once known."""
+
+    progress: Progress | None = None
+    task: TaskID | None = None
+
+    def __call__(self, n: int) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def set_total(self, total: int) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, total=total)
+
+    def finish(self) -> None:
+        if self.progress is not None and self.task is not None:
+            done = next(t.total for t in self.progress.tasks if t.id == self.task) or 1
+            self.progress.update(self.task, completed=done, total=done)
+
+
+Step = Callable[[str], contextlib.AbstractContextManager[_Task]]
 
 
 @contextlib.contextmanager
-def _steps(enabled: bool) -> Iterator[Callable[..., contextlib.AbstractContextManager[Advance]]]:
-    """``step(description, total=None)`` context managers shown as rich progress on stderr."""
+def _steps(enabled: bool) -> Iterator[Step]:
+    """``step(description)`` context managers shown as rich progress on stderr."""
     progress = progress_bar() if enabled else None
 
     @contextlib.contextmanager
-    def step(description: str, total: int | None = None) -> Iterator[Advance]:
+    def step(description: str) -> Iterator[_Task]:
         if progress is None:
-            yield lambda n: None
+            yield _Task()
             return
-        task = progress.add_task(description, total=total)
+        task = _Task(progress, progress.add_task(description, total=None))
         try:
-            yield lambda n: progress.advance(task, n)
+            yield task
         finally:
-            progress.update(task, completed=total or 1, total=total or 1)
+            task.finish()
 
     if progress is None:
         yield step
