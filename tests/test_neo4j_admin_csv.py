@@ -265,13 +265,7 @@ def test_export_neo4j_admin_of_the_store(tmp_path: Path) -> None:
     out = tmp_path / "admin"
     result = runner.invoke(cli, ["--store", store, "export", "--neo4j-admin", str(out)])
     assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in out.glob("*.csv"))
-    back = read_back(
-        out,
-        [f for f in files if f.startswith("nodes-")],
-        [f for f in files if f.startswith("rels-")],
-    )
-    assert back.canonical() == dataset_batch(DEMO).canonical()
+    assert _exported(out).canonical() == dataset_batch(DEMO).canonical()
 
 
 def test_export_neo4j_admin_streams_the_embedded_store(
@@ -295,13 +289,7 @@ def test_export_neo4j_admin_streams_the_embedded_store(
     out = tmp_path / "admin"
     result = runner.invoke(cli, ["--store", str(path), "export", "--neo4j-admin", str(out)])
     assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in out.glob("*.csv"))
-    back = read_back(
-        out,
-        [f for f in files if f.startswith("nodes-")],
-        [f for f in files if f.startswith("rels-")],
-    )
-    assert back.canonical() == dataset_batch(DEMO).canonical()
+    assert _exported(out).canonical() == dataset_batch(DEMO).canonical()
 
 
 def test_refused_dataset_writes_no_file(tmp_path: Path) -> None:
@@ -339,3 +327,13 @@ def test_dataset_option_needs_neo4j_admin(tmp_path: Path) -> None:
         cli, ["--store", str(tmp_path / "g.json"), "export", "--dataset", str(DEMO), str(tmp_path)]
     )
     assert result.exit_code == 2 and "--neo4j-admin" in result.output
+
+
+def _exported(out: Path) -> GraphBatch:
+    """The graph held by the import files that ``export --neo4j-admin`` wrote in ``out``."""
+    files = sorted(p.name for p in out.glob("*.csv"))
+    return read_back(
+        out,
+        [f for f in files if f.startswith("nodes-")],
+        [f for f in files if f.startswith("rels-")],
+    )

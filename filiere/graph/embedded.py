@@ -522,38 +522,30 @@ class EmbeddedStore(GraphStore):
         return json.loads(rows[0][0]) if rows else None
 
     def get_nodes(self, label: Label, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        wanted = sorted(set(keys))
-        out: dict[str, dict[str, Any]] = {}
-        with self._reading() as conn:
-            if conn is None:
-                return out
-            for i in range(0, len(wanted), LOOKUP_CHUNK):
-                part = wanted[i : i + LOOKUP_CHUNK]
-                sql = (
-                    "SELECT key, props FROM nodes WHERE label = ? AND key IN"
-                    f" ({', '.join('?' * len(part))})"
-                )
-                for key, props in conn.execute(sql, (str(label), *part)):
-                    out[key] = json.loads(props)
-        return out
+        return {key: json.loads(props) for key, props in self._by_keys(label, keys, "props")}
 
     def names(self, label: Label, keys: Iterable[str]) -> dict[str, str]:
         # The name read by SQLite (json_extract), not by parsing each node's JSON here.
+        found = self._by_keys(label, keys, "json_extract(props, ?)", (f"$.{NAME}",))
+        return {key: str(name) for key, name in found if name is not None}
+
+    def _by_keys(
+        self, label: Label, keys: Iterable[str], column: str, params: tuple[str, ...] = ()
+    ) -> Iterator[tuple[str, Any]]:
+        """``(key, column)`` of the ``label`` nodes with these keys, read in chunks.
+
+        ``column`` is an SQL expression of this module's, never a caller's text."""
         wanted = sorted(set(keys))
-        out: dict[str, str] = {}
         with self._reading() as conn:
             if conn is None:
-                return out
+                return
             for i in range(0, len(wanted), LOOKUP_CHUNK):
                 part = wanted[i : i + LOOKUP_CHUNK]
                 sql = (
-                    "SELECT key, json_extract(props, ?) FROM nodes WHERE label = ? AND key IN"
+                    f"SELECT key, {column} FROM nodes WHERE label = ? AND key IN"
                     f" ({', '.join('?' * len(part))})"
                 )
-                for key, name in conn.execute(sql, (f"$.{NAME}", str(label), *part)):
-                    if name is not None:
-                        out[key] = str(name)
-        return out
+                yield from conn.execute(sql, (*params, str(label), *part))
 
     def relationships(self, rtype: Rel) -> list[RelRecord]:
         rows = self._query(
