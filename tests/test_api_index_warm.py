@@ -20,8 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import Api, start_api
+from api_support import Api, load_sample, make_keys, start_api
+from fastapi.testclient import TestClient
 
+from filiere.api.app import create_app
+from filiere.api.settings import ApiSettings
 from filiere.graph.embedded import EmbeddedStore, SqlTables
 from filiere.graph.model import Dataset, Item, Offer
 from filiere.ingest.build import build_batch
@@ -131,3 +134,25 @@ def test_requests_are_answered_while_the_index_builds(
         assert held.builds == 2
         assert second.status_code == 200
         assert [r["supplier"] for r in second.json()["routes"]] == ["S-BEL", "S-LYO"]
+
+
+def test_two_apps_sharing_a_store_each_settle_their_own_load(
+    tmp_path: Path, held: HeldBuild
+) -> None:
+    """Two apps over one store object (two workers' loops, as in test_web_sessions): the one
+    that stops first while the other's load is still held must not wait on a task of the
+    other's event loop (it did: "attached to a different loop" at its shutdown)."""
+    store = EmbeddedStore(tmp_path / "graph.db")
+    load_sample(store)
+    keys_file = tmp_path / "apikeys.json"
+    make_keys(keys_file)
+    apps = [create_app(ApiSettings(keys_file=keys_file), store=store) for _ in range(2)]
+    with TestClient(apps[0]) as one:
+        assert held.started.wait(30), "the first app does not load the index"
+        with TestClient(apps[1]) as two:
+            assert one.get("/health").status_code == 200
+            assert two.get("/health").status_code == 200
+            # The second app stops while the build is still held; let it go meanwhile.
+            threading.Timer(0.5, held.release).start()
+        assert one.get("/health").status_code == 200
+    assert held.finished >= 1

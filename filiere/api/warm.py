@@ -6,7 +6,9 @@ the thread pool as it would anywhere (``deps`` and ``bom`` read the product's cl
 the file, ``routes`` waits for the index). :func:`start` has one worker thread load the
 index meanwhile (0.1 s from its cache file, about 4 s at 10^6 rows without it): at the
 server's start, and again when a request finds it stale after a write. One load at a
-time per store; :func:`settle` waits for it before the store is closed.
+time per store and event loop (two apps may share a store, each with its own loop, as
+in the tests' two workers); :func:`settle` waits for its loop's load before the store is
+closed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from filiere.graph.store import GraphStore
 
 log = logging.getLogger("filiere.api")
 
-_loads: weakref.WeakKeyDictionary[GraphStore, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+Loads = dict[asyncio.AbstractEventLoop, asyncio.Task[None]]
+_loads: weakref.WeakKeyDictionary[GraphStore, Loads] = weakref.WeakKeyDictionary()
 
 
 def start(store: GraphStore) -> None:
@@ -29,12 +32,14 @@ def start(store: GraphStore) -> None:
 
     Called from the event loop, on a store read in process (``store.in_process``).
     """
-    running = _loads.get(store)
+    loop = asyncio.get_running_loop()
+    loads = _loads.setdefault(store, {})
+    running = loads.get(loop)
     if running is not None and not running.done():
         return
-    task = asyncio.get_running_loop().create_task(run_in_threadpool(store.reader.warm))
+    task = loop.create_task(run_in_threadpool(store.reader.warm))
     task.add_done_callback(_report)
-    _loads[store] = task
+    loads[loop] = task
 
 
 def _report(task: asyncio.Task[None]) -> None:
@@ -44,7 +49,10 @@ def _report(task: asyncio.Task[None]) -> None:
 
 
 async def settle(store: GraphStore) -> None:
-    """Wait for the load of ``store``'s index under way, if any (before closing it)."""
-    task = _loads.pop(store, None)
+    """Wait for this loop's load of ``store``'s index, if any (before closing it).
+
+    A task of another loop cannot be awaited here: that loop's app settles its own.
+    """
+    task = _loads.get(store, {}).pop(asyncio.get_running_loop(), None)
     if task is not None:
         await asyncio.gather(task, return_exceptions=True)
