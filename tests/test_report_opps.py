@@ -40,7 +40,10 @@ def test_page_and_workbook_lead_with_opportunities(
     assert "Microtechniques Bisontines (Besançon)" in lead
     # The shock on CN: the magnet's only substitute is hit too, never a plain recovery.
     shock = page.split('id="shock"', 1)[1]
-    assert "C-MAG-SMCO (warning: this shock hits it too (up to 50% lost)" in shock
+    assert (
+        "Aimant SmCo fritté (Sm2Co17) (C-MAG-SMCO) (warning: this shock hits it too (up to 50%"
+        " lost)" in shock
+    )
     assert "<td>C-MAG-SMCO</td>" not in shock
     view = (tmp_path / "r" / "shock-CN.html").read_text(encoding="utf-8")
     assert "recoverable via: C-MAG-SMCO (warning: this shock hits it too" in view
@@ -88,4 +91,4 @@ def test_terminal_leads_with_opportunities(demo_store: EmbeddedStore, tmp_path: 
     lead = text.index("Relocation opportunities in Bourgogne-Franche-Comté")
     assert lead < text.index("At-risk dependencies")
     assert "Buyer-supplier matches in Bourgogne-Franche-Comté: 18 introductions" in text
-    assert "C-MAG-SMCO (warning:" in text
+    assert "Aimant SmCo fritté (Sm2Co17) (C-MAG-SMCO) (warning:" in text

@@ -348,9 +348,7 @@ def demo(
             )
         out = console()
         out.print(
-            _("filiere demo: loading the demo dataset into the {kind} store {uri}").format(
-                kind=store.kind, uri=uri
-            ),
+            _("filiere demo: loading the demo dataset into the store {uri}").format(uri=uri),
             markup=False,
         )
         with demo_dataset() as path:

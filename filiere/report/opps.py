@@ -109,7 +109,10 @@ def named_opps(
 def recoveries(f: Findings, cut: CutItem) -> str:
     """The substitutes that would recover ``cut``, each with its warning when exposed."""
     risky = f.opps.risky_substitutes if f.opps is not None else set()
-    return ", ".join(recovery_text(r, r.item in risky) for r in cut.recoverable_exposure)
+    return ", ".join(
+        recovery_text(r, r.item in risky, wording.named(f.names.get(r.item), r.item))
+        for r in cut.recoverable_exposure
+    )
 
 
 def risk_text(o: Opportunity) -> str:
@@ -133,14 +136,13 @@ def _route(o: Opportunity, opps: OppsFindings) -> str:
     r = o.best_route
     if r is None:
         return _("no route")
-    return _route_words(opps.firm(r.supplier), r.kind, r.via, r.tier, r.distance_km, o.item) + (
+    return _route_words(opps.firm(r.supplier), r.kind, opps.item(r.via), r.tier, r.distance_km) + (
         _(" (warning: the substitute is itself at risk)") if r.substitute_at_risk else ""
     )
 
 
-def _route_words(
-    firm: str | None, kind: str, via: str, tier: int, km: float | None, item: str
-) -> str:
+def _route_words(firm: str | None, kind: str, via: str, tier: int, km: float | None) -> str:
+    """How a route serves the item, in words; ``via``: the substitute's name."""
     where = _("tier {tier}").format(tier=tier)
     if km is not None:
         where += f", {km:.0f} km"
@@ -150,7 +152,8 @@ def _route_words(
         how = _("has the processes to make it")
     else:
         how = _("offers it")
-    return f"{firm}: {how} ({where})" if firm else f"{how} ({where})"
+    how = f"{how} ({where})"
+    return _("{firm}: {how}").format(firm=firm, how=how) if firm else how
 
 
 def _money(value: float | None) -> str:
@@ -241,7 +244,7 @@ def html_section(f: Findings) -> str:
 
 
 def _match_cells(x: Match, opps: OppsFindings) -> list[str]:
-    route = _route_words(None, x.kind, x.via, x.tier, x.distance_km, x.item)
+    route = _route_words(None, x.kind, opps.item(x.via), x.tier, x.distance_km)
     if x.substitute_at_risk:
         route += _(" (warning: the substitute is itself at risk)")
     return [
