@@ -22,6 +22,7 @@ _ROUTE_KINDS = {
     "capability": N_("capability"),
 }
 _STAGES = {"extraction": N_("extraction"), "processing": N_("processing")}
+_CRMA = {"strategic": N_("strategic"), "critical": N_("critical")}
 
 
 def pct(x: float | None) -> str:
@@ -37,6 +38,13 @@ def decimal(x: float | None, digits: int = 2) -> str:
 def kind(value: str) -> str:
     """An item kind in words (``composant``)."""
     return _(_KINDS[value]) if value in _KINDS else value
+
+
+def crma(value: str | None) -> str:
+    """An item's class in the EU Critical Raw Materials Act in words (``stratégique``)."""
+    if value is None:
+        return ""
+    return _(_CRMA[value]) if value in _CRMA else value
 
 
 def route_kind(value: str) -> str:

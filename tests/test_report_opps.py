@@ -92,3 +92,15 @@ def test_terminal_leads_with_opportunities(demo_store: EmbeddedStore, tmp_path: 
     assert lead < text.index("At-risk dependencies")
     assert "Buyer-supplier matches in Bourgogne-Franche-Comté: 18 introductions" in text
     assert "Aimant SmCo fritté (Sm2Co17) (C-MAG-SMCO) (warning:" in text
+
+
+def test_french_page_says_its_words_in_french(demo_store: EmbeddedStore, tmp_path: Path) -> None:
+    """The CRMA class, a substitute route and the firm's colon, as a French adviser reads them."""
+    with language("fr"):
+        paths = build_report(demo_store, None, tmp_path / "r", AnalysisSettings(), region="FR-BFC")
+    lead = paths.html.read_text(encoding="utf-8").split('id="opportunities"', 1)[1]
+    lead = lead.split('id="matches"', 1)[0]
+    assert "<td>stratégique</td>" in lead and "<td>strategic</td>" not in lead
+    assert "Microtechniques Bisontines (Besançon)\u00a0: a les procédés pour le fabriquer" in lead
+    page = paths.html.read_text(encoding="utf-8")
+    assert "par le substitut Aimant SmCo fritté (Sm2Co17) (niveau 3" in page

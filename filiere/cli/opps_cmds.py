@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from filiere import queries
+from filiere import queries, wording
 from filiere.cli.analysis_cmds import settings_options
 from filiere.cli.context import AppContext, pass_app
 from filiere.cli.localized import command, option
@@ -159,7 +159,7 @@ def opportunities(
     rows = [
         [
             o.item,
-            o.crma or "",
+            wording.crma(o.crma),
             risk_text(o),
             ", ".join(o.products),
             buyers_text(o, result.region),

@@ -202,7 +202,7 @@ def html_section(f: Findings) -> str:
                     [
                         o.item,
                         opps.item(o.item),
-                        o.crma or "",
+                        wording.crma(o.crma),
                         _why(o),
                         _buyers(o, opps),
                         _money(o.annual_value_eur),
