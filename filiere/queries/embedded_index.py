@@ -204,14 +204,7 @@ class Index:
     # -- adjacency as keys -------------------------------------------------------------------
 
     def children_of(self, i: int) -> list[tuple[int, float]]:
-        a, b = self.children.span(i)
-        return list(
-            zip(
-                self.arrays["children"][a:b].tolist(),
-                self.arrays["children_qty"][a:b].tolist(),
-                strict=True,
-            )
-        )
+        return self._row_with("children", "children_qty", i)
 
     def child_keys(self, i: int) -> list[str]:
         return self.keys(self.children.row(i))
@@ -243,14 +236,13 @@ class Index:
         return self.supplier(self.suppliers.ids[supplier])
 
     def substitutes_of(self, i: int) -> list[tuple[int, float]]:
-        a, b = self.csr("substitutes").span(i)
-        return list(
-            zip(
-                self.arrays["substitutes"][a:b].tolist(),
-                self.arrays["substitutes_compat"][a:b].tolist(),
-                strict=True,
-            )
-        )
+        return self._row_with("substitutes", "substitutes_compat", i)
+
+    def _row_with(self, name: str, column: str, i: int) -> list[tuple[int, float]]:
+        """Row ``i`` of the CSR table ``name``, each id with its value in ``column``."""
+        a, b = self.csr(name).span(i)
+        ids, values = self.arrays[name][a:b].tolist(), self.arrays[column][a:b].tolist()
+        return list(zip(ids, values, strict=True))
 
     def requires_of(self, i: int) -> frozenset[int]:
         return frozenset(self.csr("requires").row(i))
