@@ -164,10 +164,12 @@ def test_opportunities_command(run: Callable[..., tuple[int, str]]) -> None:
     assert lines[1].startswith("A,component,,yes,CN,") and ",S-FR1,supplier,A,1," in lines[1]
     assert len(lines) == 2
     code, out = run("opportunities", "--region", "FR-BFC")
-    line_a = next(line for line in out.splitlines() if "│ A " in line)
-    assert "single country China" in line_a and "S-BFC" in line_a and "S-FR1 (tier 1" in line_a
+    line_a = next(line for line in out.splitlines() if "│ Article A (A) " in line)
+    assert "single country China" in line_a and "Pompes de Dole" in line_a
+    assert "Usinage Belfortain" in line_a and "(tier 1" in line_a
+    assert "S-FR1" not in line_a and "S-BFC" not in line_a  # names, not ids
     assert "25\u202f000 €" in line_a
-    line_m1 = next(line for line in out.splitlines() if "│ M1 " in line)
+    line_m1 = next(line for line in out.splitlines() if "│ Article M1 (M1) " in line)
     assert "strategic" in line_m1 and "upstream Australia 70%" in line_m1 and "no route" in line_m1
     code, out = run("opportunities", "--top", "0")
     assert code == 2 and "--top" in out
@@ -189,6 +191,7 @@ def test_matches_command(run: Callable[..., tuple[int, str]]) -> None:
     assert lines[-1] == "unmatched,S-BFC2,Q,M1,,,,,,"
     code, out = run("matches", "--region", "FR-BFC")
     assert "Pompes de Dole" in out and "Usinage Belfortain" in out
+    assert "Article A (A)" in out and "S-FR1" not in out
     assert "warning: the substitute is itself at risk" in out
     code, out = run("matches", "--region", "FR-BFC", "--routes-per-item", "2")
     assert code == 0 and "1 item has more routes than the first 2 listed" in out

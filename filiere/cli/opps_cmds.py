@@ -6,6 +6,7 @@ line with the model's field names; the table is for reading, with names beside i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -25,23 +26,35 @@ from filiere.queries.models import (
     Opportunity,
     Route,
 )
-from filiere.report.opps import risk_text
+from filiere.report.opps import named_opps, risk_text
+
+Names = Callable[[str], str]
 
 
-def route_text(r: Route | None) -> str:
-    """``S-FR1 (tier 1, 154 km)``; a substitute route names the substitute and its risk."""
+def _same(key: str) -> str:
+    return key
+
+
+def route_text(r: Route | None, firm: Names = _same, item: Names = _same) -> str:
+    """``S-FR1 (tier 1, 154 km)``, the supplier and a substitute as ``firm``/``item`` say
+    them (names)."""
     if r is None:
         return _("no route")
+    return f"{firm(r.supplier)} ({route_details(r, item)})"
+
+
+def route_details(r: Route, item: Names = _same) -> str:
+    """``tier 1, 154 km``; a substitute route names the substitute and its risk."""
     parts = [_("tier {tier}").format(tier=r.tier)]
     if r.distance_km is not None:
         parts.append(f"{r.distance_km:.0f} km")
     if r.kind == "substitute":
-        parts.append(_("via substitute {via}").format(via=r.via))
+        parts.append(_("via substitute {via}").format(via=item(r.via)))
         if r.substitute_at_risk:
             parts.append(_("warning: the substitute is itself at risk"))
     elif r.kind == "capability":
         parts.append(_("has the processes"))
-    return f"{r.supplier} ({', '.join(parts)})"
+    return ", ".join(parts)
 
 
 def exact(value: float | None) -> str | None:
@@ -80,12 +93,12 @@ def print_table(rows: list[list[str]], columns: list[str], wrapping: set[int]) -
     console().print(table)
 
 
-def buyers_text(o: Opportunity, region: str | None) -> str:
+def buyers_text(o: Opportunity, region: str | None, firm: Names = _same) -> str:
     """The buyers in the region (all of them without a region), and how many others."""
     if not region:
-        return ", ".join(o.buyers)
+        return ", ".join(firm(b) for b in o.buyers)
     others = len(o.buyers) - len(o.buyers_in_region)
-    text = ", ".join(o.buyers_in_region)
+    text = ", ".join(firm(b) for b in o.buyers_in_region)
     if others:
         more = _("+{n} elsewhere").format(n=others)
         text = f"{text} ({more})" if text else more
@@ -156,20 +169,21 @@ def opportunities(
     cols = [_("item"), _("CRMA"), _("why"), _("products")]
     cols += [_("buyers in the region") if result.region else _("buyers")]
     cols += [_("value / year"), _("best route")]
+    named = named_opps(app.store, result, None)
     rows = [
         [
-            o.item,
+            wording.named(named.item(o.item), o.item),
             wording.crma(o.crma),
             risk_text(o),
-            ", ".join(o.products),
-            buyers_text(o, result.region),
+            ", ".join(named.item(p) for p in o.products),
+            buyers_text(o, result.region, named.firm),
             money(o.annual_value_eur),
-            route_text(o.best_route),
+            route_text(o.best_route, named.firm, named.item),
         ]
         for o in result.opportunities
     ]
     if rows:
-        print_table(rows, cols, {2, 3, 4, 6})
+        print_table(rows, cols, {0, 2, 3, 4, 6})
 
 
 # -- matches ---------------------------------------------------------------------------------
@@ -216,6 +230,17 @@ def matches(
     ids = {m.buyer for m in result.matches} | {m.supplier for m in result.matches}
     ids |= {u.buyer for u in result.unmatched}
     names = supplier_names(app.store, ids)
+    items = {m.product for m in result.matches} | {m.item for m in result.matches}
+    items |= {m.via for m in result.matches} | {u.product for u in result.unmatched}
+    items |= {u.item for u in result.unmatched}
+    item_names = app.store.names(Label.ITEM, items)
+
+    def firm(key: str) -> str:
+        return names.get(key, key)
+
+    def item(key: str) -> str:
+        return item_names.get(key, key)
+
     click.echo(
         ngettext(
             "{n} introduction in {region}", "{n} introductions in {region}", len(result.matches)
@@ -243,18 +268,21 @@ def matches(
         )
         rows.append(
             [
-                names.get(m.buyer, m.buyer),
-                m.product,
-                m.item,
-                names.get(m.supplier, m.supplier),
-                route_text(route),
+                firm(m.buyer),
+                item(m.product),
+                wording.named(item(m.item), m.item),
+                firm(m.supplier),
+                route_details(route, item),
             ]
         )
     if rows:
-        print_table(rows, cols, {0, 3, 4})
+        print_table(rows, cols, {0, 1, 2, 3, 4})
     if result.unmatched:
         cols = [_("buyer"), _("product"), _("item without a route")]
-        rows = [[names.get(u.buyer, u.buyer), u.product, u.item] for u in result.unmatched]
+        rows = [
+            [firm(u.buyer), item(u.product), wording.named(item(u.item), u.item)]
+            for u in result.unmatched
+        ]
         print_table(rows, cols, {0})
     if result.more_routes:
         click.echo(
